@@ -1,0 +1,82 @@
+"""Any OpenAI-compatible chat endpoint (OpenAI, vLLM, a llama.cpp server) through the ``openai`` client.
+
+Structured output goes through ``response_format`` (json_schema); servers that ignore it still
+work, because every reply is parsed leniently and checked by the pipeline. Failures to reach the
+server become one-line BackendUnavailable errors.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Sequence
+
+from ..errors import BackendUnavailable
+from .base import Backend, Message, parse_json_reply
+
+__all__ = ["OpenAICompatBackend"]
+
+
+class OpenAICompatBackend(Backend):
+    def __init__(self, base_url: str | None = None, model: str | None = None, api_key: str | None = None,
+                 *, timeout: float = 60.0, max_retries: int = 1) -> None:
+        try:
+            import openai
+        except ImportError as err:  # pragma: no cover - a declared dependency
+            raise BackendUnavailable("the openai package is not installed") from err
+        self.base_url = base_url
+        self.model = model or os.environ.get("STORYDESK_MODEL") or "gpt-4o-mini"
+        self.name = self.model
+        key = api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"  # local servers accept any key
+        self._openai = openai
+        self._client = openai.OpenAI(base_url=base_url, api_key=key, timeout=timeout, max_retries=max_retries)
+
+    def _call(self, **kwargs: Any):
+        where = self.base_url or "api.openai.com"
+        try:
+            return self._client.chat.completions.create(model=self.model, temperature=0, **kwargs)
+        except self._openai.APIConnectionError:
+            raise BackendUnavailable(f"cannot reach the model endpoint at {where}") from None
+        except self._openai.AuthenticationError:
+            raise BackendUnavailable(f"the endpoint at {where} rejected the API key (set OPENAI_API_KEY)") from None
+        except self._openai.NotFoundError:
+            raise BackendUnavailable(f"the endpoint at {where} has no model {self.model!r}") from None
+        except self._openai.APIStatusError as err:
+            raise BackendUnavailable(f"the endpoint at {where} answered HTTP {err.status_code}") from None
+        except self._openai.APIError as err:
+            raise BackendUnavailable(f"the endpoint at {where} failed: {str(err).splitlines()[0][:160]}") from None
+
+    def generate(self, messages: Sequence[Message], schema: dict | None = None, *, max_tokens: int = 256) -> dict | str:
+        kwargs: dict[str, Any] = {"messages": list(messages), "max_tokens": max_tokens}
+        if schema is not None:
+            kwargs["response_format"] = {"type": "json_schema", "json_schema": {"name": "reply", "schema": schema}}
+        response = self._call(**kwargs)
+        text = response.choices[0].message.content or ""
+        if schema is None:
+            return text.strip()
+        try:
+            return parse_json_reply(text)
+        except ValueError:
+            raise BackendUnavailable(f"the model at {self.base_url or 'api.openai.com'} did not reply with JSON") from None
+
+    def probabilities(self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = "") -> dict[str, float]:
+        """Top log-probabilities of the first reply token, when the server offers them."""
+        instruction = {"role": "user", "content": f"Reply with exactly one word: {' or '.join(options)}."}
+        response = self._call(messages=list(messages) + [instruction], max_tokens=2, logprobs=True, top_logprobs=10)
+        choice = response.choices[0]
+        mass = {o: 0.0 for o in options}
+        content = getattr(choice, "logprobs", None) and choice.logprobs.content
+        if content:
+            for candidate in content[0].top_logprobs:
+                token = candidate.token.strip().lower()
+                for o in options:
+                    if token and o.lower().startswith(token):
+                        mass[o] += math.exp(candidate.logprob)
+        if sum(mass.values()) == 0:  # no logprobs: fall back to the text of the reply
+            said = (choice.message.content or "").strip().lower()
+            mass = {o: (1.0 if said.startswith(o.lower()) else 0.0) for o in options}
+        total = sum(mass.values()) or 1.0
+        return {o: v / total for o, v in mass.items()}
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.model, "base_url": self.base_url}

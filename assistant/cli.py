@@ -1,0 +1,168 @@
+"""``storydesk``: ask questions of a corpus of news articles, with exact citations.
+
+Subcommands: ask, index, prepare (and serve, eval where installed). Errors are one line on stderr
+and a non-zero exit; ``--json`` prints exactly one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from typing import Callable, Sequence
+
+from . import config  # noqa: F401  (offline environment before anything else loads)
+from .errors import StorydeskError
+
+__all__ = ["main", "build_parser"]
+
+log = logging.getLogger("storydesk")
+
+
+class _Bars:
+    """tqdm bars on stderr, one per label, only when a person is watching."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bars: dict = {}
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(label)
+        if bar is None:
+            scale = 1024 * 1024 if total > 10_000_000 else 1
+            bar = self.bars[label] = tqdm(total=total / scale, desc=label, unit="MB" if scale > 1 else "it", file=sys.stderr, leave=False)
+            bar.scale = scale
+        bar.n = done / bar.scale
+        bar.refresh()
+        if done >= total:
+            bar.close()
+            self.bars.pop(label, None)
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model (default: the embedded Qwen2.5-Coder-1.5B, fully offline)")
+    g.add_argument("--model-path", metavar="GGUF", help="run this GGUF file with llama.cpp instead")
+    g.add_argument("--base-url", metavar="URL", help="use an OpenAI-compatible endpoint (key from OPENAI_API_KEY)")
+    g.add_argument("--model", metavar="NAME", help="model name at the endpoint")
+
+
+def _add_corpus_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--corpus", metavar="DIR", help="directory of .txt/.md articles (default: the bundled five-article story)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="storydesk",
+        description="Source-grounded answers over news articles: exact citations, disagreements side by side, offline.",
+        epilog="Run 'storydesk COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each stage to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer one question with citations", description="Answer one question from the articles, citing exact passages.")
+    ask.add_argument("question", help="the question, in quotes")
+    _add_corpus_option(ask)
+    ask.add_argument("--json", action="store_true", help="print the answer as one JSON object (the answer contract)")
+    _add_model_options(ask)
+    ask.set_defaults(run=_cmd_ask)
+
+    index = sub.add_parser("index", help="build or refresh the search index", description="Build the corpus index, or refresh it if the articles changed.")
+    _add_corpus_option(index)
+    index.add_argument("--rebuild", action="store_true", help="rebuild even if the index is current")
+    index.set_defaults(run=_cmd_index)
+
+    prepare = sub.add_parser("prepare", help="join and verify the embedded model", description="Join the packaged model parts into one verified GGUF file in the cache.")
+    prepare.set_defaults(run=_cmd_prepare)
+    return parser
+
+
+def _assistant(args: argparse.Namespace, bars: Callable):
+    from .api import Assistant
+
+    return Assistant(
+        getattr(args, "corpus", None), model_path=getattr(args, "model_path", None),
+        base_url=getattr(args, "base_url", None), model=getattr(args, "model", None), progress=bars,
+    )
+
+
+def _cmd_ask(args: argparse.Namespace, bars: _Bars) -> int:
+    assistant = _assistant(args, bars)
+    stage = (lambda name, detail: log.info("%s: %s", name, detail)) if args.verbose else None
+    answer = assistant.ask(args.question, on_stage=stage)
+    if args.json:
+        sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(format_answer(answer) + "\n")
+    return 0
+
+
+def format_answer(answer) -> str:
+    """The human form: answer, numbered quotes with article names, and a disagreement table."""
+    width = 100
+    out = [textwrap.fill(answer.text, width)]
+    if answer.citations:
+        out.append("\nSources")
+        for c in answer.citations:
+            out.append(f" [{c.id}] {c.doc_id}  (characters {c.start}–{c.end})")
+            out.append(textwrap.fill(f"“{c.quote}”", width, initial_indent="     ", subsequent_indent="     "))
+    for conflict in answer.conflicts:
+        out.append(f"\nSources disagree: {conflict.topic}")
+        rows = [("Position", "Articles", "Cited")]
+        for p in conflict.positions:
+            claim = p.claim if len(p.claim) <= 60 else p.claim[:57] + "…"
+            rows.append((claim, ", ".join(p.doc_ids), " ".join(f"[{i}]" for i in p.citations)))
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        line = "+".join("-" * (w + 2) for w in widths)
+        out.append(f"+{line}+")
+        for n, r in enumerate(rows):
+            out.append("| " + " | ".join(cell.ljust(w) for cell, w in zip(r, widths)) + " |")
+            if n == 0:
+                out.append(f"+{line}+")
+        out.append(f"+{line}+")
+    if not answer.answerable:
+        out.append("\n(no citation: the articles do not answer this)")
+    return "\n".join(out)
+
+
+def _cmd_index(args: argparse.Namespace, bars: _Bars) -> int:
+    assistant = _assistant(args, bars)
+    index, built = assistant.reindex(rebuild=args.rebuild)
+    state = "built" if built else "up to date"
+    print(f"index {state}: {len(index.corpus)} articles, {len(index.spans)} sentences, {len(index.paragraphs)} paragraphs -> {index.directory}")
+    return 0
+
+
+def _cmd_prepare(args: argparse.Namespace, bars: _Bars) -> int:
+    from .model_store import prepare_model
+
+    path = prepare_model(progress=bars)
+    print(f"model ready: {path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
+    bars = _Bars(enabled=sys.stderr.isatty())
+    try:
+        return args.run(args, bars)
+    except StorydeskError as err:
+        print(f"storydesk: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("storydesk: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

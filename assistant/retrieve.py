@@ -1,0 +1,174 @@
+"""Hybrid, source-balanced retrieval: question -> numbered evidence, grouped by article.
+
+Every sentence is scored on four signals (dense and BM25, each at sentence and paragraph grain),
+plus BM25 on query terms expanded through the corpus's own vocabulary and a bonus when the sentence
+has the shape the question asks for. Then balance: every article whose best sentence is close
+enough to the best overall contributes its own top sentences, because a disagreement is only
+visible when both sides are in the evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from .index import StoryIndex, analyze, stem
+from .question import Question
+from .spans import Span
+
+__all__ = ["Evidence", "Retrieval", "RetrievalSettings", "retrieve", "score_sentences", "HybridRetriever"]
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    per_article: int = 5  # sentences shown to the model for each article (cut to the token budget)
+    max_articles: int = 6
+    relative_floor: float = 0.35  # an article joins when its best score >= this x the best overall
+    absolute_floor: float = 0.18
+    expansion_min_similarity: float = 0.62
+    expansion_per_term: int = 3
+    weights: tuple[float, ...] = (0.30, 0.15, 0.25, 0.10, 0.10, 0.10, 0.10)
+    # (dense sentence, dense paragraph, bm25 sentence, bm25 paragraph, bm25 expanded, answer-shape bonus,
+    #  lead prior: news puts the who/what/how of a story in its first paragraphs)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: int  # the number the model cites; 1-based, unique within one retrieval
+    span: Span
+    score: float
+
+    @property
+    def doc_id(self) -> str:
+        return self.span.doc_id
+
+    @property
+    def text(self) -> str:
+        return self.span.text
+
+
+@dataclass
+class Retrieval:
+    question: Question
+    evidence: list[Evidence]
+    scores: np.ndarray = field(repr=False)  # per-sentence fused score, aligned with index.spans
+    out_of_scope: bool = False  # the question names a source no article mentions
+
+    def by_article(self) -> dict[str, list[Evidence]]:
+        groups: dict[str, list[Evidence]] = {}
+        for ev in self.evidence:
+            groups.setdefault(ev.doc_id, []).append(ev)
+        return groups
+
+    def get(self, evidence_id: int) -> Evidence | None:
+        for ev in self.evidence:
+            if ev.id == evidence_id:
+                return ev
+        return None
+
+
+def _bm25_scores(bm25, terms: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
+    """BM25 is a sum over query terms, so weighted expansion terms are a weighted sum of per-term scores."""
+    n = int(bm25.scores["num_docs"])
+    total = np.zeros(n, dtype=np.float32)
+    for i, term in enumerate(terms):
+        if term in bm25.vocab_dict:
+            total += (weights[i] if weights else 1.0) * bm25.get_scores([term]).astype(np.float32)
+    return total
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    top = float(x.max()) if x.size else 0.0
+    return x / top if top > 0 else x
+
+
+def expansion_terms(index: StoryIndex, question: Question, embed, settings: RetrievalSettings) -> tuple[list[str], list[float]]:
+    """Corpus words close in meaning to the question's words ("intrusion" -> "breach", "infiltrated")."""
+    if not index.vocabulary or not question.terms:
+        return [], []
+    words = [w for w in dict.fromkeys(question.text.lower().replace("’", "'").split()) if analyze(w)]
+    words = [w.strip("?.,!;:'\"()") for w in words]
+    words = [w for w in words if w and analyze(w) and analyze(w)[0] in question.terms]
+    if not words:
+        return [], []
+    sims = embed.embed(words) @ index.vocabulary_vectors.T
+    chosen: dict[str, float] = {}
+    own = set(question.terms)
+    for row in sims:
+        for j in np.argsort(-row)[: settings.expansion_per_term * 3]:
+            if row[j] < settings.expansion_min_similarity:
+                break
+            term = stem(index.vocabulary[j])
+            if term not in own and sum(1 for _ in chosen) < 64:
+                chosen[term] = max(chosen.get(term, 0.0), float(row[j]))
+    return list(chosen), list(chosen.values())
+
+
+def score_sentences(index: StoryIndex, question: Question, embed, settings: RetrievalSettings) -> np.ndarray:
+    qvec = embed.embed([question.text])[0]
+    dense_s = index.sentence_vectors @ qvec
+    dense_p = (index.paragraph_vectors @ qvec)[index.span_paragraph]
+    bm25_s = _normalise(_bm25_scores(index.sentence_bm25, question.terms))
+    bm25_p = _normalise(_bm25_scores(index.paragraph_bm25, question.terms))[index.span_paragraph]
+    terms, weights = expansion_terms(index, question, embed, settings)
+    bm25_x = _normalise(_bm25_scores(index.sentence_bm25, terms, weights)) if terms else np.zeros_like(dense_s)
+    shape = question.sentence_shape
+    bonus = np.array([1.0 if shape and shape.search(s.text) else 0.0 for s in index.spans], dtype=np.float32)
+    lead = np.array([1.0 / (1.0 + s.paragraph) for s in index.spans], dtype=np.float32)
+    w = settings.weights
+    return w[0] * dense_s + w[1] * dense_p + w[2] * bm25_s + w[3] * bm25_p + w[4] * bm25_x + w[5] * bonus + w[6] * lead
+
+
+def _in_scope(index: StoryIndex, question: Question) -> set[str] | None:
+    """Articles mentioning the source the question names; None when it names none."""
+    if not question.scope_terms:
+        return None
+    needed = max(1, (len(question.scope_terms) + 1) // 2)
+    keep = set()
+    for doc in index.corpus:
+        terms = set(analyze(doc.text))
+        if sum(t in terms for t in question.scope_terms) >= needed:
+            keep.add(doc.doc_id)
+    return keep
+
+
+def retrieve(index: StoryIndex, question: Question, embed, settings: RetrievalSettings | None = None) -> Retrieval:
+    settings = settings or RetrievalSettings()
+    scores = score_sentences(index, question, embed, settings)
+    scope = _in_scope(index, question)
+    if scope is not None and not scope:
+        return Retrieval(question, [], scores, out_of_scope=True)
+    best_per_doc: dict[str, float] = {}
+    for i, span in enumerate(index.spans):
+        if scope is None or span.doc_id in scope:
+            best_per_doc[span.doc_id] = max(best_per_doc.get(span.doc_id, -1.0), float(scores[i]))
+    if not best_per_doc:
+        return Retrieval(question, [], scores)
+    top = max(best_per_doc.values())
+    floor = max(settings.absolute_floor, settings.relative_floor * top)
+    docs = [d for d, s in sorted(best_per_doc.items(), key=lambda kv: -kv[1]) if s >= floor][: settings.max_articles]
+    evidence: list[Evidence] = []
+    for doc_id in docs:
+        members = [i for i, s in enumerate(index.spans) if s.doc_id == doc_id]
+        ranked = sorted(members, key=lambda i: -scores[i])[: settings.per_article]
+        for i in ranked:
+            evidence.append(Evidence(id=len(evidence) + 1, span=index.spans[i], score=float(scores[i])))
+    return Retrieval(question, evidence, scores)
+
+
+def HybridRetriever(index: StoryIndex, embed, settings: RetrievalSettings | None = None, top_k: int = 10):
+    """The same scoring as a llama-index retriever (returns NodeWithScore), for llama-index engines."""
+    from llama_index.core.base.base_retriever import BaseRetriever
+    from llama_index.core.schema import NodeWithScore, QueryBundle
+
+    from .question import parse_question
+
+    class _Hybrid(BaseRetriever):
+        def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+            scores = score_sentences(index, parse_question(query_bundle.query_str), embed, settings or RetrievalSettings())
+            order = np.argsort(-scores)[:top_k]
+            return [NodeWithScore(node=index.nodes[i], score=float(scores[i])) for i in order]
+
+    return _Hybrid()

@@ -1,0 +1,123 @@
+"""Sentences with exact ``[start, end)`` offsets: the unit of evidence and of citation.
+
+A span never includes surrounding whitespace, never crosses a line break (news copy puts one
+paragraph per line), and ``text[start:end]`` is the sentence itself, so a citation built from a span
+is verbatim by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from .corpus import Document
+
+__all__ = ["Span", "split_sentences", "document_spans"]
+
+# Words that end in a full stop without ending a sentence.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt vs etc e.g i.e inc ltd co corp plc no nos gen col lt sgt capt
+    sen rep gov pres dept univ approx est fig al jan feb mar apr jun jul aug sep sept oct nov dec
+    u.s u.k u.n e.u a.m p.m""".split()
+)
+_CLOSERS = "\"'”’)]»"
+_OPENERS = "\"'“‘([«"
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, then whitespace.
+_BOUNDARY = re.compile(r"[.!?…]+[" + re.escape(_CLOSERS) + r"]*(?=\s+)")
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_MAX_QUOTED = 700
+
+
+@dataclass(frozen=True)
+class Span:
+    doc_id: str
+    index: int  # position of the sentence within its document
+    paragraph: int  # which line/paragraph it sits in
+    start: int
+    end: int
+    text: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.doc_id}:{self.start}-{self.end}"
+
+
+def _is_abbreviation(paragraph: str, dot_at: int) -> bool:
+    match = _WORD_BEFORE.search(paragraph, 0, dot_at)
+    if not match:
+        return False
+    word = match.group(1).lower().rstrip(".")
+    if word in _ABBREVIATIONS:
+        return True
+    # A lone capital ("J. Smith") is an initial, not the end of a sentence.
+    return len(word) == 1 and paragraph[match.start(1)].isupper()
+
+
+def _next_starts_sentence(paragraph: str, pos: int) -> bool:
+    rest = paragraph[pos:].lstrip()
+    if not rest:
+        return True
+    first = rest[0]
+    if first in _OPENERS:
+        rest = rest[1:] or " "
+        first = rest[0]
+    return first.isupper() or first.isdigit() or first in "£$€#@"
+
+
+def _inside_quotation(segment: str) -> bool:
+    """True while a quotation opened in ``segment`` is still open.
+
+    Quoted speech stays whole with its attribution ("X said: ...") so a cited sentence always
+    shows who is speaking; a runaway unbalanced quote stops protecting after _MAX_QUOTED chars.
+    """
+    if len(segment) > _MAX_QUOTED:
+        return False
+    return segment.count("“") > segment.count("”") or segment.count('"') % 2 == 1
+
+
+def _sentence_bounds(paragraph: str) -> Iterable[tuple[int, int]]:
+    """Yield (start, end) of each sentence inside one paragraph, whitespace trimmed."""
+    start = 0
+    for match in _BOUNDARY.finditer(paragraph):
+        end = match.end()
+        if paragraph[match.start()] == "." and _is_abbreviation(paragraph, match.start()):
+            continue
+        if not _next_starts_sentence(paragraph, end):
+            continue
+        if _inside_quotation(paragraph[start:end]):
+            continue
+        yield start, end
+        start = end
+    yield start, len(paragraph)
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_sentences(text: str) -> list[tuple[int, int, int]]:
+    """(paragraph, start, end) for every sentence of ``text``; offsets index ``text`` itself."""
+    out: list[tuple[int, int, int]] = []
+    offset = 0
+    paragraph_no = 0
+    for line in text.splitlines(keepends=True):
+        if line.strip():
+            for s, e in _sentence_bounds(line):
+                s, e = _trimmed(text, offset + s, offset + e)
+                if e > s:
+                    out.append((paragraph_no, s, e))
+            paragraph_no += 1
+        offset += len(line)
+    return out
+
+
+def document_spans(doc: Document) -> list[Span]:
+    return [
+        Span(doc_id=doc.doc_id, index=i, paragraph=p, start=s, end=e, text=doc.text[s:e])
+        for i, (p, s, e) in enumerate(split_sentences(doc.text))
+    ]

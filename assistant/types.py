@@ -1,0 +1,72 @@
+"""The answer's typed form. ``Answer.to_dict()`` is exactly the JSON contract of ``storydesk ask --json``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Citation", "Position", "Conflict", "Answer"]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verified pointer into an article: ``quote == text_of(doc_id)[start:end]``, always."""
+
+    id: int
+    doc_id: str
+    start: int
+    end: int
+    quote: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "doc_id": self.doc_id, "start": self.start, "end": self.end, "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class Position:
+    """One side of a disagreement: what it claims and the citations of the articles that hold it."""
+
+    claim: str
+    citations: tuple[int, ...]
+    doc_ids: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"claim": self.claim, "citations": list(self.citations)}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    topic: str
+    positions: tuple[Position, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"topic": self.topic, "positions": [p.to_dict() for p in self.positions]}
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    answerable: bool
+    citations: list[Citation] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    model: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def answer(self) -> str:
+        return self.text
+
+    def citation(self, citation_id: int) -> Citation | None:
+        return next((c for c in self.citations if c.id == citation_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "answerable": self.answerable,
+            "citations": [c.to_dict() for c in self.citations],
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "model": self.model,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }

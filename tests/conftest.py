@@ -1,0 +1,93 @@
+"""Shared fixtures: a small story corpus, a temp cache, and a scripted fake model."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.backends.scripted import ScriptedBackend
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Three short articles that disagree on duration and culprit, with curly quotes, £ and an abbreviation.
+ARTICLES = {
+    "a_wire": (
+        "Hackers working for Northwind Ltd. broke into the city’s water system over a period of eighteen months, "
+        "officials said. The council paid £2 million for repairs.\n"
+        "Northwind denied the claims, calling them “baseless”.\n"
+    ),
+    "b_daily": (
+        "The intrusion into the water system lasted several months, according to Dr. Ada Vance of the council. "
+        "Investigators blamed Northwind Ltd. for the attack.\n"
+        "The mayor said nothing about the cost.\n"
+    ),
+    "c_blog": (
+        "A rival firm, Southgate Systems, was behind the water hack, the blog claims. "
+        "Residents were told to boil their water.\n"
+    ),
+}
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "articles"
+    d.mkdir()
+    for name, text in ARTICLES.items():
+        (d / f"{name}.txt").write_text(text, encoding="utf-8")
+    return d
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch) -> Path:
+    d = tmp_path / "cache"
+    monkeypatch.setenv("STORYDESK_CACHE_DIR", str(d))
+    return d
+
+
+class RuleModel(ScriptedBackend):
+    """A fake model that 'reads' by rules: P(yes) from keywords, answer words from a regex.
+
+    ``rules`` maps a regex over the question to (regex over the sentence that makes it an answer,
+    regex whose match in the sentence is the answer's words).
+    """
+
+    def __init__(self, rules: dict[str, tuple[str, str]]) -> None:
+        super().__init__()
+        self.rules = rules
+        self.default = self._reply
+
+    def _rule(self, messages):
+        user = messages[-1]["content"]
+        question = re.search(r"Question: (.*)", user).group(1)
+        sentence = re.search(r"Sentence: (.*)", user).group(1)
+        for q_pattern, (answers, words) in self.rules.items():
+            if re.search(q_pattern, question, re.I):
+                return sentence, answers, words
+        return sentence, None, None
+
+    def probabilities(self, messages, options, reply_prefix=""):
+        self.requests.append({"messages": list(messages), "options": list(options)})
+        sentence, answers, _ = self._rule(messages)
+        yes = 0.97 if answers and re.search(answers, sentence, re.I) else 0.03
+        return {"yes": yes, "no": 1 - yes}
+
+    def _reply(self, messages, schema):
+        sentence, _, words = self._rule(messages)
+        match = re.search(words, sentence, re.I) if words else None
+        return {"answers": "yes", "words": match.group(0) if match else ""}
+
+
+@pytest.fixture
+def rule_model():
+    return RuleModel
+
+
+@pytest.fixture
+def dev_cases():
+    path = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+    if not path.exists():
+        pytest.skip("shared dev set not present")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -1,0 +1,43 @@
+import pytest
+
+from assistant.corpus import load_corpus
+from assistant.embeddings import MiniLM
+from assistant.index import load_or_build
+from assistant.question import parse_question
+from assistant.retrieve import RetrievalSettings, retrieve
+
+
+@pytest.fixture
+def index(corpus_dir, tmp_path):
+    return load_or_build(load_corpus(corpus_dir), tmp_path, MiniLM())[0]
+
+
+def test_every_relevant_article_contributes(index):
+    r = retrieve(index, parse_question("How long did the intrusion into the water system last?"), MiniLM())
+    by_doc = r.by_article()
+    assert {"a_wire", "b_daily"} <= set(by_doc)
+    assert any("eighteen months" in ev.text for ev in by_doc["a_wire"])
+    assert any("several months" in ev.text for ev in by_doc["b_daily"])
+    assert [ev.id for ev in r.evidence] == list(range(1, len(r.evidence) + 1))
+
+
+def test_one_strong_article_does_not_crowd_out_the_others(index):
+    settings = RetrievalSettings(per_article=1)
+    r = retrieve(index, parse_question("Who was behind the water hack?"), MiniLM(), settings)
+    assert len(r.by_article()) >= 2 and all(len(v) == 1 for v in r.by_article().values())
+
+
+def test_scoped_question_only_reads_articles_naming_the_source(index):
+    r = retrieve(index, parse_question("According to Dr. Ada Vance, how long did it last?"), MiniLM())
+    assert set(r.by_article()) == {"b_daily"}
+
+
+def test_question_naming_an_absent_source_is_out_of_scope(index):
+    r = retrieve(index, parse_question("What did the FBI say about the hack?"), MiniLM())
+    assert r.out_of_scope and not r.evidence
+
+
+def test_evidence_offsets_point_into_the_article(index):
+    r = retrieve(index, parse_question("What did the repairs cost?"), MiniLM())
+    for ev in r.evidence:
+        assert index.corpus[ev.doc_id].text[ev.span.start : ev.span.end] == ev.text
