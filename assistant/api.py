@@ -19,6 +19,7 @@ from .corpus import Corpus, load_corpus
 from .embeddings import MiniLM
 from .index import StoryIndex, load_or_build
 from .model_store import DEFAULT_MODEL, prepare_model
+from .question import parse_question
 from .reading import ReadingSettings
 from .retrieve import RetrievalSettings
 from .types import Answer
@@ -98,6 +99,7 @@ class Assistant:
             return self._index, built
 
     def ask(self, question: str, on_stage: Stage | None = None) -> Answer:
+        parse_question(question)  # a bad question fails fast, before any model or index loads
         with self._lock:
             return answer_question(question, self.index, self.backend, self._encoder, self.retrieval, on_stage=on_stage, reading=self.reading)
 

@@ -14,7 +14,7 @@ import textwrap
 from typing import Callable, Sequence
 
 from . import config  # noqa: F401  (offline environment before anything else loads)
-from .errors import StorydeskError
+from .errors import BadQuestion, StorydeskError
 
 __all__ = ["main", "build_parser"]
 
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", help="answer one question with citations", description="Answer one question from the articles, citing exact passages.")
-    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("question", nargs="?", help="the question, in quotes (omit it to ask one question after another)")
     _add_corpus_option(ask)
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object (the answer contract)")
     _add_model_options(ask)
@@ -94,12 +94,41 @@ def _assistant(args: argparse.Namespace, bars: Callable):
 def _cmd_ask(args: argparse.Namespace, bars: _Bars) -> int:
     assistant = _assistant(args, bars)
     stage = (lambda name, detail: log.info("%s: %s", name, detail)) if args.verbose else None
-    answer = assistant.ask(args.question, on_stage=stage)
-    if args.json:
+    if args.question is None:
+        return _interactive(assistant, args, stage)
+    _print_answer(assistant.ask(args.question, on_stage=stage), args.json)
+    return 0
+
+
+def _print_answer(answer, as_json: bool) -> None:
+    if as_json:
         sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(format_answer(answer) + "\n")
-    return 0
+    sys.stdout.flush()
+
+
+def _interactive(assistant, args: argparse.Namespace, stage) -> int:
+    """One question per line until EOF or 'quit'; a bad question is reported and the loop goes on."""
+    prompt = "question> " if sys.stdin.isatty() else ""
+    if sys.stdin.isatty():
+        print(f"Storydesk: asking {assistant.corpus_dir}. Type a question, or 'quit'.", file=sys.stderr)
+    while True:
+        try:
+            line = input(prompt)
+        except EOFError:
+            return 0
+        if line.strip().lower() in ("quit", "exit", ":q"):
+            return 0
+        if not line.strip():
+            continue
+        try:
+            _print_answer(assistant.ask(line, on_stage=stage), args.json)
+        except StorydeskError as err:
+            if isinstance(err, (BadQuestion,)):
+                print(f"storydesk: error: {err}", file=sys.stderr)
+                continue
+            raise
 
 
 def format_answer(answer) -> str:

@@ -38,7 +38,8 @@ _QUANTITY = re.compile(
 )
 _NAME = re.compile(r"\b[A-Z][\w’'-]*[\w]|\b[A-Z]{2,}\b")
 _SAME_CONTENT = 0.5
-_COMMON_IDF = math.log(1.0 + 1.0 / 0.25)  # a term in over a quarter of all sentences is background  # weighted share of distinctive terms above which two answers say the same thing
+_COMMON_SHARE = 0.25  # a name in over a quarter of all sentences ("AI" in a story about AI) is background...
+_COMMON_MIN = 10  # ...once the corpus is big enough for shares to mean anything  # weighted share of distinctive terms above which two answers say the same thing
 @dataclass(frozen=True)
 class Signature:
     names: frozenset[str]
@@ -94,7 +95,7 @@ def _names(phrase: str, sentence: str, question_terms: set[str], lowercase_words
 def signature(finding: Finding, question: Question, idf: Callable[[str], float], lowercase_words: set[str]) -> Signature:
     q_terms = set(question.terms)
     sentence = finding.evidence.text if finding.evidence else finding.phrase
-    names = _names(finding.phrase, sentence, q_terms, lowercase_words, lambda t: idf(t) < _COMMON_IDF)
+    names = _names(finding.phrase, sentence, q_terms, lowercase_words, idf.is_common)
     terms = {t: idf(t) for t in analyze(finding.phrase) if t not in q_terms and t not in names}
     return Signature(names=names, quantities=_quantities(finding.phrase), terms=terms)
 
@@ -173,8 +174,15 @@ def _merge_linked(groups: list[Group], sigs: dict) -> None:
                 break
 
 
-def idf_from_counts(doc_freq: dict[str, int], n_docs: int) -> Callable[[str], float]:
-    def idf(term: str) -> float:
-        return math.log(1.0 + n_docs / (1.0 + doc_freq.get(term, 0)))
+class idf_from_counts:
+    """Inverse sentence frequency of a term, and whether the term is background noise."""
 
-    return idf
+    def __init__(self, doc_freq: dict[str, int], n_docs: int) -> None:
+        self.doc_freq = doc_freq
+        self.n_docs = n_docs
+
+    def __call__(self, term: str) -> float:
+        return math.log(1.0 + self.n_docs / (1.0 + self.doc_freq.get(term, 0)))
+
+    def is_common(self, term: str) -> bool:
+        return self.doc_freq.get(term, 0) >= max(_COMMON_SHARE * self.n_docs, _COMMON_MIN)

@@ -226,8 +226,8 @@ def save(index: StoryIndex, directory: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     sentence_retriever, paragraph_retriever = index._retrievers
-    sentence_retriever.persist(str(tmp / "bm25_sentences"))
-    paragraph_retriever.persist(str(tmp / "bm25_paragraphs"))
+    sentence_retriever.persist(str(tmp / "bm25_sentences"), show_progress=False)
+    paragraph_retriever.persist(str(tmp / "bm25_paragraphs"), show_progress=False)
     np.save(tmp / "sentence_vectors.npy", index.sentence_vectors)
     np.save(tmp / "paragraph_vectors.npy", index.paragraph_vectors)
     np.save(tmp / "vocabulary_vectors.npy", index.vocabulary_vectors)

@@ -33,7 +33,7 @@ ANSWER_SHAPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
     ),
     "quantity": (
         re.compile(r"\bhow (?:much|many)\b|\bwhat (?:amount|sum|percentage|proportion|number|size|value)\b|\bhow (?:big|large)\b|\bcost\b|\bworth\b", re.I),
-        re.compile(rf"[£$€¥]\s?\d|\b\d[\d,.]*\s?(?:%|percent|per cent|million|billion|trillion|bn|m)?\b|\b(?:million|billion|trillion|terabytes?|gigabytes?|petabytes?)\b|\b{_NUMBER_WORDS}\b", re.I),
+        re.compile(rf"[£$€¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k)\b)?|\b\d[\d,.]*\s?(?:%|percent|per cent|million|billion|trillion|bn|m)?\b|\b(?:million|billion|trillion|terabytes?|gigabytes?|petabytes?)\b|\b{_NUMBER_WORDS}\b", re.I),
     ),
     "agent": (
         re.compile(r"^\W*(?:who|whom)\b|\bwho (?:is|was|were|wrote|said|made|filed|carried|stole|did)\b|\bwhose\b|\bwhich (?:person|official|expert|executive|author|journalist|reporter|spokes\w+|company|firm|agency|body|organi[sz]ation|newspaper|publication|paper|outlet|government|country|lab|institute|group|entity|department|authority|authorities|agencies)\b|\bname of\b", re.I),

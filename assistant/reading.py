@@ -37,6 +37,7 @@ class ReadingSettings:
     candidate_floor: float = 0.7  # ...and only those scoring >= this x the article's best
     accept: float = 2.0  # bar for confidence = logit(P(yes)) + retrieval_weight * retrieval score
     margin: float = 3.0  # ...and an article must come within this of the most confident article
+    veto: float = 0.2  # a clear "no" from the model (P(yes) below this) is never overruled by retrieval
     retrieval_weight: float = 10.0
     max_answer_words: int = 16
 
@@ -180,7 +181,8 @@ def _best_judgement(backend: Backend, prompt: Prompt, question: str, passages: S
 
 
 def _passes(judgement: Judgement, top: float, settings: ReadingSettings) -> bool:
-    return judgement.confidence >= settings.accept and judgement.confidence >= top - settings.margin
+    return (judgement.p_yes >= settings.veto and judgement.confidence >= settings.accept
+            and judgement.confidence >= top - settings.margin)
 
 
 def read_articles(

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Set up whatever is missing, idempotently: a virtualenv in .venv with storydesk and the embedded
+# model (llama-cpp-python is compiled from source on first install, ~15-20 min on 2 cores; pip
+# keeps the built wheel in its cache so later installs take seconds), then the joined, verified
+# model file in the user cache.   Usage: scripts/setup.sh [--dev]   (--dev adds the test tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras="local"
+dev=0
+if [ "${1:-}" = "--dev" ]; then extras="local,dev"; dev=1; fi
+
+pick_python() {
+  for p in "${PYTHON:-}" python3.11 python3.12 python3.10 python3; do
+    if [ -n "$p" ] && command -v "$p" >/dev/null 2>&1 &&
+       "$p" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null; then
+      echo "$p"; return 0
+    fi
+  done
+  echo "storydesk setup: need Python 3.10 or newer" >&2; return 1
+}
+
+if [ ! -x .venv/bin/python ]; then
+  py=$(pick_python)
+  echo "storydesk setup: creating .venv with $py" >&2
+  "$py" -m venv .venv
+fi
+
+stamp=".venv/.installed-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)-$extras"
+if [ ! -f "$stamp" ]; then
+  echo "storydesk setup: installing storydesk[$extras] (first time: compiles llama-cpp-python, ~15-20 min)" >&2
+  .venv/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+  # Only the shared library is needed: skip llama.cpp's tests, examples, tools and the llava build.
+  export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF}"
+  export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 2)}"
+  .venv/bin/python -m pip install --quiet -e ".[$extras]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+
+if [ "$dev" = 1 ] && [ -f scripts/setup-browser.sh ]; then
+  scripts/setup-browser.sh
+fi
+
+# Join and verify the embedded model once (a progress bar on a terminal; a no-op when already done).
+.venv/bin/storydesk prepare >&2
