@@ -15,7 +15,10 @@ __all__ = ["cache_dir", "default_corpus_dir", "prompts_dir", "ensure_offline_env
 
 
 def _llama_index_tiktoken_cache() -> str | None:
-    spec = importlib.util.find_spec("llama_index.core")
+    try:
+        spec = importlib.util.find_spec("llama_index.core")
+    except ModuleNotFoundError:  # no llama_index at all
+        return None
     if spec is None or not spec.submodule_search_locations:
         return None
     path = Path(list(spec.submodule_search_locations)[0]) / "_static" / "tiktoken_cache"

@@ -26,7 +26,7 @@ __all__ = ["Paragraph", "StoryIndex", "analyze", "stem", "index_key", "load_or_b
 
 log = logging.getLogger(__name__)
 
-INDEX_FORMAT = "storydesk-index-3"
+INDEX_FORMAT = "storydesk-index-4"
 _KEEP_INDEXES = 8
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 
@@ -160,11 +160,19 @@ def _nodes(corpus: Corpus, spans: Sequence[Span], window: int = 1) -> list:
     return nodes
 
 
+def _quiet_bm25() -> None:
+    """bm25s sets its own logger to DEBUG; its chatter would reach the user's terminal."""
+    import bm25s  # noqa: F401
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
 def _bm25(texts: list[str], ids: list[str]):
     """A llama-index BM25Retriever: its on-disk format is what the index persists."""
     from llama_index.core.schema import TextNode
     from llama_index.retrievers.bm25 import BM25Retriever
 
+    _quiet_bm25()
     nodes = [TextNode(id_=i, text=t) for i, t in zip(ids, texts)]
     return BM25Retriever.from_defaults(nodes=nodes, stemmer=_stemmer(), language="en", similarity_top_k=min(50, len(nodes)))
 
@@ -243,6 +251,7 @@ def _load_bm25(directory: Path):
     would cost answering ~2 s, and the stored node corpus is not needed (spans come from the articles)."""
     import bm25s
 
+    _quiet_bm25()
     return bm25s.BM25.load(str(directory), mmap=True)
 
 

@@ -76,7 +76,7 @@ def _names_beyond_question(words: str, question: Question) -> bool:
     return any(not set(analyze(m.group(0))) <= asked for m in re.finditer(r"\b[A-Z][\w’'-]*", words))
 
 
-def answer_phrase(words: str, sentence: str, question: Question, *, statement: bool = False) -> str:
+def answer_phrase(words: str, sentence: str, question: Question, *, statement: bool = False, max_words: int = 16) -> str:
     """A phrase of ``sentence`` answering ``question``, grown from the model's ``words``."""
     if statement:
         quoted = quotation(sentence)
@@ -90,7 +90,9 @@ def answer_phrase(words: str, sentence: str, question: Question, *, statement: b
         if matches:
             near = min(matches, key=lambda m: abs(m.start() - where[0]) if where else 0)
             return _with_lead_in(sentence, near.start(), near.end())
-    if where is None:
+    if where is None or len(words.split()) >= max_words - 1:
+        # No usable words, or the model was copying wholesale and hit the limit: the whole
+        # sentence says it better than a cut-off fragment.
         return sentence.strip(_EDGE)
     if kind == "agent" and _names_beyond_question(words, question):
         return words.strip(_EDGE)  # a name is the answer; widening would add other actors

@@ -121,10 +121,11 @@ def parse_question(text: object) -> Question:
     )
 
 
-# "What did X say (about Y)?": asks for statements, which complement each other.
+# "What did X say (about Y)?", "What warning did X give?": asks for statements, which complement
+# each other rather than conflict.
 _STATEMENT_QUESTION = re.compile(
-    r"\bwhat\b[^?.]*\b(?:did|does|do|has|have|had)\b[^?.]*\b(?:say|state|claim|warn|argue|tell|comment|write|announce)\b"
-    r"(?:\s+(?:about|of|on|regarding)\b[^?.]*)?\s*\??\s*$", re.I)
+    r"^\W*(?:what|which)\b[^?]*\b(?:say|says|said|state|stated|claim|claimed|warn|warned|warning|warnings|argue|argued|"
+    r"tell|told|comment|commented|quote|quoted|words|statement|remarks?|describe|described|call for|called for)\b", re.I)
 
 
 def is_statement_question(question: Question) -> bool:

@@ -220,6 +220,6 @@ def read_articles(
             continue
         if doc_id not in words:
             words[doc_id] = extract(backend, prompt, question.text, judgement.evidence, settings)
-        phrase = answer_phrase(words[doc_id], judgement.evidence.text, question, statement=statement)
+        phrase = answer_phrase(words[doc_id], judgement.evidence.text, question, statement=statement, max_words=settings.max_answer_words)
         findings.append(Finding(doc_id, judgement.evidence, phrase, judgement.confidence))
     return findings

@@ -100,6 +100,14 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_WHOLE_QUOTE = re.compile(r"^[“\"][^“”\"]*[”\"][.!?]?$")
+
+
+def _continues_quotation(prev: str, cur: str) -> bool:
+    """'“A,” said X. “B.”': the second sentence is X's words too, and says nothing of who spoke."""
+    return bool(_WHOLE_QUOTE.match(cur)) and any(q in prev for q in "“\"") and len(prev) + len(cur) <= _MAX_QUOTED
+
+
 def split_sentences(text: str) -> list[tuple[int, int, int]]:
     """(paragraph, start, end) for every sentence of ``text``; offsets index ``text`` itself."""
     out: list[tuple[int, int, int]] = []
@@ -109,7 +117,12 @@ def split_sentences(text: str) -> list[tuple[int, int, int]]:
         if line.strip():
             for s, e in _sentence_bounds(line):
                 s, e = _trimmed(text, offset + s, offset + e)
-                if e > s:
+                if e <= s:
+                    continue
+                last = out[-1] if out else None
+                if last and last[0] == paragraph_no and _continues_quotation(text[last[1] : last[2]], text[s:e]):
+                    out[-1] = (paragraph_no, last[1], e)
+                else:
                     out.append((paragraph_no, s, e))
             paragraph_no += 1
         offset += len(line)

@@ -42,3 +42,8 @@ def test_spans_are_exact_ordered_and_disjoint(text):
         piece = text[start:end]
         assert piece == piece.strip() and "\n" not in piece
         previous_end = end
+
+
+def test_a_quotation_continued_after_its_attribution_stays_with_it():
+    text = "“It is bad,” said a spokesperson. “The risk is real.” Shares fell."
+    assert [text[s:e] for _, s, e in split_sentences(text)] == ["“It is bad,” said a spokesperson. “The risk is real.”", "Shares fell."]
