@@ -101,7 +101,10 @@ class Assistant:
     def ask(self, question: str, on_stage: Stage | None = None) -> Answer:
         parse_question(question)  # a bad question fails fast, before any model or index loads
         with self._lock:
-            return answer_question(question, self.index, self.backend, self._encoder, self.retrieval, on_stage=on_stage, reading=self.reading)
+            index, backend = self.index, self.backend
+        # Not under the lock: endpoint backends take several requests at once; the embedded
+        # backend serialises its own calls.
+        return answer_question(question, index, backend, self._encoder, self.retrieval, on_stage=on_stage, reading=self.reading)
 
     def close(self) -> None:
         with self._lock:

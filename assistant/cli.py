@@ -79,7 +79,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     prepare = sub.add_parser("prepare", help="join and verify the embedded model", description="Join the packaged model parts into one verified GGUF file in the cache.")
     prepare.set_defaults(run=_cmd_prepare)
+
+    ev = sub.add_parser(
+        "eval", help="score gold suites (or: eval compare RUN_A RUN_B)",
+        description="Answer every case of the suites and score the answers: deterministic checks, judged citation "
+                    "support, the judge's own accuracy, and reports (results.jsonl, summary.json, report.html). "
+                    "Rerun with the same --out to resume. Compare two runs with: storydesk eval compare RUN_A RUN_B",
+    )
+    ev.add_argument("suites", nargs="+", metavar="SUITE", help="JSONL files of gold cases (format: eval/suites/README.md)")
+    _add_corpus_option(ev)
+    ev.add_argument("--engine", action="append", choices=["storydesk", "llamaindex-citation"],
+                    help="engine to evaluate; repeat to run several side by side (default: storydesk)")
+    ev.add_argument("--out", metavar="DIR", help="where results go; an existing run there is resumed (default: runs/<suites>)")
+    ev.add_argument("--judge", choices=["embedded", "none"], default="embedded",
+                    help="who judges citation support: the embedded model (default) or nobody; see --judge-base-url")
+    ev.add_argument("--judge-base-url", metavar="URL", help="judge with an OpenAI-compatible endpoint instead")
+    ev.add_argument("--judge-model", metavar="NAME", help="model name at the judge endpoint")
+    ev.add_argument("--concurrency", type=int, default=4, metavar="N", help="requests in flight for endpoint backends (default 4; the embedded model runs one at a time)")
+    ev.add_argument("--min", type=float, metavar="PASS_RATE", help="exit 1 if Storydesk's pass rate on any suite is below this")
+    _add_model_options(ev)
+    ev.set_defaults(run=_cmd_eval)
     return parser
+
+
+def _compare_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="storydesk eval compare", description="Per-metric deltas between two eval runs, and the cases that flipped.")
+    p.add_argument("run_a", metavar="RUN_A", help="the earlier run's --out directory")
+    p.add_argument("run_b", metavar="RUN_B", help="the later run's --out directory")
+    return p
 
 
 def _assistant(args: argparse.Namespace, bars: Callable):
@@ -175,7 +202,53 @@ def _cmd_prepare(args: argparse.Namespace, bars: _Bars) -> int:
     return 0
 
 
+def _cmd_eval(args: argparse.Namespace, bars: _Bars) -> int:
+    from pathlib import Path
+
+    from .evaluate import format_summary, run_eval
+    from .evaluate.judge import Judge
+    from .evaluate.runner import print_progress_bar
+
+    assistant = _assistant(args, bars)
+    judge = None
+    if args.judge_base_url:
+        from .backends.openai_compat import OpenAICompatBackend
+
+        judge = Judge(OpenAICompatBackend(base_url=args.judge_base_url, model=args.judge_model))
+    elif args.judge == "embedded":
+        from .api import make_backend
+
+        same = not (args.base_url or args.model_path)
+        judge = Judge(assistant.backend if same else make_backend(progress=bars))
+    out = args.out or str(Path("runs") / "-".join(Path(s).stem for s in args.suites))
+    run = run_eval(args.suites, out, engines=args.engine or ["storydesk"], assistant=assistant, judge=judge,
+                   concurrency=args.concurrency, progress=print_progress_bar if sys.stderr.isatty() else None)
+    print(format_summary(run))
+    print(f"reports: {Path(out) / 'report.html'}, {Path(out) / 'summary.json'}, {Path(out) / 'results.jsonl'}", file=sys.stderr)
+    if args.min is not None:
+        low = [s for s in run.summaries if s.engine == "storydesk" and (s.metrics.get("pass_rate") or 0) < args.min]
+        if low:
+            print(f"storydesk: pass rate below {args.min}: " + ", ".join(f"{s.suite}={s.metrics['pass_rate']}" for s in low), file=sys.stderr)
+            return 1
+    return 0
+
+
+def _run_compare(argv: Sequence[str]) -> int:
+    from .evaluate import compare_runs
+
+    args = _compare_parser().parse_args(argv)
+    try:
+        print(compare_runs(args.run_a, args.run_b))
+    except FileNotFoundError as err:
+        print(f"storydesk: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["eval", "compare"]:
+        return _run_compare(argv[2:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):

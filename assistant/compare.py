@@ -94,10 +94,11 @@ def _names(phrase: str, sentence: str, question_terms: set[str], lowercase_words
 
 def signature(finding: Finding, question: Question, idf: Callable[[str], float], lowercase_words: set[str]) -> Signature:
     q_terms = set(question.terms)
-    sentence = finding.evidence.text if finding.evidence else finding.phrase
-    names = _names(finding.phrase, sentence, q_terms, lowercase_words, idf.is_common)
-    terms = {t: idf(t) for t in analyze(finding.phrase) if t not in q_terms and t not in names}
-    return Signature(names=names, quantities=_quantities(finding.phrase), terms=terms)
+    text = finding.key_text
+    sentence = finding.evidence.text if finding.evidence else text
+    names = _names(text, sentence, q_terms, lowercase_words, idf.is_common)
+    terms = {t: idf(t) for t in analyze(text) if t not in q_terms and t not in names}
+    return Signature(names=names, quantities=_quantities(finding.phrase) or _quantities(text), terms=terms)
 
 
 def _quantities_conflict(a: Signature, b: Signature) -> bool:

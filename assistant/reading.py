@@ -55,8 +55,13 @@ class Finding:
 
     doc_id: str
     evidence: Evidence | None  # None: the article does not answer
-    phrase: str = ""
+    phrase: str = ""  # what the answer shows: a readable run of the sentence
     confidence: float = 0.0
+    words: str = ""  # the model's own (shorter) copied words: what answers are compared on
+
+    @property
+    def key_text(self) -> str:
+        return self.words or self.phrase
 
     @property
     def answers(self) -> bool:
@@ -221,5 +226,5 @@ def read_articles(
         if doc_id not in words:
             words[doc_id] = extract(backend, prompt, question.text, judgement.evidence, settings)
         phrase = answer_phrase(words[doc_id], judgement.evidence.text, question, statement=statement, max_words=settings.max_answer_words)
-        findings.append(Finding(doc_id, judgement.evidence, phrase, judgement.confidence))
+        findings.append(Finding(doc_id, judgement.evidence, phrase, judgement.confidence, words[doc_id]))
     return findings

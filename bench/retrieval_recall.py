@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.config import cache_dir, default_corpus_dir  # noqa: E402
 from assistant.corpus import load_corpus  # noqa: E402
-from assistant.embeddings import MiniLMEmbedding  # noqa: E402
+from assistant.embeddings import MiniLM  # noqa: E402
 from assistant.index import load_or_build  # noqa: E402
 from assistant.question import parse_question  # noqa: E402
 from assistant.retrieve import RetrievalSettings, retrieve  # noqa: E402
@@ -48,7 +48,7 @@ def main() -> None:
     ap.add_argument("--corpus", default=str(default_corpus_dir()))
     ap.add_argument("--misses", action="store_true", help="list evidence not in the top 3 of its article")
     args = ap.parse_args()
-    embed = MiniLMEmbedding()
+    embed = MiniLM()
     index, _ = load_or_build(load_corpus(args.corpus), cache_dir(), embed)
     settings = RetrievalSettings()
     for suite in args.suites:
@@ -66,6 +66,7 @@ def main() -> None:
         print(json.dumps({
             "suite": Path(suite).name, "evidence": len(ranks),
             "recall@1": round(sum(r <= 1 for r, _ in ranks) / n, 3),
+            "recall@2": round(sum(r <= 2 for r, _ in ranks) / n, 3),
             "recall@3": round(sum(r <= 3 for r, _ in ranks) / n, 3),
             "recall@5": round(sum(r <= 5 for r, _ in ranks) / n, 3),
             "article_recall": round(sum(s for _, s in ranks) / n, 3),

@@ -1,0 +1,290 @@
+"""One self-contained HTML page for an eval run: settings, judge calibration, scores, charts, every case.
+
+    html = render_report(run.to_dict(), [r.to_dict() for r in run.results], docs)
+
+The page loads nothing from anywhere: the CSS is inline, the charts are SVG drawn here, and the
+only script is a one-line "failures only" filter (the page reads fine without it). Every string
+that came from a user, a model or an article goes through ``html.escape``. Citations are shown in
+their paragraph with the quoted span in ``<mark>``; one whose offsets don't reproduce its quote is
+flagged NOT VERBATIM and shown with no context, since there is none to trust.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from html import escape
+from typing import Any, Iterable
+
+__all__ = ["render_report"]
+
+JUDGE_OK = 0.8
+COLOURS = ("#3b6fb6", "#e07b22", "#3f9a4c", "#c8413f", "#7a5cb0", "#2a9d9a")
+COUNTS = {"cases", "errors", "fabrications", "spurious_conflicts"}
+SECONDS = {"p50_s", "max_s"}
+LOWER_IS_BETTER = {"conflict_false_alarm", "fabrications", "spurious_conflicts"}
+LABELS = {
+    "pass_rate": "pass rate", "verbatim_rate": "verbatim", "citation_validity": "citation validity",
+    "keypoint_rate": "key points", "doc_recall": "doc recall", "span_recall": "span recall",
+    "conflict_recall": "conflict recall", "conflict_false_alarm": "false alarm", "spurious_conflicts": "spurious conflicts",
+    "abstention_acc": "abstention", "fabrications": "fabrications", "p50_s": "p50 s", "max_s": "max s",
+    "citation_recall": "citation recall", "citation_precision": "citation precision",
+}
+SHORT = {  # table headers: short, with soft hyphens so the columns fit the page
+    "pass_rate": "pass", "verbatim_rate": "verbatim", "citation_validity": "cit. valid", "keypoint_rate": "key points",
+    "doc_recall": "doc recall", "span_recall": "span recall", "conflict_recall": "conflict recall",
+    "conflict_false_alarm": "false alarm", "spurious_conflicts": "spurious", "abstention_acc": "abstain",
+    "fabrications": "fabri&shy;cated", "citation_recall": "cit. recall", "citation_precision": "cit. preci&shy;sion",
+    "p50_s": "p50", "max_s": "max",
+}
+TABLE = ("pass_rate", "verbatim_rate", "citation_validity", "keypoint_rate", "doc_recall", "span_recall",
+         "conflict_recall", "conflict_false_alarm", "spurious_conflicts", "abstention_acc", "fabrications",
+         "citation_recall", "citation_precision", "p50_s", "max_s")
+FAMILIES = (
+    ("Citations", ("verbatim_rate", "citation_validity", "doc_recall", "span_recall")),
+    ("Answers", ("pass_rate", "keypoint_rate", "abstention_acc")),
+    ("Disagreement", ("conflict_recall", "conflict_false_alarm")),
+    ("Support (judged)", ("citation_recall", "citation_precision")),
+    ("Latency", ("p50_s", "max_s")),
+)
+OPTIONAL = {"Support (judged)"}  # drawn only when some summary has these metrics
+_MARKER = re.compile(r"\[(\d+)\]")
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1d2330;
+ background:#f6f7f9;margin:0;line-height:1.45;font-size:15px}
+main{max-width:1100px;margin:0 auto;padding:24px 28px 64px}
+h1{margin:0 0 4px;font-size:26px}h2{margin:36px 0 12px;font-size:20px;border-bottom:2px solid #dde1e8;padding-bottom:4px}
+h3{margin:0 0 8px;font-size:16px}.muted{color:#5d6677}.mono,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
+.cards{display:flex;gap:16px;flex-wrap:wrap;margin-top:16px}.card{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:14px 18px;flex:1 1 320px}
+.card dl{display:grid;grid-template-columns:auto 1fr;gap:4px 14px;margin:0}.card dt{color:#5d6677}.card dd{margin:0}
+.big{font-size:30px;font-weight:700}.warn{background:#fff3cd;border:1px solid #e0b400;color:#6b4e00;border-radius:6px;padding:8px 12px;margin-top:10px;font-weight:600}
+table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #dde1e8}
+th,td{padding:6px 8px;text-align:left;vertical-align:top;border-bottom:1px solid #e8ebf0}
+th{background:#eef1f5;font-size:13px}tbody tr:nth-child(even){background:#f9fafc}
+.wide{overflow-x:auto}table.scores{font-size:12.5px}table.scores th,table.scores td{padding:5px 5px}
+table.scores .num{text-align:right}table.scores td.num{white-space:nowrap}table.scores th{vertical-align:bottom}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:16px}
+figure{margin:0;background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:12px 14px}svg{width:100%;height:auto;display:block}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:700;color:#fff}
+.PASS{background:#2e8540}.FAIL{background:#c8413f}
+.answer{margin:0 0 6px}.mk{color:#3b6fb6;font-weight:600}
+ul.failures{margin:4px 0 8px;padding-left:18px;color:#b3261e}ul.failures li{margin:2px 0}
+.cit{margin:6px 0;font-size:13.5px}.ctx{margin:2px 0 0;padding:4px 10px;border-left:3px solid #c9d2e0;color:#3a4252;background:#fafbfc}
+mark{background:#ffe58a;padding:0 1px}.bad{color:#b3261e;font-weight:700}
+table.conf{width:auto;margin-top:6px;font-size:13px}table.conf caption{text-align:left;font-size:12.5px;color:#5d6677}
+.filter{margin:8px 0 12px;font-size:14px}body.failonly tr.passed{display:none}
+.cases td.q{width:24%}.cases td.id{white-space:nowrap}
+"""
+
+
+def render_report(run: dict, results: list[dict], docs: dict[str, str]) -> str:
+    """The whole report for ``run`` (EvalRun.to_dict()), its case ``results`` and the article texts."""
+    summaries = run.get("summaries") or []
+    sections = _sections(summaries, results)
+    body = [_header(run), _scores(summaries, sections), _charts(summaries), _cases(sections, docs)]
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+            f"<title>Storydesk eval report</title><style>{CSS}</style></head>"
+            f"<body><main>{''.join(body)}</main></body></html>\n")
+
+
+# ---- formatting ---------------------------------------------------------------------------------
+
+def _fmt(key: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if key in COUNTS:
+        return str(value)
+    if key in SECONDS:
+        return f"{value:.1f} s"
+    return _pct(value)
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}".rstrip("0").rstrip(".") + "%"
+
+
+def _th(key: str) -> str:
+    return SHORT.get(key, escape(key)) + ("&nbsp;↓" if key in LOWER_IS_BETTER else "")
+
+
+def _series_name(summary: dict, many_suites: bool) -> str:
+    return f"{summary['engine']} · {summary['suite']}" if many_suites else summary["engine"]
+
+
+# ---- header, judge, headline table --------------------------------------------------------------
+
+def _header(run: dict) -> str:
+    s = run.get("settings") or {}
+    rows = [("engines", ", ".join(s.get("engines") or [])), ("suites", ", ".join(s.get("suites") or [])),
+            ("model", s.get("model") or "–"), ("judge", s.get("judge") or "none"), ("output", run.get("out_dir") or "–")]
+    dl = "".join(f"<dt>{k}</dt><dd class=\"mono\">{escape(str(v))}</dd>" for k, v in rows)
+    return (f"<h1>Storydesk eval report</h1><div class=\"muted\">Gold suites answered by each engine, scored "
+            f"deterministically{' and by the judge' if run.get('judge') else ''}.</div>"
+            f"<div class=\"cards\"><div class=\"card\"><h3>Run settings</h3><dl>{dl}</dl></div>{_judge(run.get('judge'))}</div>")
+
+
+def _judge(judge: dict | None) -> str:
+    if not judge:
+        return ("<div class=\"card\"><h3>Judge calibration</h3><div class=\"big\">not judged</div>"
+                "<div class=\"muted\">No judge ran: citation recall and precision are absent.</div></div>")
+    acc = judge.get("accuracy") or 0.0
+    labels = "".join(f"<dt>{escape(str(k))}</dt><dd>{_pct(v)}</dd>" for k, v in (judge.get("by_label") or {}).items())
+    warn = (f"<div class=\"warn\">⚠ Judge calibration is below {_pct(JUDGE_OK)}: the judged scores "
+            "(citation recall / precision, unsupported-sentence failures) are unreliable.</div>") if acc < JUDGE_OK else ""
+    return (f"<div class=\"card\"><h3>Judge calibration</h3><div class=\"big\">{_pct(acc)}</div>"
+            f"<div class=\"muted\">accuracy of <span class=\"mono\">{escape(str(judge.get('judge', '')))}</span> "
+            f"on {int(judge.get('pairs') or 0)} labelled pairs</div><dl style=\"margin-top:8px\">{labels}</dl>{warn}</div>")
+
+
+def _scores(summaries: list[dict], sections: list[tuple]) -> str:
+    keys = [k for k in TABLE if any(k in (s.get("metrics") or {}) for s in summaries)]
+    anchors = {(e, s): i for i, (e, s, _) in enumerate(sections)}
+    head = "<th>engine · suite</th><th class=\"num\">cases</th>" + "".join(f"<th class=\"num\">{_th(k)}</th>" for k in keys)
+    rows = []
+    for s in summaries:
+        m, i = s.get("metrics") or {}, anchors.get((s["engine"], s["suite"]))
+        name = f"<a href=\"#sec-{i}\">{escape(s['engine'])}</a>" if i is not None else escape(s["engine"])
+        cells = "".join(f"<td class=\"num\">{_fmt(k, m.get(k))}</td>" for k in keys)
+        rows.append(f"<tr><td class=\"mono\"><span style=\"white-space:nowrap\">{name}</span><div class=\"muted\">{escape(s['suite'])}</div></td>"
+                    f"<td class=\"num\">{s.get('cases', '–')}</td>{cells}</tr>")
+    return (f"<h2>Scores</h2><div class=\"wide\"><table class=\"scores\"><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>"
+            "<p class=\"muted\">↓ lower is better. Rates are shares of cases (or citations); – means the suite has no case it applies to.</p>")
+
+
+# ---- charts -------------------------------------------------------------------------------------
+
+def _charts(summaries: list[dict]) -> str:
+    many = len({s["suite"] for s in summaries}) > 1
+    series = [(_series_name(s, many), s.get("metrics") or {}) for s in summaries]
+    figs = []
+    for title, keys in FAMILIES:
+        if title in OPTIONAL and not any(m.get(k) is not None for _, m in series for k in keys):
+            continue
+        figs.append(f"<figure><h3>{escape(title)}</h3>{_bar_chart(title, keys, series)}</figure>")
+    return f"<h2>Charts</h2><div class=\"charts\">{''.join(figs)}</div>" if figs else ""
+
+
+def _bar_chart(title: str, keys: Iterable[str], series: list[tuple[str, dict]]) -> str:
+    """Horizontal bars, one group per metric, one bar per series; rates on 0–100 %, seconds up to the max."""
+    keys = list(keys)
+    seconds = all(k in SECONDS for k in keys)
+    top = _nice(max([m.get(k) or 0 for _, m in series for k in keys] + [0])) if seconds else 1.0
+    W, X0, BW, BH, GAP = 520, 150, 300, 16, 14
+    legend, y = _legend(series, W)
+    y += 22
+    ticks = [(f"{top * f:g} s" if seconds else f"{int(f * 100)}%", X0 + BW * f) for f in (0, 0.25, 0.5, 0.75, 1)]
+    parts = [f"<text x=\"{x:.0f}\" y=\"{y - 6}\" class=\"t\" text-anchor=\"middle\">{t}</text>" for t, x in ticks]
+    grid_top = y
+    for key in keys:
+        group_h = len(series) * (BH + 3) - 3
+        lines = [LABELS.get(key, key)] + (["(lower is better)"] if key in LOWER_IS_BETTER else [])
+        ly = y + group_h / 2 - (len(lines) - 1) * 7 + 4
+        parts += [f"<text x=\"{X0 - 8}\" y=\"{ly + 14 * n:.0f}\" text-anchor=\"end\" class=\"{'l' if n == 0 else 't'}\">{escape(t)}</text>"
+                  for n, t in enumerate(lines)]
+        for i, (_, m) in enumerate(series):
+            v = m.get(key)
+            w = 0 if v is None else max(0.0, min(1.0, v / top)) * BW
+            by = y + i * (BH + 3)
+            parts.append(f"<rect x=\"{X0}\" y=\"{by}\" width=\"{w:.1f}\" height=\"{BH}\" rx=\"2\" fill=\"{COLOURS[i % len(COLOURS)]}\"/>"
+                         f"<text x=\"{X0 + w + 5:.1f}\" y=\"{by + BH - 4}\" class=\"v\">{_fmt(key, v)}</text>")
+        y += group_h + GAP
+    grid = "".join(f"<line x1=\"{x:.0f}\" x2=\"{x:.0f}\" y1=\"{grid_top - 2}\" y2=\"{y - GAP + 4}\" stroke=\"#e3e7ee\"/>" for _, x in ticks)
+    style = "<style>.l{font:13px system-ui,sans-serif;fill:#1d2330}.t{font:11px system-ui,sans-serif;fill:#5d6677}.v{font:12px system-ui,sans-serif;fill:#1d2330}</style>"
+    return (f"<svg viewBox=\"0 0 {W} {y}\" role=\"img\" aria-label=\"{escape(title)}\">"
+            f"{style}{legend}{grid}{''.join(parts)}</svg>")
+
+
+def _nice(top: float) -> float:
+    """The smallest 'round' number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k) at or above ``top``, for the seconds axis."""
+    if top <= 0:
+        return 1.0
+    scale = 10 ** math.floor(math.log10(top))
+    return next(round(m * scale, 10) for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * scale >= top)
+
+
+def _legend(series: list[tuple[str, dict]], width: int) -> tuple[str, int]:
+    out, x, y = [], 0, 4
+    for i, (name, _) in enumerate(series):
+        w = 22 + 7 * len(name) + 16
+        if x and x + w > width:
+            x, y = 0, y + 20
+        out.append(f"<g class=\"legend\"><rect x=\"{x}\" y=\"{y}\" width=\"12\" height=\"12\" rx=\"2\" fill=\"{COLOURS[i % len(COLOURS)]}\"/>"
+                   f"<text x=\"{x + 17}\" y=\"{y + 11}\" class=\"l\">{escape(name)}</text></g>")
+        x += w
+    return "".join(out), y + 14
+
+
+# ---- per-case tables ----------------------------------------------------------------------------
+
+def _sections(summaries: list[dict], results: list[dict]) -> list[tuple[str, str, list[dict]]]:
+    order = [(s["engine"], s["suite"]) for s in summaries]
+    order += [k for k in dict.fromkeys((r["engine"], r["suite"]) for r in results) if k not in order]
+    grouped = [(e, s, [r for r in results if r["engine"] == e and r["suite"] == s]) for e, s in order]
+    return [(e, s, sorted(rs, key=lambda r: bool(r.get("passed")))) for e, s, rs in grouped if rs]
+
+
+def _cases(sections: list[tuple], docs: dict[str, str]) -> str:
+    if not sections:
+        return ""
+    toggle = ("<label class=\"filter\"><input type=\"checkbox\" "
+              "onchange=\"document.body.classList.toggle('failonly',this.checked)\"> show failures only</label>")
+    out = [f"<h2>Cases</h2><p class=\"muted\">Failed cases come first in each table.</p>{toggle}"]
+    for i, (engine, suite, rows) in enumerate(sections):
+        failed = sum(not r.get("passed") for r in rows)
+        out.append(f"<h3 id=\"sec-{i}\" style=\"margin-top:24px\"><span class=\"mono\">{escape(engine)}</span> on "
+                   f"<span class=\"mono\">{escape(suite)}</span> <span class=\"muted\">— {len(rows)} cases, {failed} failed</span></h3>"
+                   "<table class=\"cases\"><thead><tr><th>id</th><th>kind</th><th>result</th><th>question</th>"
+                   f"<th>answer, failures and evidence</th></tr></thead><tbody>{''.join(_case_row(r, docs) for r in rows)}</tbody></table>")
+    return "".join(out)
+
+
+def _case_row(r: dict, docs: dict[str, str]) -> str:
+    case, answer = r.get("case") or {}, r.get("answer") or {}
+    verdict = "PASS" if r.get("passed") else "FAIL"
+    text = _MARKER.sub(r'<span class="mk">[\1]</span>', escape(answer.get("answer") or "(no answer)"))
+    fails = "".join(f"<li>{escape(str(f))}</li>" for f in r.get("failures") or [])
+    detail = (f"<p class=\"answer\">{text}</p>" + (f"<ul class=\"failures\">{fails}</ul>" if fails else "")
+              + "".join(_citation(c, docs) for c in answer.get("citations") or [])
+              + "".join(_conflict(cf) for cf in answer.get("conflicts") or []) + _support(r.get("support")))
+    seconds = r.get("seconds")
+    return (f"<tr class=\"{'passed' if r.get('passed') else 'failed'}\"><td class=\"id mono\">{escape(str(case.get('id', '')))}</td>"
+            f"<td>{escape(str(case.get('kind', '')))}</td><td><span class=\"badge {verdict}\">{verdict}</span>"
+            f"<div class=\"muted\">{_fmt('p50_s', seconds)}</div></td><td class=\"q\">{escape(str(case.get('question', '')))}</td>"
+            f"<td>{detail}</td></tr>")
+
+
+def _verbatim(c: dict, docs: dict[str, str]) -> bool:
+    text, start, end = docs.get(c.get("doc_id")), c.get("start"), c.get("end")
+    return (text is not None and isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
+            and bool(c.get("quote")) and text[start:end] == c["quote"])
+
+
+def _citation(c: dict, docs: dict[str, str]) -> str:
+    head = f"<span class=\"mono\">[{escape(str(c.get('id')))}] {escape(str(c.get('doc_id')))}</span>"
+    if not _verbatim(c, docs):
+        where = f"{c.get('start')}–{c.get('end')}"
+        return (f"<div class=\"cit\">{head} <span class=\"bad\">NOT VERBATIM</span> <span class=\"muted\">"
+                f"(offsets {escape(where)})</span><div class=\"ctx\">claimed: “{escape(str(c.get('quote') or ''))}”</div></div>")
+    text, start, end = docs[c["doc_id"]], c["start"], c["end"]
+    p0, p1 = text.rfind("\n", 0, start) + 1, text.find("\n", end)
+    p1 = len(text) if p1 < 0 else p1
+    ctx = f"{escape(text[p0:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:p1])}"
+    return f"<div class=\"cit\">{head}<div class=\"ctx\">{ctx}</div></div>"
+
+
+def _conflict(cf: dict) -> str:
+    rows = "".join(f"<tr><td>{escape(str(p.get('claim', '')))}</td>"
+                   f"<td class=\"mono\">{' '.join(f'[{escape(str(i))}]' for i in p.get('citations') or [])}</td></tr>"
+                   for p in cf.get("positions") or [])
+    return (f"<table class=\"conf\"><caption>disagreement: {escape(str(cf.get('topic', '')))}</caption>"
+            f"<thead><tr><th>claim</th><th>citations</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def _support(s: dict | None) -> str:
+    if not s or not s.get("statements"):
+        return ""
+    return (f"<div class=\"muted\" style=\"font-size:12.5px;margin-top:6px\">judged: {s['supported']}/{s['statements']} statements "
+            f"supported, {s.get('precise', 0)}/{s.get('citations', 0)} citations precise</div>")
