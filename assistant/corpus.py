@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import CorpusError
 
-__all__ = ["Document", "Corpus", "load_corpus", "read_article", "ARTICLE_SUFFIXES", "MAX_ARTICLE_BYTES"]
+__all__ = ["Document", "Corpus", "load_corpus", "read_article", "add_article", "ARTICLE_SUFFIXES", "MAX_ARTICLE_BYTES"]
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_ARTICLE_BYTES = 10 * 1024 * 1024
@@ -26,11 +26,11 @@ class Document:
 
     @property
     def title(self) -> str:
-        """The first non-empty line, which in news copy is the headline or the lede."""
+        """A short label: the first line (the headline, or the lede's opening words), cut at a word."""
         for line in self.text.splitlines():
             line = line.strip().lstrip("#").strip()
             if line:
-                return line if len(line) <= 120 else line[:117].rstrip() + "…"
+                return line if len(line) <= 72 else line[:72].rsplit(" ", 1)[0].rstrip(",;:") + "…"
         return self.doc_id
 
 
@@ -107,3 +107,31 @@ def load_corpus(directory: str | Path) -> Corpus:
     if not docs:
         raise CorpusError(f"corpus directory has no non-empty .txt or .md articles: {root}")
     return Corpus(directory=str(root), documents=tuple(docs))
+
+
+def add_article(directory: str | Path, source: str | Path, name: str | None = None, max_bytes: int = MAX_ARTICLE_BYTES) -> str:
+    """Copy one uploaded article into a corpus directory after the same checks as loading. Returns its doc id.
+
+    Refuses what loading would refuse (wrong extension, binary, not UTF-8, too big, empty), and
+    never overwrites an existing article: a clashing name gets a numbered suffix.
+    """
+    source = Path(source)
+    name = Path(name or source.name).name
+    stem, suffix = Path(name).stem, Path(name).suffix.lower()
+    if suffix not in ARTICLE_SUFFIXES:
+        raise CorpusError(f"{name}: only .txt and .md articles can be added")
+    size = source.stat().st_size
+    if size > max_bytes:
+        raise CorpusError(f"{name}: {size:,} bytes is over the {max_bytes:,}-byte upload limit")
+    text = read_article(source)
+    if not text.strip():
+        raise CorpusError(f"{name}: the file is empty")
+    target_dir = Path(directory)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stem).strip("._") or "article"
+    target, n = target_dir / f"{stem}{suffix}", 1
+    while any((target_dir / f"{target.stem}{s}").exists() for s in ARTICLE_SUFFIXES):
+        n += 1
+        target = target_dir / f"{stem}-{n}{suffix}"
+    target.write_text(text, encoding="utf-8", newline="")
+    return target.stem

@@ -33,11 +33,15 @@ _REPLY_PREFIX = '{"answers": "'
 
 @dataclass(frozen=True)
 class ReadingSettings:
-    candidates: int = 2  # sentences judged per article, strongest retrieval first
+    candidates: int = 3  # sentences judged per article, strongest retrieval first
     candidate_floor: float = 0.7  # ...and only those scoring >= this x the article's best
     accept: float = 2.0  # bar for confidence = logit(P(yes)) + retrieval_weight * retrieval score
     margin: float = 3.0  # ...and an article must come within this of the most confident article
     veto: float = 0.2  # a clear "no" from the model (P(yes) below this) is never overruled by retrieval
+    # A runner-up sentence of an accepted article is cited too when the model is this sure of it and
+    # it is this close to the winner: articles often state a fact twice, in different words.
+    second_p: float = 0.6
+    second_gap: float = 3.0
     retrieval_weight: float = 10.0
     max_answer_words: int = 16
 
@@ -58,6 +62,7 @@ class Finding:
     phrase: str = ""  # what the answer shows: a readable run of the sentence
     confidence: float = 0.0
     words: str = ""  # the model's own (shorter) copied words: what answers are compared on
+    also: tuple[Evidence, ...] = ()  # further sentences of the same article that answer too
 
     @property
     def key_text(self) -> str:
@@ -177,12 +182,18 @@ def _candidates(passages: Sequence[Evidence], settings: ReadingSettings) -> list
     return [ev for ev in ranked[: settings.candidates] if ev.score >= settings.candidate_floor * best or ev is ranked[0]]
 
 
-def _best_judgement(backend: Backend, prompt: Prompt, question: str, passages: Sequence[Evidence], settings: ReadingSettings) -> Judgement:
+def _judge_article(backend: Backend, prompt: Prompt, question: str, passages: Sequence[Evidence], settings: ReadingSettings) -> list[Judgement]:
+    """The article's candidates, judged, best first."""
     # Weakest first: the strongest candidate, the likeliest winner, is judged last, so when it wins
     # its prompt is still in the model's KV cache for the extraction call.
     judged = [judge(backend, prompt, question, ev, settings) for ev in reversed(_candidates(passages, settings))]
     log.debug("%s: %s", passages[0].doc_id, [(j.evidence.id, round(j.p_yes, 2), round(j.confidence, 2)) for j in judged])
-    return max(judged, key=lambda j: j.confidence)
+    return sorted(judged, key=lambda j: -j.confidence)
+
+
+def _runners_up(judged: list[Judgement], settings: ReadingSettings) -> tuple[Evidence, ...]:
+    best = judged[0]
+    return tuple(j.evidence for j in judged[1:] if j.p_yes >= settings.second_p and j.confidence >= best.confidence - settings.second_gap)
 
 
 def _passes(judgement: Judgement, top: float, settings: ReadingSettings) -> bool:
@@ -208,12 +219,15 @@ def read_articles(
     statement = is_statement_question(question)
     groups = retrieval.by_article()
     best: dict[str, Judgement] = {}
+    also: dict[str, tuple[Evidence, ...]] = {}
     words: dict[str, str] = {}
     top = float("-inf")
     for n, (doc_id, passages) in enumerate(groups.items(), 1):
         if on_article:
             on_article(n, len(groups), doc_id)
-        judgement = best[doc_id] = _best_judgement(backend, prompt, question.text, passages, settings)
+        judged = _judge_article(backend, prompt, question.text, passages, settings)
+        judgement = best[doc_id] = judged[0]
+        also[doc_id] = _runners_up(judged, settings)
         top = max(top, judgement.confidence)
         # Extract now while the sentence is still in the KV cache, if the article is in the running.
         if judgement.evidence is _candidates(passages, settings)[0] and _passes(judgement, top, settings):
@@ -226,5 +240,5 @@ def read_articles(
         if doc_id not in words:
             words[doc_id] = extract(backend, prompt, question.text, judgement.evidence, settings)
         phrase = answer_phrase(words[doc_id], judgement.evidence.text, question, statement=statement, max_words=settings.max_answer_words)
-        findings.append(Finding(doc_id, judgement.evidence, phrase, judgement.confidence, words[doc_id]))
+        findings.append(Finding(doc_id, judgement.evidence, phrase, judgement.confidence, words[doc_id], also[doc_id]))
     return findings

@@ -1,0 +1,135 @@
+"""Answers rendered for people: chat HTML with clickable markers, the sources panel, the
+disagreement panel, Markdown for export, and plain text for API clients.
+
+Every string from an article, a question or the model is HTML-escaped here; markers become links
+to the passage they cite (``#src-N``), which the page's script scrolls into view.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Mapping
+
+from .corpus import Corpus
+from .types import Answer
+
+__all__ = ["chat_html", "sources_html", "conflicts_html", "answer_markdown", "answer_plain", "articles_html", "REFUSAL"]
+
+REFUSAL = "The articles don’t say."
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def _linked(text: str) -> str:
+    return _MARKER.sub(lambda m: f'<a href="#cite-{m.group(1)}" class="cite" data-cite="{m.group(1)}">[{m.group(1)}]</a>', html.escape(text))
+
+
+def _label(corpus: Corpus, doc_id: str) -> str:
+    return corpus[doc_id].title if doc_id in corpus else doc_id
+
+
+def chat_html(answer: Answer, rewritten: str | None = None) -> str:
+    """The assistant's chat message: the answer with clickable markers, or a plain refusal."""
+    parts = []
+    if rewritten:
+        parts.append(f'<div class="rewrite">Interpreted as: <em>{html.escape(rewritten)}</em></div>')
+    if not answer.answerable:
+        parts.append(f'<p class="refusal"><strong>{REFUSAL}</strong> None of the articles answers this question, '
+                     "so nothing is cited.</p>")
+        return "\n".join(parts)
+    if answer.conflicts:
+        parts.append('<p class="disagree-flag">⚠ Sources disagree: see the side-by-side panel.</p>')
+    parts.append(f"<p>{_linked(answer.text)}</p>")
+    return "\n".join(parts)
+
+
+def _paragraph_with_mark(text: str, start: int, end: int) -> str:
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    hi = len(text) if hi < 0 else hi
+    return (html.escape(text[lo:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>" + html.escape(text[end:hi])).strip()
+
+
+def sources_html(answer: Answer | None, corpus: Corpus) -> str:
+    """Each cited passage inside its paragraph, the quote highlighted; ``id="src-N"`` for the markers."""
+    if answer is None or not answer.citations:
+        msg = "Cited passages appear here." if answer is None else "No passage is cited: the articles don’t answer this."
+        return f'<div class="sources-empty">{msg}</div>'
+    items = []
+    for c in answer.citations:
+        text = corpus[c.doc_id].text if c.doc_id in corpus else ""
+        body = _paragraph_with_mark(text, c.start, c.end) if text[c.start : c.end] == c.quote else html.escape(c.quote)
+        items.append(
+            f'<div class="src" id="src-{c.id}"><div class="src-head"><span class="src-n">[{c.id}]</span> '
+            f'<span class="src-title">{html.escape(_label(corpus, c.doc_id))}</span> '
+            f'<code class="src-doc">{html.escape(c.doc_id)}</code></div><p class="src-body">{body}</p></div>'
+        )
+    return '<div class="sources">' + "\n".join(items) + "</div>"
+
+
+def conflicts_html(answer: Answer | None, corpus: Corpus) -> str:
+    """'Sources disagree': one column per position with its claim, its articles and their quotes."""
+    if answer is None or not answer.conflicts:
+        return ""
+    quotes: Mapping[int, tuple[str, str]] = {c.id: (c.doc_id, c.quote) for c in answer.citations}
+    blocks = []
+    for conflict in answer.conflicts:
+        columns = []
+        for n, p in enumerate(conflict.positions, 1):
+            cited = "".join(
+                f'<li><a href="#cite-{i}" class="cite" data-cite="{i}">[{i}]</a> <b>{html.escape(_label(corpus, quotes[i][0]))}</b>'
+                f'<blockquote>{html.escape(quotes[i][1])}</blockquote></li>'
+                for i in p.citations if i in quotes
+            )
+            count = len(p.doc_ids) or len(p.citations)
+            columns.append(
+                f'<div class="position"><div class="position-n">Position {n} · {count} article{"s" if count != 1 else ""}</div>'
+                f'<div class="claim">“{html.escape(p.claim)}”</div><ul>{cited}</ul></div>'
+            )
+        blocks.append(f'<div class="conflict"><h3>Sources disagree: {html.escape(conflict.topic)}</h3>'
+                      f'<div class="positions">{"".join(columns)}</div></div>')
+    return "\n".join(blocks)
+
+
+def answer_markdown(answer: Answer, rewritten: str | None = None) -> str:
+    """The answer as a Markdown document: question, answer, disagreement table, numbered quotes."""
+    lines = [f"# {answer.question}", ""]
+    if rewritten:
+        lines += [f"_Interpreted as: {rewritten}_", ""]
+    lines += [answer.text if answer.answerable else f"{REFUSAL} {answer.text}", ""]
+    for conflict in answer.conflicts:
+        lines += [f"## Sources disagree: {conflict.topic}", "", "| Position | Articles | Citations |", "|---|---|---|"]
+        for p in conflict.positions:
+            claim = p.claim.replace("|", "\\|")
+            lines.append(f"| {claim} | {', '.join(p.doc_ids)} | {' '.join(f'[{i}]' for i in p.citations)} |")
+        lines.append("")
+    if answer.citations:
+        lines += ["## Sources", ""]
+        for c in answer.citations:
+            lines.append(f"[{c.id}] `{c.doc_id}` (characters {c.start}–{c.end}): “{c.quote}”")
+            lines.append("")
+    if answer.model:
+        lines.append(f"_Answered by Storydesk with {answer.model}._")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def answer_plain(answer: Answer) -> str:
+    """Plain text for API clients: the answer, then the disagreement, then the citations."""
+    out = [answer.text]
+    for conflict in answer.conflicts:
+        out.append(f"\nSources disagree: {conflict.topic}")
+        for p in conflict.positions:
+            out.append(f"- {p.claim} ({', '.join(p.doc_ids)}) {' '.join(f'[{i}]' for i in p.citations)}")
+    if answer.citations:
+        out.append("\nCitations:")
+        out += [f"[{c.id}] {c.doc_id} {c.start}-{c.end}: “{c.quote}”" for c in answer.citations]
+    return "\n".join(out)
+
+
+def articles_html(corpus: Corpus) -> str:
+    rows = "".join(
+        f'<li><div class="art-title">{html.escape(d.title)}</div><div class="art-meta"><code>{html.escape(d.doc_id)}</code> · '
+        f'{len(d.text.split()):,} words · {len(d.text.encode("utf-8")) / 1024:.1f} KB</div></li>'
+        for d in corpus
+    )
+    return f'<div class="articles"><div class="art-count">{len(corpus)} article{"s" if len(corpus) != 1 else ""}</div><ul>{rows}</ul></div>'
