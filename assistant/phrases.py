@@ -76,6 +76,31 @@ def _names_beyond_question(words: str, question: Question) -> bool:
     return any(not set(analyze(m.group(0))) <= asked for m in re.finditer(r"\b[A-Z][\w’'-]*", words))
 
 
+# "Which body reacted, and what did it do?" asks for more than a name.
+_COMPOUND = re.compile(r"\b(?:and|or)\s+(?:what|how|why|when|where|which|whom?|did|was|were)\b", re.I)
+_NAME_PHRASE_STOP = frozenset(
+    "of has have had is was were are be been to by for in on with that who which whose said says say accused alleged "
+    "denied claimed after before while when where as at from over into and but or".split())
+
+
+def _leading_name_phrase(words: str, question: Question) -> str | None:
+    """'Alibaba of orchestrating a heist…' -> 'Alibaba'; 'a Chinese state-backed entity of…' -> the entity.
+
+    The model finds where the actor is named but rarely stops after it; the actor's noun phrase
+    ends at the first preposition, verb or comma.
+    """
+    taken = []
+    for token in words.split()[:10]:
+        bare = token.strip(_EDGE)
+        if not bare or (taken and bare.lower() in _NAME_PHRASE_STOP):
+            break
+        taken.append(bare if token.endswith((",", ";", ":")) else token)
+        if token.endswith((",", ";", ":", ".")):
+            break
+    phrase = " ".join(taken).strip(_EDGE)
+    return phrase if phrase and _names_beyond_question(phrase, question) else None
+
+
 def answer_phrase(words: str, sentence: str, question: Question, *, statement: bool = False, max_words: int = 16) -> str:
     """A phrase of ``sentence`` answering ``question``, grown from the model's ``words``."""
     if statement:
@@ -90,12 +115,14 @@ def answer_phrase(words: str, sentence: str, question: Question, *, statement: b
         if matches:
             near = min(matches, key=lambda m: abs(m.start() - where[0]) if where else 0)
             return _with_lead_in(sentence, near.start(), near.end())
+    if kind == "agent" and where is not None and not _COMPOUND.search(question.text):
+        actor = _leading_name_phrase(words, question)
+        if actor:
+            return actor  # a name is the answer; widening would add other actors
     if where is None or len(words.split()) >= max_words - 1:
         # No usable words, or the model was copying wholesale and hit the limit: the whole
         # sentence says it better than a cut-off fragment.
         return sentence.strip(_EDGE)
-    if kind == "agent" and _names_beyond_question(words, question):
-        return words.strip(_EDGE)  # a name is the answer; widening would add other actors
     if len(analyze(words)) >= _MIN_CLAUSE_TERMS + 1:
         return words.strip(_EDGE)
     return clause_around(sentence, *where)

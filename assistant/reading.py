@@ -40,8 +40,8 @@ class ReadingSettings:
     veto: float = 0.2  # a clear "no" from the model (P(yes) below this) is never overruled by retrieval
     # A runner-up sentence of an accepted article is cited too when the model is this sure of it and
     # it is this close to the winner: articles often state a fact twice, in different words.
-    second_p: float = 0.6
-    second_gap: float = 3.0
+    second_p: float = 0.7
+    second_gap: float = 2.5
     retrieval_weight: float = 10.0
     max_answer_words: int = 16
 
@@ -193,7 +193,8 @@ def _judge_article(backend: Backend, prompt: Prompt, question: str, passages: Se
 
 def _runners_up(judged: list[Judgement], settings: ReadingSettings) -> tuple[Evidence, ...]:
     best = judged[0]
-    return tuple(j.evidence for j in judged[1:] if j.p_yes >= settings.second_p and j.confidence >= best.confidence - settings.second_gap)
+    close = [j.evidence for j in judged[1:] if j.p_yes >= settings.second_p and j.confidence >= best.confidence - settings.second_gap]
+    return tuple(close[:1])  # one more at most: completeness without burying the answer
 
 
 def _passes(judgement: Judgement, top: float, settings: ReadingSettings) -> bool:

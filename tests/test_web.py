@@ -1,0 +1,188 @@
+"""The chat page in a real browser (Debian chromium through Playwright), plus its API endpoint.
+
+Page mechanics are tested with a rule-following fake model; test_real_model_answer_on_the_page
+uses the embedded model end to end.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.reading import ReadingSettings
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+RULES = {
+    r"how long": (r"months", r"(over a period of )?\w+ months"),
+    r"who .*(behind|blamed)": (r"Northwind|Southgate", r"(Northwind Ltd|Southgate Systems)"),
+    r"phishing|get in": (r"phishing", r"a phishing email"),
+}
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture
+def fake_model(rule_model):
+    class PageFake(rule_model):
+        def _reply(self, messages, schema):
+            content = messages[-1]["content"]
+            if "Follow-up:" in content:  # the follow-up rewrite prompt
+                previous = re.search(r"Previous question: (.*)", content).group(1)
+                return "How long did the water hack last?" if "how long" in content.lower() else previous
+            return super()._reply(messages, schema)
+
+    return PageFake(RULES)
+
+
+def _start(assistant: Assistant):
+    from assistant.web import serve
+
+    port = _free_port()
+    demo = serve(assistant, port=port, block=False)
+    return demo, f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture
+def page_app(corpus_dir, cache, fake_model):
+    assistant = Assistant(corpus_dir, backend=fake_model, cache_dir=cache, reading=ReadingSettings(margin=8.0))
+    demo, url = _start(assistant)
+    yield url, corpus_dir
+    demo.close()
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (scripts/setup-browser.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+def _ask(page, question: str, timeout: float = 120_000) -> None:
+    before = page.locator("#chatbot .message").count() if page.locator("#chatbot .message").count() else 0
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.wait_for_function(
+        "(n) => { const s = document.querySelector('#status'); return s && s.innerText.includes('Answered') "
+        "&& document.querySelectorAll('#chatbot .message').length >= n + 2 }", arg=before, timeout=timeout)
+
+
+def _open(browser, url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url, wait_until="load")
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    return page
+
+
+def test_conflict_shows_two_positions_with_their_quotes(page_app, browser):
+    url, _ = page_app
+    page = _open(browser, url)
+    _ask(page, "How long did the intrusion into the water system last?")
+    panel = page.locator("#disagreement")
+    panel.wait_for(state="visible")
+    assert "Sources disagree" in panel.inner_text()
+    positions = panel.locator(".position")
+    assert positions.count() == 2
+    text = panel.inner_text()
+    assert "eighteen months" in text and "several months" in text
+    assert panel.locator("blockquote").count() >= 2
+
+
+def test_unanswerable_question_gets_a_plain_refusal(page_app, browser):
+    url, _ = page_app
+    page = _open(browser, url)
+    _ask(page, "What was the name of the mayor's dog?")
+    last = page.locator("#chatbot .message").last.inner_text()
+    assert "The articles don’t say" in last
+    assert page.locator("#sources .src").count() == 0
+    assert not page.locator("#disagreement").is_visible()
+
+
+def test_clicking_a_marker_brings_its_passage_into_view(page_app, browser):
+    url, _ = page_app
+    page = _open(browser, url)
+    _ask(page, "How long did the intrusion into the water system last?")
+    marker = page.locator("#chatbot a.cite").last
+    n = marker.get_attribute("href").replace("#cite-", "")
+    marker.click()
+    page.wait_for_function("(n) => document.getElementById('src-' + n).classList.contains('hl')", arg=n, timeout=5000)
+    box = page.locator(f"#src-{n}").bounding_box()
+    panel = page.locator("#sources").bounding_box()
+    assert box and panel and box["y"] + box["height"] > panel["y"] and box["y"] < panel["y"] + panel["height"]
+    assert page.locator(f"#src-{n} mark").count() == 1
+
+
+def test_uploaded_article_can_be_asked_about(page_app, browser, tmp_path):
+    url, _ = page_app
+    page = _open(browser, url)
+    article = tmp_path / "d_report.txt"
+    article.write_text("Investigators now say the hackers got in through a phishing email sent to a clerk.\n", encoding="utf-8")
+    page.get_by_role("tab", name="Articles").click()
+    page.set_input_files("#upload input[type=file]", str(article))
+    page.wait_for_function("document.querySelector('#upload-note').innerText.includes('Added')", timeout=60_000)
+    assert "d_report" in page.locator("#articles").inner_text()
+    _ask(page, "How did the hackers get in, according to the investigators?")
+    assert "phishing" in page.locator("#chatbot .message").last.inner_text()
+    page.get_by_role("tab", name="Sources").click()
+    assert "d_report" in page.locator("#sources").inner_text()
+
+
+def test_follow_up_uses_the_previous_turn(page_app, browser):
+    url, _ = page_app
+    page = _open(browser, url)
+    _ask(page, "Who was behind the water hack?")
+    _ask(page, "and how long did it last?")
+    last = page.locator("#chatbot .message").last.inner_text()
+    assert "Interpreted as" in last and "water hack" in last
+    assert "months" in last
+
+
+def test_five_api_clients_at_once_all_get_answers(page_app):
+    from gradio_client import Client
+
+    url, _ = page_app
+    results: dict[int, str] = {}
+
+    def one(i: int) -> None:
+        results[i] = Client(url, verbose=False).predict("How long did the intrusion into the water system last?", api_name="/chat")
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert sorted(results) == [0, 1, 2, 3, 4]
+    for text in results.values():
+        assert "months" in text and "Citations:" in text and "Sources disagree" in text
+
+
+def test_real_model_answer_on_the_page(cache, browser):
+    assistant = Assistant()  # the bundled corpus and the embedded model
+    demo, url = _start(assistant)
+    try:
+        page = _open(browser, url)
+        _ask(page, "How long did the intrusion last?", timeout=300_000)
+        panel = page.locator("#disagreement")
+        assert panel.is_visible() and panel.locator(".position").count() >= 2
+        assert "eighteen months" in panel.inner_text()
+        assert page.locator("#sources .src mark").count() >= 2
+    finally:
+        demo.close()
