@@ -48,6 +48,17 @@ def _stamp(path: Path) -> Path:
     return path.with_name(path.name + ".verified")
 
 
+def _chunks(path: Path, label: str, offset: int, total: int, progress: Progress | None):
+    """The file's bytes in chunks, reporting (label, offset + bytes read so far, total) as it goes."""
+    done = offset
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            done += len(chunk)
+            yield chunk
+            if progress:
+                progress(label, done, total)
+
+
 def verify_file(path: Path, spec: ModelSpec, progress: Progress | None = None) -> None:
     """Raise ModelError unless ``path`` has exactly the pinned size and sha256."""
     if not path.is_file():
@@ -56,13 +67,8 @@ def verify_file(path: Path, spec: ModelSpec, progress: Progress | None = None) -
     if size != spec.size:
         raise ModelError(f"model file {path} is {size} bytes, expected {spec.size}: delete it and run `storydesk prepare`")
     digest = hashlib.sha256()
-    done = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-            done += len(chunk)
-            if progress:
-                progress("verifying model", done, size)
+    for chunk in _chunks(path, "verifying model", 0, size, progress):
+        digest.update(chunk)
     if digest.hexdigest() != spec.sha256:
         raise ModelError(f"model file {path} fails its sha256 check (got {digest.hexdigest()[:16]}…): delete it and run `storydesk prepare`")
 
@@ -104,12 +110,9 @@ def prepare_model(spec: ModelSpec = DEFAULT_MODEL, progress: Progress | None = N
         done = 0
         with tmp.open("wb") as out:
             for part in parts:
-                with part.open("rb") as fh:
-                    while chunk := fh.read(_CHUNK):
-                        out.write(chunk)
-                        done += len(chunk)
-                        if progress:
-                            progress("joining model parts", done, total)
+                for chunk in _chunks(part, "joining model parts", done, total, progress):
+                    out.write(chunk)
+                    done += len(chunk)
         try:
             verify_file(tmp, spec, progress)
         except ModelError:

@@ -77,7 +77,7 @@ def conflicts_html(answer: Answer | None, corpus: Corpus) -> str:
         columns = []
         for n, p in enumerate(conflict.positions, 1):
             cited = "".join(
-                f'<li><a href="#cite-{i}" class="cite" data-cite="{i}">[{i}]</a> <b>{html.escape(_label(corpus, quotes[i][0]))}</b>'
+                f'<li><a href="#cite-{i}" class="cite" data-cite="{i}">[{i}]</a> <code class="src-doc">{html.escape(quotes[i][0])}</code>'
                 f'<blockquote>{html.escape(quotes[i][1])}</blockquote></li>'
                 for i in p.citations if i in quotes
             )

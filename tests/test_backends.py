@@ -1,8 +1,7 @@
-import socket
-
 import pytest
 
 from assistant.backends.base import parse_json_reply
+from conftest import free_port
 from assistant.backends.caching import CachingBackend
 from assistant.backends.llamacpp import _const_prefix, _property_order
 from assistant.backends.openai_compat import OpenAICompatBackend
@@ -16,16 +15,8 @@ def test_parse_json_reply_finds_the_object_in_prose():
         parse_json_reply("no json here")
 
 
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def test_unreachable_endpoint_is_a_one_line_error():
-    backend = OpenAICompatBackend(base_url=f"http://127.0.0.1:{_closed_port()}/v1", model="m", timeout=2, max_retries=0)
+    backend = OpenAICompatBackend(base_url=f"http://127.0.0.1:{free_port()}/v1", model="m", timeout=2, max_retries=0)
     with pytest.raises(BackendUnavailable) as err:
         backend.generate([{"role": "user", "content": "hi"}], None)
     assert "cannot reach" in str(err.value) and "\n" not in str(err.value)

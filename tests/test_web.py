@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import threading
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.reading import ReadingSettings
+from conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -25,14 +25,6 @@ RULES = {
     r"who .*(behind|blamed)": (r"Northwind|Southgate", r"(Northwind Ltd|Southgate Systems)"),
     r"phishing|get in": (r"phishing", r"a phishing email"),
 }
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 @pytest.fixture
@@ -51,7 +43,7 @@ def fake_model(rule_model):
 def _start(assistant: Assistant):
     from assistant.web import serve
 
-    port = _free_port()
+    port = free_port()
     demo = serve(assistant, port=port, block=False)
     return demo, f"http://127.0.0.1:{port}/"
 

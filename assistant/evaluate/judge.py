@@ -84,10 +84,14 @@ def support(answer: dict, judge: Judge) -> dict[str, Any]:
             result["unsupported"].append(claim[:200])
         for i in ids:
             result["citations"] += 1
-            alone = judge.supports(claim, [quotes[i]])
+            if len(ids) == 1:
+                result["precise"] += together  # alone and together are the same question
+                continue
+            if judge.supports(claim, [quotes[i]]):
+                result["precise"] += 1
+                continue
             rest = [quotes[j] for j in ids if j != i]
-            needed = together and not (rest and judge.supports(claim, rest))
-            result["precise"] += alone or needed
+            result["precise"] += together and not judge.supports(claim, rest)
     return result
 
 
