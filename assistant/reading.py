@@ -19,6 +19,7 @@ from .phrases import answer_phrase
 from .prompts import Prompt, load_prompt
 from .question import is_statement_question
 from .retrieve import Evidence, Retrieval
+from .tokens import count_tokens
 
 __all__ = ["Finding", "Judgement", "ReadingSettings", "read_articles", "answer_schema", "substring_pattern", "clean_phrase"]
 
@@ -28,6 +29,7 @@ _EDGE_PUNCT = " \t,;:.!?\"'“”‘’()[]—–-"
 # llama-cpp-python's regex-to-grammar converter unescapes only these; others go in a class.
 _BACKSLASH_ESCAPED = set("[]()|{}*+?")
 _CLASS_ESCAPED = set(".$/")
+MAX_SENTENCE_TOKENS = 200  # counted with tiktoken; news sentences run 20-80
 _REPLY_PREFIX = '{"answers": "'
 
 
@@ -157,8 +159,19 @@ def verbatim_phrase(phrase: str, sentence: str) -> str:
     return ""
 
 
+def shown_text(evidence: Evidence, budget: int = MAX_SENTENCE_TOKENS) -> str:
+    """The sentence as the model sees it: whitespace flattened, and cut to a token budget so that a
+    runaway "sentence" (a table, a list without full stops) can never overflow the context."""
+    words = evidence.text.split()
+    text = " ".join(words)
+    while len(words) > 8 and count_tokens(text) > budget:
+        words = words[: int(len(words) * 0.8)]
+        text = " ".join(words)
+    return text
+
+
 def _messages(prompt: Prompt, question: str, evidence: Evidence) -> list[dict]:
-    return prompt.messages(question=question, sentence=" ".join(evidence.text.split()))
+    return prompt.messages(question=question, sentence=shown_text(evidence))
 
 
 def judge(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> Judgement:
@@ -169,8 +182,8 @@ def judge(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, s
 
 
 def extract(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> str:
-    reply = backend.generate(_messages(prompt, question, evidence), answer_schema(" ".join(evidence.text.split()), settings.max_answer_words),
-                             max_tokens=24 * 4)
+    reply = backend.generate(_messages(prompt, question, evidence), answer_schema(shown_text(evidence), settings.max_answer_words),
+                             max_tokens=settings.max_answer_words * 4)
     if not isinstance(reply, dict):
         return ""
     return verbatim_phrase(reply.get("words", ""), evidence.text)

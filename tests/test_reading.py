@@ -58,3 +58,14 @@ def test_scripted_backend_records_and_runs_out():
     assert backend.requests[0]["messages"][0]["content"] == "q"
     with pytest.raises(AssertionError, match="no reply queued"):
         backend.generate([], None)
+
+
+def test_a_runaway_sentence_is_cut_to_the_token_budget():
+    from assistant.reading import shown_text
+    from assistant.retrieve import Evidence
+    from assistant.spans import Span
+    from assistant.tokens import count_tokens
+
+    long = " ".join(["figure"] * 2000)
+    text = shown_text(Evidence(1, Span("d", 0, 0, 0, len(long), long), 1.0), budget=100)
+    assert count_tokens(text) <= 100 and long.startswith(text)

@@ -166,7 +166,7 @@ def test_five_api_clients_at_once_all_get_answers(page_app):
         assert "months" in text and "Citations:" in text and "Sources disagree" in text
 
 
-def test_real_model_answer_on_the_page(cache, browser):
+def test_real_model_answer_on_the_page(browser):
     assistant = Assistant()  # the bundled corpus and the embedded model
     demo, url = _start(assistant)
     try:
