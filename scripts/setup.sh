@@ -26,7 +26,8 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
 
-stamp=".venv/.installed-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)-$extras"
+hash=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+stamp=".venv/.installed-$hash-${extras/,/-}"
 if [ ! -f "$stamp" ]; then
   echo "storydesk setup: installing storydesk[$extras] (first time: compiles llama-cpp-python, ~15-20 min)" >&2
   .venv/bin/python -m pip install --quiet --upgrade pip setuptools wheel
@@ -34,7 +35,7 @@ if [ ! -f "$stamp" ]; then
   export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF}"
   export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 2)}"
   .venv/bin/python -m pip install --quiet -e ".[$extras]"
-  rm -f .venv/.installed-*
+  find .venv -maxdepth 1 -name ".installed-*" ! -name ".installed-$hash-*" -delete
   touch "$stamp"
 fi
 

@@ -1,0 +1,54 @@
+from assistant.corpus import Corpus, Document
+from assistant.render import answer_markdown, answer_plain, articles_html, chat_html, conflicts_html, sources_html
+from assistant.types import Answer, Citation, Conflict, Position
+
+TEXT = "Intro line.\nThe hack lasted <eighteen> months, said “officials”. More.\nLast."
+CORPUS = Corpus("mem", (Document("d1", TEXT), Document("d2", "It lasted several months.")))
+Q1 = "The hack lasted <eighteen> months, said “officials”."
+
+
+def _answer():
+    s = TEXT.find(Q1)
+    return Answer(
+        "How long?", "The sources disagree. One says “<eighteen> months” [1]. One says “several months” [2].", True,
+        [Citation(1, "d1", s, s + len(Q1), Q1), Citation(2, "d2", 0, 25, "It lasted several months.")],
+        [Conflict("how long", (Position("<eighteen> months", (1,), ("d1",)), Position("several months", (2,), ("d2",))))],
+        model="m",
+    )
+
+
+def test_markers_become_links_and_text_is_escaped():
+    out = chat_html(_answer(), rewritten="How long did the <hack> last?")
+    assert '<a href="#cite-1" class="cite"' in out and "&lt;eighteen&gt;" in out and "<eighteen>" not in out
+    assert "Interpreted as" in out and "&lt;hack&gt;" in out
+
+
+def test_sources_show_the_quote_highlighted_in_its_paragraph():
+    out = sources_html(_answer(), CORPUS)
+    assert 'id="src-1"' in out and 'id="src-2"' in out
+    body = out.split('id="src-1"')[1].split('<p class="src-body">')[1].split("</p>")[0]
+    assert body.startswith("<mark>The hack lasted &lt;eighteen&gt; months") and body.endswith("More.") and "Intro line" not in body
+
+
+def test_conflict_panel_has_one_column_per_position_with_quotes():
+    out = conflicts_html(_answer(), CORPUS)
+    assert out.count('class="position"') == 2 and "<blockquote>" in out and "Sources disagree: how long" in out
+    assert conflicts_html(Answer("q", "t", True), CORPUS) == ""
+
+
+def test_refusal_is_plain_and_cites_nothing():
+    refusal = Answer("When?", "The articles do not say.", False)
+    assert "The articles don’t say" in chat_html(refusal) and "cite" not in chat_html(refusal).replace("cited", "")
+    assert "No passage is cited" in sources_html(refusal, CORPUS)
+
+
+def test_markdown_export_and_plain_text_carry_citations_and_disagreement():
+    md = answer_markdown(_answer())
+    assert md.startswith("# How long?") and "| <eighteen> months | d1 | [1] |" in md and "[2] `d2`" in md
+    plain = answer_plain(_answer())
+    assert "Sources disagree: how long" in plain and "[1] d1" in plain and "Citations:" in plain
+
+
+def test_article_list_shows_name_and_size():
+    out = articles_html(CORPUS)
+    assert "2 articles" in out and "<code>d1</code>" in out and "KB" in out
