@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from .index import analyze, stem
-from .question import ANSWER_SHAPES, Question
+from .question import Question
 from .reading import Finding
 
 __all__ = ["Signature", "Group", "signature", "same_answer", "group_findings", "idf_from_counts", "NUMBER_WORDS"]
@@ -133,9 +133,9 @@ def same_answer(a: Signature, b: Signature) -> bool:
 
 def _specific(finding: Finding, sig: Signature, question: Question) -> bool:
     """Does the phrase have the shape the question asks for (a duration for "how long", a name for "who")?"""
-    if question.answer_type in ("duration", "date", "quantity"):
-        return bool(ANSWER_SHAPES[question.answer_type][1].search(finding.phrase))
-    if question.answer_type == "agent":
+    if not question.accepts(finding.phrase):
+        return False
+    if question.answer_type == "agent" or question.naming:
         return bool(sig.names)
     return True
 
@@ -145,7 +145,7 @@ def group_findings(findings: Sequence[Finding], question: Question, idf: Callabl
     answering = [f for f in findings if f.answers]
     sigs = {id(f): signature(f, question, idf, lowercase_words) for f in answering}
     specific = [f for f in answering if _specific(f, sigs[id(f)], question)]
-    if question.answer_type in ("duration", "date", "quantity"):
+    if question.strict:
         answering = specific  # a "how long" answer without a duration answers nothing
     elif specific:
         answering = specific

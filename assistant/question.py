@@ -73,12 +73,42 @@ _GENERIC_SOURCES = frozenset(analyze(
 ))
 
 
+# What a strict question demands of an answer, beyond its type.
+_NAMING = re.compile(r"\b(?:the name of|name of the|what is .{0,40}\bcalled|what was .{0,40}\bcalled|named what|what name)\b", re.I)
+_EXACT_DATE = re.compile(r"\b(?:date|exact|exactly|which day|what day)\b", re.I)
+ABSOLUTE_DATE = re.compile(rf"\b{_MONTHS}\b|\b(?:19|20)\d\d\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b", re.I)
+_CURRENCIES = {
+    "dollar": re.compile(r"\$|\bdollars?\b|\bUSD\b", re.I),
+    "pound": re.compile(r"£|\bpounds?\b|\bsterling\b|\bGBP\b", re.I),
+    "euro": re.compile(r"€|\beuros?\b|\bEUR\b", re.I),
+    "yuan": re.compile(r"¥|\byuan\b|\brenminbi\b|\bRMB\b", re.I),
+}
+
+
 @dataclass(frozen=True)
 class Question:
     text: str
     answer_type: str | None
     terms: tuple[str, ...]  # stemmed content terms
     scope_terms: tuple[str, ...] = field(default=())  # stemmed terms of the source the question names
+    naming: bool = False  # asks for a name: a description ("a British lab") does not answer it
+    exact_date: bool = False  # asks for a date: "weeks before the summit" does not answer it
+    currency: str | None = None  # asks for an amount in this currency: £200m does not answer "how many dollars"
+
+    def accepts(self, phrase: str) -> bool:
+        """Does an answer phrase have what this question strictly demands (beyond being relevant)?"""
+        if self.answer_type in ("duration", "date", "quantity") and not ANSWER_SHAPES[self.answer_type][1].search(phrase):
+            return False
+        if self.exact_date and self.answer_type == "date" and not ABSOLUTE_DATE.search(phrase):
+            return False
+        if self.currency and not _CURRENCIES[self.currency].search(phrase):
+            return False
+        return True
+
+    @property
+    def strict(self) -> bool:
+        """An answer without the asked shape answers nothing (rather than being a weaker answer)."""
+        return self.answer_type in ("duration", "date", "quantity") or self.naming or bool(self.currency)
 
     @property
     def sentence_shape(self) -> re.Pattern | None:
@@ -113,11 +143,16 @@ def parse_question(text: object) -> Question:
         raise BadQuestion(f"the question is {len(cleaned)} characters long; the limit is {MAX_QUESTION_CHARS}")
     if not any(ch.isalnum() for ch in cleaned):
         raise BadQuestion("the question has no words in it")
+    answer_type = _answer_type(cleaned)
     return Question(
         text=cleaned,
-        answer_type=_answer_type(cleaned),
+        answer_type=answer_type,
         terms=tuple(t for t in dict.fromkeys(analyze(cleaned)) if t not in _QUESTION_WORDS),
         scope_terms=_scope_terms(cleaned),
+        naming=bool(_NAMING.search(cleaned)),
+        exact_date=answer_type == "date" and bool(_EXACT_DATE.search(cleaned)),
+        currency=next((name for name, pattern in _CURRENCIES.items() if pattern.search(cleaned)), None)
+        if answer_type == "quantity" else None,
     )
 
 

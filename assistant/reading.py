@@ -68,7 +68,11 @@ class Finding:
 
     @property
     def key_text(self) -> str:
-        return self.words or self.phrase
+        """What the answer is compared on: the shorter of the shown phrase and the model's words
+        (a whole sentence shown for context names every actor in it, not just the answer)."""
+        if self.words and (not self.phrase or len(self.words.split()) < len(self.phrase.split())):
+            return self.words
+        return self.phrase
 
     @property
     def answers(self) -> bool:

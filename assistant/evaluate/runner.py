@@ -30,14 +30,27 @@ DEFAULT_JUDGE_PAIRS = Path(__file__).resolve().parents[2] / "eval" / "judge"
 Progress = Callable[[str, int, int], None]
 
 
+_PACKAGE = Path(__file__).resolve().parents[1]
+# Modules that cannot change an answer: a change to them must not invalidate a run's cached answers.
+_NOT_IN_ANSWERS = {"cli.py", "web.py", "render.py", "followup.py", "__init__.py"}
+
+
+def _code_hash() -> str:
+    files = sorted(p for p in _PACKAGE.rglob("*.py") if "evaluate" not in p.parts and p.name not in _NOT_IN_ANSWERS)
+    return hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
+
+
 def config_hash(engine: str, assistant: Assistant) -> str:
-    """Everything an answer depends on: engine, model, settings, prompts, corpus content."""
+    """Everything an engine's answers depend on: model, corpus content, and for Storydesk its
+    settings, prompts and code. Same hash, same answers (greedy decoding)."""
     backend = assistant.backend.describe()
-    parts = {
-        "engine": engine, "backend": {k: backend.get(k) for k in ("name", "base_url", "path") if backend.get(k)},
-        "retrieval": repr(assistant.retrieval), "reading": repr(assistant.reading), "corpus": assistant.corpus.fingerprint,
-        "prompts": hashlib.sha256(b"".join(p.read_bytes() for p in sorted(prompts_dir().glob("*.yaml")))).hexdigest(),
-    }
+    parts = {"engine": engine, "corpus": assistant.corpus.fingerprint,
+             "backend": {k: backend.get(k) for k in ("name", "base_url", "path") if backend.get(k)}}
+    if engine == "storydesk":
+        parts.update(retrieval=repr(assistant.retrieval), reading=repr(assistant.reading), code=_code_hash(),
+                     prompts=hashlib.sha256(b"".join(p.read_bytes() for p in sorted(prompts_dir().glob("*.yaml")))).hexdigest())
+    else:
+        parts["baseline"] = (Path(__file__).parent / "baseline.py").read_bytes().decode("utf-8")
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()[:12]
 
 
