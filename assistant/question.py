@@ -58,6 +58,7 @@ _TYPE_ORDER = ("duration", "date", "quantity", "reason", "location", "agent", "m
 
 _SCOPE_PATTERNS = (
     re.compile(r"\baccording to (?:the )?(?P<src>[^,?.;:]+)", re.I),
+    re.compile(r"\b(?:piece|article|report|column|story|op-ed|editorial)\b[^,?;:]{0,25}?\bby (?P<src>[A-Z][\w’'-]+(?: [A-Z][\w’'-]+){0,3})"),
     re.compile(r"\b(?:what|how) (?:did|does|has|had|do|have) (?P<src>[^,?.;:]+?) (?:say|said|state|claim|report|warn|describe|tell|allege|write|announce)\w*\b", re.I),
     re.compile(r"\b(?:in|by) (?:the )?(?P<src>[\w’'. -]+?)(?:'s|’s) (?:report|statement|briefing|brief|complaint|alert|press release|article|piece|column|account|assessment)\b", re.I),
 )
@@ -85,6 +86,15 @@ _CURRENCIES = {
 }
 
 
+_MONEY_WORDS = re.compile(r"\b(?:fines?|fined|cost|costs|price|worth|paid|pay|funding|funded|budget|salary|revenue|damages|compensation|spent|spend)\b", re.I)
+_ANY_MONEY = re.compile(r"[£$€¥]|\b(?:dollars?|pounds?|euros?|yuan|sterling)\b", re.I)
+
+
+def _currency(text: str) -> str | None:
+    named = next((name for name, pattern in _CURRENCIES.items() if pattern.search(text)), None)
+    return named or ("any" if _MONEY_WORDS.search(text) else None)
+
+
 @dataclass(frozen=True)
 class Question:
     text: str
@@ -101,7 +111,7 @@ class Question:
             return False
         if self.exact_date and self.answer_type == "date" and not ABSOLUTE_DATE.search(phrase):
             return False
-        if self.currency and not _CURRENCIES[self.currency].search(phrase):
+        if self.currency and not (_ANY_MONEY if self.currency == "any" else _CURRENCIES[self.currency]).search(phrase):
             return False
         return True
 
@@ -122,7 +132,11 @@ def _answer_type(text: str) -> str | None:
     return None
 
 
+_TITLES = re.compile(r"\b(Dr|Mr|Mrs|Ms|Prof|Sen|Rep|Gen|Gov|St)\.")
+
+
 def _scope_terms(text: str) -> tuple[str, ...]:
+    text = _TITLES.sub(r"\1", text)  # "Dr. Helena Morrison": the full stop ends no clause
     for pattern in _SCOPE_PATTERNS:
         match = pattern.search(text)
         if match:
@@ -151,8 +165,7 @@ def parse_question(text: object) -> Question:
         scope_terms=_scope_terms(cleaned),
         naming=bool(_NAMING.search(cleaned)),
         exact_date=answer_type == "date" and bool(_EXACT_DATE.search(cleaned)),
-        currency=next((name for name, pattern in _CURRENCIES.items() if pattern.search(cleaned)), None)
-        if answer_type == "quantity" else None,
+        currency=_currency(cleaned) if answer_type == "quantity" else None,
     )
 
 
