@@ -231,7 +231,7 @@ def _cmd_eval(args: argparse.Namespace, bars: _Bars) -> int:
 
     from .evaluate import format_summary, run_eval
     from .evaluate.judge import Judge
-    from .evaluate.runner import print_progress_bar
+    from .evaluate.runner import print_progress_bar, print_progress_lines
 
     assistant = _assistant(args, bars)
     judge = None
@@ -246,7 +246,7 @@ def _cmd_eval(args: argparse.Namespace, bars: _Bars) -> int:
         judge = Judge(assistant.backend if same else make_backend(progress=bars))
     out = args.out or str(Path("runs") / "-".join(Path(s).stem for s in args.suites))
     run = run_eval(args.suites, out, engines=args.engine or ["storydesk"], assistant=assistant, judge=judge,
-                   concurrency=args.concurrency, progress=print_progress_bar if sys.stderr.isatty() else None)
+                   concurrency=args.concurrency, progress=print_progress_bar if sys.stderr.isatty() else print_progress_lines)
     print(format_summary(run))
     print(f"reports: {Path(out) / 'report.html'}, {Path(out) / 'summary.json'}, {Path(out) / 'results.jsonl'}", file=sys.stderr)
     if args.min is not None:

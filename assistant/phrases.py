@@ -12,6 +12,7 @@ import re
 
 from .index import analyze
 from .question import ANSWER_SHAPES, Question
+from .spans import is_abbreviation
 
 __all__ = ["answer_phrase", "clause_around", "quotation"]
 
@@ -95,7 +96,7 @@ def _leading_name_phrase(words: str, question: Question) -> str | None:
         if not bare or (taken and bare.lower() in _NAME_PHRASE_STOP):
             break
         taken.append(bare if token.endswith((",", ";", ":")) else token)
-        if token.endswith((",", ";", ":", ".")):
+        if token.endswith((",", ";", ":")) or (token.endswith(".") and not is_abbreviation(bare)):
             break
     phrase = " ".join(taken).strip(_EDGE)
     return phrase if phrase and _names_beyond_question(phrase, question) else None

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from .corpus import Document
 
-__all__ = ["Span", "split_sentences", "document_spans"]
+__all__ = ["Span", "split_sentences", "document_spans", "is_abbreviation"]
 
 # Words that end in a full stop without ending a sentence.
 _ABBREVIATIONS = frozenset(
@@ -43,15 +43,16 @@ class Span:
         return f"{self.doc_id}:{self.start}-{self.end}"
 
 
+def is_abbreviation(word: str) -> bool:
+    """Whether ``word`` (its full stop optional) is a title, an initial or a short form, not an ending."""
+    bare = word.rstrip(".")
+    # A lone capital ("J. Smith") is an initial, not the end of a sentence.
+    return bare.lower() in _ABBREVIATIONS or (len(bare) == 1 and bare.isupper())
+
+
 def _is_abbreviation(paragraph: str, dot_at: int) -> bool:
     match = _WORD_BEFORE.search(paragraph, 0, dot_at)
-    if not match:
-        return False
-    word = match.group(1).lower().rstrip(".")
-    if word in _ABBREVIATIONS:
-        return True
-    # A lone capital ("J. Smith") is an initial, not the end of a sentence.
-    return len(word) == 1 and paragraph[match.start(1)].isupper()
+    return bool(match) and is_abbreviation(match.group(1))
 
 
 def _next_starts_sentence(paragraph: str, pos: int) -> bool:

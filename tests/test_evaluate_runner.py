@@ -79,3 +79,14 @@ def test_min_pass_rate_gate_exits_nonzero(setup, tmp_path, monkeypatch, rule_mod
     code = cli.main(["eval", str(suite), "--corpus", str(suite.parent / "articles"), "--out", str(tmp_path / "gate"),
                      "--judge", "none", "--min", "0.9"])
     assert code == 1
+
+
+def test_progress_lines_count_cases_and_estimate_the_rest(capsys):
+    from assistant.evaluate.runner import print_progress_lines
+
+    for done in range(1, 4):
+        print_progress_lines("engine-x", done, 3)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "engine-x: 1/3 cases"
+    assert lines[1].startswith("engine-x: 2/3 cases, about ") and lines[1].endswith(" min left")
+    assert lines[2] == "engine-x: 3/3 cases"

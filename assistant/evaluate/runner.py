@@ -168,6 +168,20 @@ def _summaries(results: list[CaseResult], loaded, engines: Sequence[str]) -> lis
     return out
 
 
+def print_progress_lines(label: str, done: int, total: int, _clock: dict = {}) -> None:  # noqa: B006 - one clock per label
+    """One line per case for logs and CI, where a redrawn bar would be noise."""
+    now = time.monotonic()
+    if done <= 1:
+        _clock[label] = now  # the first case carries the model's loading; time from after it
+    eta = ""
+    if done > 1 and label in _clock:
+        per_case = (now - _clock[label]) / (done - 1)
+        eta = f", about {max(1, round(per_case * (total - done) / 60))} min left" if done < total else ""
+    print(f"{label}: {done}/{total} cases{eta}", file=sys.stderr, flush=True)
+    if done >= total:
+        _clock.pop(label, None)
+
+
 def print_progress_bar(label: str, done: int, total: int, _bars: dict = {}) -> None:  # noqa: B006 - one bar per label
     from tqdm import tqdm
 
