@@ -32,7 +32,7 @@ ANSWER_SHAPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
         re.compile(rf"\b{_MONTHS}\b|\b(?:19|20)\d\d\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b(?:last|next|this) (?:year|month|week)\b|\b\w+ (?:days|weeks|months|years) (?:ago|before|after|earlier|later)\b|\byesterday\b", re.I),
     ),
     "quantity": (
-        re.compile(r"\bhow (?:much|many)\b|\bwhat (?:amount|sum|percentage|proportion|number|size|value)\b|\bhow (?:big|large)\b|\bcost\b|\bworth\b", re.I),
+        re.compile(r"\bhow (?:much|many)\b|\bwhat (?:amount|sum|percentage|proportion|number|size|value)\b|\bnumbers?\b|\bhow (?:big|large)\b|\bcost\b|\bworth\b", re.I),
         re.compile(rf"[£$€¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k)\b)?|\b\d[\d,.]*\s?(?:%|percent|per cent|million|billion|trillion|bn|m)?\b|\b(?:million|billion|trillion|terabytes?|gigabytes?|petabytes?)\b|\b{_NUMBER_WORDS}\b", re.I),
     ),
     "agent": (

@@ -10,6 +10,7 @@ from assistant.question import parse_question
     ("On what exact date did the breach begin?", "date"),
     ("When was the alert issued?", "date"),
     ("How much was the research programme worth?", "quantity"),
+    ("What is the unit number of the hacking group?", "quantity"),
     ("Who is accused of stealing the technology?", "agent"),
     ("Which newspaper received the briefing?", "agent"),
     ("Where was the complaint filed?", "location"),
