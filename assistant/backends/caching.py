@@ -1,7 +1,8 @@
 """A disk cache in front of any backend: the same request (greedy decoding) gets the same reply.
 
-Used by eval runs and benchmarks, so a rerun with different downstream settings, or a run that
-was interrupted, asks the model only what it has not asked before.
+For experiments and settings sweeps: a rerun with different downstream settings (retrieval,
+reading bars, comparison) asks the model only what it has not asked before. Eval runs do not use
+it, so that a second run really re-asks the model and shows the scores are reproducible.
 """
 
 from __future__ import annotations
