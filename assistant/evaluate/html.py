@@ -74,7 +74,8 @@ ul.failures{margin:4px 0 8px;padding-left:18px;color:#b3261e}ul.failures li{marg
 mark{background:#ffe58a;padding:0 1px}.bad{color:#b3261e;font-weight:700}
 table.conf{width:auto;margin-top:6px;font-size:13px}table.conf caption{text-align:left;font-size:12.5px;color:#5d6677}
 .filter{margin:8px 0 12px;font-size:14px}body.failonly tr.passed{display:none}
-.cases td.q{width:24%}.cases td.id{white-space:nowrap}
+table.cases{table-layout:fixed}.cases td.id{overflow-wrap:anywhere}
+details.evidence summary{cursor:pointer;color:#3b6fb6;font-size:13px;margin:4px 0}
 """
 
 
@@ -236,7 +237,8 @@ def _cases(sections: list[tuple], docs: dict[str, str]) -> str:
         failed = sum(not r.get("passed") for r in rows)
         out.append(f"<h3 id=\"sec-{i}\" style=\"margin-top:24px\"><span class=\"mono\">{escape(engine)}</span> on "
                    f"<span class=\"mono\">{escape(suite)}</span> <span class=\"muted\">— {len(rows)} cases, {failed} failed</span></h3>"
-                   "<table class=\"cases\"><thead><tr><th>id</th><th>kind</th><th>result</th><th>question</th>"
+                   "<table class=\"cases\"><colgroup><col style=\"width:13%\"><col style=\"width:8%\"><col style=\"width:7%\">"
+                   "<col style=\"width:20%\"><col></colgroup><thead><tr><th>id</th><th>kind</th><th>result</th><th>question</th>"
                    f"<th>answer, failures and evidence</th></tr></thead><tbody>{''.join(_case_row(r, docs) for r in rows)}</tbody></table>")
     return "".join(out)
 
@@ -247,13 +249,23 @@ def _case_row(r: dict, docs: dict[str, str]) -> str:
     text = _MARKER.sub(r'<span class="mk">[\1]</span>', escape(answer.get("answer") or "(no answer)"))
     fails = "".join(f"<li>{escape(str(f))}</li>" for f in r.get("failures") or [])
     detail = (f"<p class=\"answer\">{text}</p>" + (f"<ul class=\"failures\">{fails}</ul>" if fails else "")
-              + "".join(_citation(c, docs) for c in answer.get("citations") or [])
+              + _evidence(answer, docs, open_=not r.get("passed"))
               + "".join(_conflict(cf) for cf in answer.get("conflicts") or []) + _support(r.get("support")))
     seconds = r.get("seconds")
     return (f"<tr class=\"{'passed' if r.get('passed') else 'failed'}\"><td class=\"id mono\">{escape(str(case.get('id', '')))}</td>"
             f"<td>{escape(str(case.get('kind', '')))}</td><td><span class=\"badge {verdict}\">{verdict}</span>"
             f"<div class=\"muted\">{_fmt('p50_s', seconds)}</div></td><td class=\"q\">{escape(str(case.get('question', '')))}</td>"
             f"<td>{detail}</td></tr>")
+
+
+def _evidence(answer: dict, docs: dict[str, str], open_: bool) -> str:
+    """Citations in context, folded away for passing cases so the table stays readable."""
+    citations = answer.get("citations") or []
+    if not citations:
+        return ""
+    label = f"{len(citations)} citation{'s' if len(citations) != 1 else ''} in context"
+    return (f"<details class=\"evidence\"{' open' if open_ else ''}><summary>{label}</summary>"
+            + "".join(_citation(c, docs) for c in citations) + "</details>")
 
 
 def _verbatim(c: dict, docs: dict[str, str]) -> bool:
@@ -269,10 +281,23 @@ def _citation(c: dict, docs: dict[str, str]) -> str:
         return (f"<div class=\"cit\">{head} <span class=\"bad\">NOT VERBATIM</span> <span class=\"muted\">"
                 f"(offsets {escape(where)})</span><div class=\"ctx\">claimed: “{escape(str(c.get('quote') or ''))}”</div></div>")
     text, start, end = docs[c["doc_id"]], c["start"], c["end"]
+    p0, p1 = _context_window(text, start, end)
+    before = ("…" if p0 > 0 and text[p0 - 1] != "\n" else "") + escape(text[p0:start])
+    after = escape(text[end:p1]) + ("…" if p1 < len(text) and text[p1] != "\n" else "")
+    ctx = f"{before}<mark>{escape(text[start:end])}</mark>{after}"
+    return f"<div class=\"cit\">{head}<div class=\"ctx\">{ctx}</div></div>"
+
+
+def _context_window(text: str, start: int, end: int, reach: int = 220) -> tuple[int, int]:
+    """The quote's paragraph, trimmed at word boundaries to ``reach`` characters either side."""
     p0, p1 = text.rfind("\n", 0, start) + 1, text.find("\n", end)
     p1 = len(text) if p1 < 0 else p1
-    ctx = f"{escape(text[p0:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:p1])}"
-    return f"<div class=\"cit\">{head}<div class=\"ctx\">{ctx}</div></div>"
+    if start - p0 > reach:
+        p0 = text.find(" ", start - reach, start) + 1 or start
+    if p1 - end > reach:
+        cut = text.rfind(" ", end, end + reach)
+        p1 = cut if cut > end else end
+    return p0, p1
 
 
 def _conflict(cf: dict) -> str:
