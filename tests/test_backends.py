@@ -50,3 +50,29 @@ def test_caching_backend_asks_once(tmp_path):
 def test_default_probabilities_use_one_constrained_choice():
     backend = ScriptedBackend([{"answer": "no"}])
     assert backend.probabilities([{"role": "user", "content": "?"}], ["yes", "no"]) == {"yes": 0.0, "no": 1.0}
+
+
+@pytest.mark.slow
+def test_embedded_model_gives_the_same_numbers_whatever_came_before():
+    """Near-tied sentences must not swap places between runs because of KV-cache reuse."""
+    from assistant.api import make_backend
+    from assistant.prompts import load_prompt
+    from assistant.reading import _REPLY_PREFIX, answer_schema
+
+    backend = make_backend()
+    prompt = load_prompt("read_sentence")
+    backend.warm(prompt.prefix())
+    question = "Who is accused of stealing Anthropic's technology?"
+    sentence = "The Chinese firm, identified as a subsidiary of Beijing AI giant SenseTime, has denied the allegations."
+
+    def p_yes(q: str, s: str) -> float:
+        return backend.probabilities(prompt.messages(question=q, sentence=s), ["yes", "no"], reply_prefix=_REPLY_PREFIX)["yes"]
+
+    other = "The news has sent shockwaves through the AI community."
+    first = p_yes(question, other)
+    backend.generate(prompt.messages(question=question, sentence=sentence), answer_schema(sentence, 16), max_tokens=24)
+    p_yes("Who levelled the charge of data theft?", sentence)
+    p_yes(question, sentence)  # shares the question line and the sentence's first word
+    assert p_yes(question, other) == first
+    p_yes("Who is accused of the theft?", other)  # shares the question's opening words
+    assert p_yes(question, other) == first

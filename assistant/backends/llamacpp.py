@@ -1,9 +1,15 @@
 """The embedded default: a GGUF model run in-process by llama.cpp, greedy, grammar-constrained.
 
 Speed matters more than anything here (about 100 tok/s reading, 20 tok/s writing on 2 cores), so:
-the JSON schema becomes a llama.cpp grammar (compiled once per schema); llama-cpp-python reuses the
-KV cache for the longest common token prefix between consecutive calls; and the fixed
-system+examples prefix is evaluated once per machine and its KV state kept on disk.
+the JSON schema becomes a llama.cpp grammar (compiled once per schema); the fixed system+examples
+prefix is evaluated once per machine and its KV state kept on disk; and consecutive calls reuse the
+KV cache of the lines they share (every sentence check of one question reuses the question).
+
+Reuse is kept reproducible: llama.cpp gives slightly different logits for the same token when it is
+evaluated in a differently shaped batch, so reusing "whatever the last call left" made a result
+depend on the call before it, and two near-tied sentences could swap places between runs. Every
+prompt is therefore evaluated in a layout fixed by its own tokens (its registered prefix, restored
+bit for bit, then one batch per line), and reuse stops only at a line end that layout shares.
 """
 
 from __future__ import annotations
@@ -55,6 +61,10 @@ class LlamaCppBackend(Backend):
         self._formatter = None
         self._grammars: dict[str, Any] = {}
         self._lock = threading.RLock()
+        self._anchors: dict[tuple[int, ...], bytes] = {}  # warmed prefixes -> their KV state
+        self._kv_anchor: tuple[int, ...] = ()  # the prefix the KV cache currently starts from
+        self._canonical = 0  # leading KV tokens computed in the reproducible layout
+        self._token_kinds: dict[int, int] = {}
         self.stats = {"prompt_tokens": 0, "completion_tokens": 0, "prompt_seconds": 0.0, "generate_seconds": 0.0, "calls": 0}
 
     # -- loading -------------------------------------------------------------------------------
@@ -114,59 +124,112 @@ class LlamaCppBackend(Backend):
         return self.state_dir / f"prefix-{h.hexdigest()[:24]}.kv"
 
     def warm(self, prefix: Sequence[Message]) -> None:
+        """Register a fixed prompt prefix: its KV state is computed (or read from disk) once."""
         with self._lock:
             llm = self._load()
-            tokens = self._tokens(prefix, generation_prompt=False)
-            n = len(tokens)
-            if n == 0 or n >= self.n_ctx or list(llm.input_ids[: llm.n_tokens][:n]) == tokens:
+            tokens = tuple(self._tokens(prefix, generation_prompt=False))
+            if not tokens or len(tokens) >= self.n_ctx or tokens in self._anchors:
                 return
-            path = self._state_file(tokens)
-            if path and path.is_file() and self._restore(path, tokens):
-                return
-            llm.reset()
-            llm.eval(tokens)
-            if path:
-                self._persist(path)
+            path = self._state_file(list(tokens))
+            if not (path and path.is_file() and self._restore(path, list(tokens))):
+                llm.reset()
+                llm.eval(list(tokens))
+                if path:
+                    self._persist(path)
+            if len(self._anchors) >= 4:
+                self._anchors.pop(next(iter(self._anchors)))
+            self._anchors[tokens] = self._snapshot()
+            self._kv_anchor, self._canonical = tokens, len(tokens)
 
-    def _persist(self, path: Path) -> None:
+    def _snapshot(self) -> bytes:
+        import llama_cpp
+
         llm = self._llm
         size = llama_cpp_state_size(llm)
         buf = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_get_data(llm._ctx.ctx, buf, size)
+        return bytes(buf)[:written]
+
+    def _set_state(self, blob: bytes, ids: Sequence[int]) -> bool:
         import llama_cpp
 
-        written = llama_cpp.llama_state_get_data(llm._ctx.ctx, buf, size)
+        llm = self._llm
+        llm.reset()
+        buf = (ctypes.c_uint8 * len(blob)).from_buffer_copy(blob)
+        if llama_cpp.llama_state_set_data(llm._ctx.ctx, buf, len(blob)) != len(blob):
+            llm.reset()
+            return False
+        llm.input_ids[: len(ids)] = ids
+        llm.n_tokens = len(ids)
+        return True
+
+    def _persist(self, path: Path) -> None:
+        llm = self._llm
+        blob = self._snapshot()
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         with tmp.open("wb") as fh:
             fh.write(np.asarray(llm.input_ids[: llm.n_tokens], dtype=np.int32).tobytes())
-            fh.write(bytes(buf)[:written])
+            fh.write(blob)
         header = path.with_suffix(".json")
-        header.write_text(json.dumps({"n_tokens": int(llm.n_tokens), "state_bytes": int(written)}), encoding="utf-8")
+        header.write_text(json.dumps({"n_tokens": int(llm.n_tokens), "state_bytes": len(blob)}), encoding="utf-8")
         tmp.replace(path)
 
     def _restore(self, path: Path, tokens: list[int]) -> bool:
-        import llama_cpp
-
-        llm = self._llm
         try:
-            meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            n = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["n_tokens"]
             raw = path.read_bytes()
-            n = meta["n_tokens"]
             ids = np.frombuffer(raw[: 4 * n], dtype=np.int32)
-            if list(ids) != tokens:
-                return False
-            blob = raw[4 * n :]
-            buf = (ctypes.c_uint8 * len(blob)).from_buffer_copy(blob)
-            llm.reset()
-            if llama_cpp.llama_state_set_data(llm._ctx.ctx, buf, len(blob)) != len(blob):
-                return False
-            llm.input_ids[:n] = ids
-            llm.n_tokens = n
-            return True
+            return list(ids) == tokens and self._set_state(raw[4 * n :], ids)
         except (OSError, ValueError, KeyError) as err:
             log.warning("ignoring unreadable prefix cache %s: %s", path, err)
-            llm.reset()
+            self._llm.reset()
             return False
+
+    def _token_kind(self, token: int) -> int:
+        """0: text, 1: text with a line end, 2: a control token (<|im_start|>, <|im_end|>)."""
+        kind = self._token_kinds.get(token)
+        if kind is None:
+            text = self._llm.detokenize([token])
+            kind = 2 if not text and self._llm.detokenize([token], special=True) else int(b"\n" in text)
+            self._token_kinds[token] = kind
+        return kind
+
+    def _cuts(self, tokens: list[int], begin: int) -> list[int]:
+        """Where batches end: after each line of plain text ("Question: ...\n"), a rule that looks
+        only at the tokens before the cut, so two prompts sharing a line cut it alike. Lines with
+        control tokens (the chat template's) are never cut: fewer, larger batches are faster."""
+        cuts, plain = [begin], True
+        for i in range(begin, len(tokens)):
+            kind = self._token_kind(tokens[i])
+            if kind == 2:
+                plain = False
+            elif kind == 1:
+                if plain:
+                    cuts.append(i + 1)
+                plain = True
+        return cuts
+
+    def _prime(self, tokens: list[int]) -> None:
+        """Leave the KV cache holding ``tokens``, computed in the layout fixed by the tokens alone."""
+        llm = self._llm
+        anchor = max((a for a in self._anchors if len(a) < len(tokens) and tuple(tokens[: len(a)]) == a), key=len, default=())
+        if anchor != self._kv_anchor or llm.n_tokens < len(anchor):
+            if not (anchor and self._set_state(self._anchors[anchor], anchor)):
+                anchor = ()
+                llm.reset()
+            self._kv_anchor, self._canonical = anchor, len(anchor)
+        cuts = self._cuts(tokens, len(anchor))
+        shared, limit = 0, min(self._canonical, llm.n_tokens, len(tokens) - 1)
+        while shared < limit and llm.input_ids[shared] == tokens[shared]:
+            shared += 1
+        start = max(c for c in cuts if c <= shared)
+        llm.n_tokens = start
+        ends = [c for c in cuts if c > start and c < len(tokens)] + [len(tokens)]
+        for a, b in zip([start] + ends[:-1], ends):
+            llm.eval(tokens[a:b])
+        # The last batch may end inside a line: the KV after the last cut is not reusable.
+        self._canonical = max(c for c in cuts if c <= len(tokens))
 
     # -- calls ----------------------------------------------------------------------------------
     def generate(self, messages: Sequence[Message], schema: dict | None = None, *, max_tokens: int = 256) -> dict | str:
@@ -181,6 +244,7 @@ class LlamaCppBackend(Backend):
             if len(tokens) + max_tokens > self.n_ctx:
                 raise BackendUnavailable(f"prompt of {len(tokens)} tokens does not fit the model's {self.n_ctx}-token context")
             t0 = time.perf_counter()
+            self._prime(tokens)  # create_completion finds the whole prompt evaluated and samples at once
             grammar = self._grammar(rest_schema, inside_string=True) if written else (self._grammar(schema) if schema else None)
             out = llm.create_completion(
                 prompt=tokens, grammar=grammar, max_tokens=max_tokens,
@@ -211,11 +275,7 @@ class LlamaCppBackend(Backend):
             tokens = self._tokens(messages)
             if reply_prefix:
                 tokens += llm.tokenize(reply_prefix.encode("utf-8"), add_bos=False, special=False)
-            prefix = 0
-            while prefix < min(len(tokens) - 1, llm.n_tokens) and llm.input_ids[prefix] == tokens[prefix]:
-                prefix += 1
-            llm.n_tokens = prefix
-            llm.eval(tokens[prefix:])
+            self._prime(tokens)
             logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)).astype(np.float64)
             full = np.exp(logits - logits.max())
             full /= full.sum()
