@@ -1,4 +1,4 @@
-"""The gold questions of ../shared/eval/dev.jsonl on the real embedded model (slow; CI runs it).
+"""The gold questions of dev.jsonl on the real embedded model (slow; CI runs it).
 
 Scored with the shared grader's own ``score`` so these assertions mean what the acceptance bars
 mean: every citation verbatim, nothing fabricated, abstention right, and the suite-level rates.
@@ -15,16 +15,17 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
+from conftest import GOLD_DIR
 
 pytestmark = pytest.mark.slow
 
-GRADER = Path(__file__).resolve().parents[2] / "shared" / "eval" / "grade.py"
+GRADER = GOLD_DIR / "grade.py"
 
 
 @pytest.fixture(scope="module")
 def grader():
     if not GRADER.exists():
-        pytest.skip("shared grader not present")
+        pytest.skip(f"no grader at {GRADER}")
     spec = importlib.util.spec_from_file_location("grade", GRADER)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -44,9 +45,9 @@ def results(grader, dev_cases_module):
 
 @pytest.fixture(scope="module")
 def dev_cases_module():
-    path = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+    path = GOLD_DIR / "dev.jsonl"
     if not path.exists():
-        pytest.skip("shared dev set not present")
+        pytest.skip(f"no gold set at {path}")
     return [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
 
 

@@ -214,7 +214,8 @@ class LlamaCppBackend(Backend):
         """Leave the KV cache holding ``tokens``, computed in the layout fixed by the tokens alone."""
         llm = self._llm
         anchor = max((a for a in self._anchors if len(a) < len(tokens) and tuple(tokens[: len(a)]) == a), key=len, default=())
-        if anchor != self._kv_anchor or llm.n_tokens < len(anchor):
+        holds = llm.n_tokens >= len(anchor) and np.array_equal(llm.input_ids[: len(anchor)], anchor)
+        if anchor != self._kv_anchor or not holds:
             if not (anchor and self._set_state(self._anchors[anchor], anchor)):
                 anchor = ()
                 llm.reset()
