@@ -12,6 +12,7 @@ import re
 from typing import Mapping
 
 from .corpus import Corpus
+from .spans import paragraph_bounds
 from .types import Answer
 
 __all__ = ["chat_html", "sources_html", "conflicts_html", "answer_markdown", "answer_plain", "articles_html", "REFUSAL"]
@@ -44,9 +45,7 @@ def chat_html(answer: Answer, rewritten: str | None = None) -> str:
 
 
 def _paragraph_with_mark(text: str, start: int, end: int) -> str:
-    lo = text.rfind("\n", 0, start) + 1
-    hi = text.find("\n", end)
-    hi = len(text) if hi < 0 else hi
+    lo, hi = paragraph_bounds(text, start, end)
     return (html.escape(text[lo:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>" + html.escape(text[end:hi])).strip()
 
 

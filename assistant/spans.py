@@ -13,7 +13,7 @@ from typing import Iterable
 
 from .corpus import Document
 
-__all__ = ["Span", "split_sentences", "document_spans", "is_abbreviation"]
+__all__ = ["Span", "split_sentences", "document_spans", "is_abbreviation", "paragraph_bounds"]
 
 # Words that end in a full stop without ending a sentence.
 _ABBREVIATIONS = frozenset(
@@ -48,6 +48,19 @@ def is_abbreviation(word: str) -> bool:
     bare = word.rstrip(".")
     # A lone capital ("J. Smith") is an initial, not the end of a sentence.
     return bare.lower() in _ABBREVIATIONS or (len(bare) == 1 and bare.isupper())
+
+
+def paragraph_bounds(text: str, start: int, end: int, reach: int | None = None) -> tuple[int, int]:
+    """The [lo, hi) of the paragraph (line) holding text[start:end]; with ``reach``, trimmed at word
+    boundaries to at most that many characters on either side of the span."""
+    lo, hi = text.rfind("\n", 0, start) + 1, text.find("\n", end)
+    hi = len(text) if hi < 0 else hi
+    if reach is not None and start - lo > reach:
+        lo = text.find(" ", start - reach, start) + 1 or start
+    if reach is not None and hi - end > reach:
+        cut = text.rfind(" ", end, end + reach)
+        hi = cut if cut > end else end
+    return lo, hi
 
 
 def _is_abbreviation(paragraph: str, dot_at: int) -> bool:

@@ -146,18 +146,6 @@ if __name__ == "__main__":  # write a sample page for eyeballing: python tests/t
     print(out)
 
 
-def test_long_paragraph_context_is_trimmed_at_word_boundaries():
-    from assistant.evaluate.html import _context_window
-
-    text = "intro line\n" + " ".join(f"w{i}" for i in range(200)) + " QUOTE HERE " + " ".join(f"v{i}" for i in range(200)) + "\nnext"
-    start = text.index("QUOTE HERE")
-    end = start + len("QUOTE HERE")
-    p0, p1 = _context_window(text, start, end, reach=50)
-    assert start - 50 <= p0 <= start and end <= p1 <= end + 50
-    assert text[p0 - 1] == " " and text[p1] == " "  # whole words only
-    assert _context_window("a\nshort quote here\nb", 2, 7) == (2, 18)  # short paragraphs stay whole
-
-
 def test_citations_are_folded_for_passing_cases_and_open_for_failures():
     from assistant.evaluate.html import _case_row
 

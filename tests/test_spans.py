@@ -47,3 +47,16 @@ def test_spans_are_exact_ordered_and_disjoint(text):
 def test_a_quotation_continued_after_its_attribution_stays_with_it():
     text = "“It is bad,” said a spokesperson. “The risk is real.” Shares fell."
     assert [text[s:e] for _, s, e in split_sentences(text)] == ["“It is bad,” said a spokesperson. “The risk is real.”", "Shares fell."]
+
+
+def test_paragraph_bounds_whole_line_or_trimmed_at_word_boundaries():
+    from assistant.spans import paragraph_bounds
+
+    text = "intro line\n" + " ".join(f"w{i}" for i in range(200)) + " QUOTE HERE " + " ".join(f"v{i}" for i in range(200)) + "\nnext"
+    start = text.index("QUOTE HERE")
+    end = start + len("QUOTE HERE")
+    assert paragraph_bounds(text, start, end) == (len("intro line\n"), text.index("\nnext"))
+    p0, p1 = paragraph_bounds(text, start, end, reach=50)
+    assert start - 50 <= p0 <= start and end <= p1 <= end + 50
+    assert text[p0 - 1] == " " and text[p1] == " "  # whole words only
+    assert paragraph_bounds("a\nshort quote here\nb", 2, 7, reach=50) == (2, 18)  # short paragraphs stay whole

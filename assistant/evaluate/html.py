@@ -16,9 +16,12 @@ import re
 from html import escape
 from typing import Any, Iterable
 
+from ..spans import paragraph_bounds
+
 __all__ = ["render_report"]
 
 JUDGE_OK = 0.8
+_CONTEXT_REACH = 220  # characters of a quote's paragraph shown on either side of it
 COLOURS = ("#3b6fb6", "#e07b22", "#3f9a4c", "#c8413f", "#7a5cb0", "#2a9d9a")
 COUNTS = {"cases", "errors", "fabrications", "spurious_conflicts"}
 SECONDS = {"p50_s", "max_s"}
@@ -281,23 +284,11 @@ def _citation(c: dict, docs: dict[str, str]) -> str:
         return (f"<div class=\"cit\">{head} <span class=\"bad\">NOT VERBATIM</span> <span class=\"muted\">"
                 f"(offsets {escape(where)})</span><div class=\"ctx\">claimed: “{escape(str(c.get('quote') or ''))}”</div></div>")
     text, start, end = docs[c["doc_id"]], c["start"], c["end"]
-    p0, p1 = _context_window(text, start, end)
+    p0, p1 = paragraph_bounds(text, start, end, reach=_CONTEXT_REACH)
     before = ("…" if p0 > 0 and text[p0 - 1] != "\n" else "") + escape(text[p0:start])
     after = escape(text[end:p1]) + ("…" if p1 < len(text) and text[p1] != "\n" else "")
     ctx = f"{before}<mark>{escape(text[start:end])}</mark>{after}"
     return f"<div class=\"cit\">{head}<div class=\"ctx\">{ctx}</div></div>"
-
-
-def _context_window(text: str, start: int, end: int, reach: int = 220) -> tuple[int, int]:
-    """The quote's paragraph, trimmed at word boundaries to ``reach`` characters either side."""
-    p0, p1 = text.rfind("\n", 0, start) + 1, text.find("\n", end)
-    p1 = len(text) if p1 < 0 else p1
-    if start - p0 > reach:
-        p0 = text.find(" ", start - reach, start) + 1 or start
-    if p1 - end > reach:
-        cut = text.rfind(" ", end, end + reach)
-        p1 = cut if cut > end else end
-    return p0, p1
 
 
 def _conflict(cf: dict) -> str:
