@@ -93,9 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
         "eval", help="score gold suites (or: eval compare RUN_A RUN_B)",
         description="Answer every case of the suites and score the answers: deterministic checks, judged citation "
                     "support, the judge's own accuracy, and reports (results.jsonl, summary.json, report.html). "
-                    "Rerun with the same --out to resume. Compare two runs with: storydesk eval compare RUN_A RUN_B",
+                    "Rerun with the same --out to resume. Compare two runs with: storydesk eval compare RUN_A RUN_B. "
+                    "Fit the judge's threshold with: storydesk eval --calibrate-judge",
     )
-    ev.add_argument("suites", nargs="+", metavar="SUITE", help="JSONL files of gold cases (format: eval/suites/README.md)")
+    ev.add_argument("suites", nargs="*", metavar="SUITE",
+                    help="JSONL files of gold cases (format: eval/suites/README.md)")
+    ev.add_argument("--split", choices=["tune", "heldout", "all"], default="all",
+                    help="only the cases of this split (a case without a split field is 'tune'; default all)")
     _add_corpus_option(ev)
     ev.add_argument("--engine", action="append", choices=["storydesk", "llamaindex-citation"],
                     help="engine to evaluate; repeat to run several side by side (default: storydesk)")
@@ -104,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="who judges citation support: the embedded model (default) or nobody; see --judge-base-url")
     ev.add_argument("--judge-base-url", metavar="URL", help="judge with an OpenAI-compatible endpoint instead")
     ev.add_argument("--judge-model", metavar="NAME", help="model name at the judge endpoint")
+    ev.add_argument("--judge-pairs", action="append", metavar="JSONL",
+                    help="labelled claim-passage pairs for the judge (repeatable; default: eval/judge/*.jsonl)")
+    ev.add_argument("--calibrate-judge", action="store_true",
+                    help="fit the judge's threshold on half the labelled pairs, report it on the other half, and "
+                         "write eval/judge/threshold.json (then run the suites, if any are given)")
+    ev.add_argument("--recheck-judge", action="store_true",
+                    help="re-measure the judge on the report half of the pairs even when the stored fit is current")
     ev.add_argument("--concurrency", type=int, default=4, metavar="N", help="requests in flight for endpoint backends (default 4; the embedded model runs one at a time)")
     ev.add_argument("--min", type=float, metavar="PASS_RATE", help="exit 1 if Storydesk's pass rate on any suite is below this")
     _add_model_options(ev)
@@ -226,27 +237,47 @@ def _cmd_prepare(args: argparse.Namespace, bars: _Bars) -> int:
     return 0
 
 
-def _cmd_eval(args: argparse.Namespace, bars: _Bars) -> int:
-    from pathlib import Path
-
-    from .evaluate import format_summary, run_eval
+def _judge(args: argparse.Namespace, bars: _Bars, assistant):
+    """The judge the options ask for (None for --judge none); the embedded one shares the answering model."""
     from .evaluate.judge import Judge
-    from .evaluate.runner import print_progress_bar, print_progress_lines
 
-    assistant = _assistant(args, bars)
-    judge = None
     if args.judge_base_url:
         from .backends.openai_compat import OpenAICompatBackend
 
-        judge = Judge(OpenAICompatBackend(base_url=args.judge_base_url, model=args.judge_model))
-    elif args.judge == "embedded":
-        from .api import make_backend
+        return Judge(OpenAICompatBackend(base_url=args.judge_base_url, model=args.judge_model))
+    if args.judge != "embedded" and not args.calibrate_judge:
+        return None
+    from .api import make_backend
 
-        same = not (args.base_url or args.model_path)
-        judge = Judge(assistant.backend if same else make_backend(progress=bars))
+    same = assistant is not None and not (args.base_url or args.model_path)
+    return Judge(assistant.backend if same else make_backend(progress=bars))
+
+
+def _cmd_eval(args: argparse.Namespace, bars: _Bars) -> int:
+    from pathlib import Path
+
+    from .evaluate import calibration, fit_judge, format_summary, run_eval
+    from .evaluate.runner import print_progress_bar, print_progress_lines
+
+    if not args.suites and not args.calibrate_judge:
+        raise BadQuestion("name at least one suite (or --calibrate-judge)")
+    assistant = _assistant(args, bars) if args.suites else None
+    judge = _judge(args, bars, assistant)
+    if args.calibrate_judge:
+        record = fit_judge(judge, args.judge_pairs, out=calibration.THRESHOLD_FILE)
+        print(json.dumps({k: record[k] for k in ("judge", "threshold", "fit", "report")}, ensure_ascii=False))
+        print(f"judge threshold written to {calibration.THRESHOLD_FILE}", file=sys.stderr)
+        if not args.suites:
+            return 0
+        judge = judge if args.judge == "embedded" or args.judge_base_url else None
     out = args.out or str(Path("runs") / "-".join(Path(s).stem for s in args.suites))
+    progress = print_progress_bar if sys.stderr.isatty() else print_progress_lines
     run = run_eval(args.suites, out, engines=args.engine or ["storydesk"], assistant=assistant, judge=judge,
-                   concurrency=args.concurrency, progress=print_progress_bar if sys.stderr.isatty() else print_progress_lines)
+                   judge_pairs=args.judge_pairs, judge_threshold_file=calibration.THRESHOLD_FILE,
+                   recheck_judge=args.recheck_judge, split=args.split,
+                   concurrency=args.concurrency, progress=progress)
+    for warning in run.judge.warnings if run.judge else []:
+        print(f"storydesk: warning: {warning}", file=sys.stderr)
     print(format_summary(run))
     print(f"reports: {Path(out) / 'report.html'}, {Path(out) / 'summary.json'}, {Path(out) / 'results.jsonl'}", file=sys.stderr)
     if args.min is not None:

@@ -155,3 +155,34 @@ def test_citations_are_folded_for_passing_cases_and_open_for_failures():
     failed = _case_row({"case": {"id": "x"}, "answer": answer, "passed": False, "failures": ["f"]}, docs)
     assert '<details class="evidence">' in passed and "<mark>quote</mark>" in passed
     assert '<details class="evidence" open>' in failed
+
+
+def test_ramdocs_metrics_get_columns_and_charts():
+    run, results = fake_run()
+    ram = {"cases": 2, "errors": 0, "pass_rate": 0.5, "em": 0.25, "all_gold": 0.5, "gold_recall": 0.75,
+           "lead_gold": 0.5, "wrong_in": 0.5, "flagged": 1.0, "verbatim": 1.0, "cites_gold": 0.5, "abstained": 0.0,
+           "p50_s": 2.0, "max_s": 3.0}
+    run["summaries"].append({"suite": "ramdocs", "engine": "storydesk", "config": "2 corpora", "cases": 2,
+                             "metrics": ram})
+    page = render_report(run, results, DOCS)
+    figures = re.findall(r"<figure><h3>([^<]+)</h3><svg", page)
+    assert "RAMDocs answers" in figures and "RAMDocs evidence" in figures
+    assert ">EM<" in page and "25%" in page and "repeats misinformation" in page
+    story_only = render_report(*fake_run(), DOCS)
+    assert "RAMDocs" not in story_only
+
+
+def test_judge_card_shows_balanced_accuracy_per_pair_file_and_warns_on_a_weak_file():
+    run, results = fake_run()
+    run["judge"] |= {"balanced_accuracy": 0.85, "threshold": 0.62, "fit_pairs": 45,
+                     "source": "stored (fitted 2026-11-23)",
+                     "by_file": {"calibration.jsonl": {"pairs": 26, "accuracy": 0.9, "balanced_accuracy": 0.9},
+                                 "ramdocs_pairs.jsonl": {"pairs": 21, "accuracy": 0.7, "balanced_accuracy": 0.7}},
+                     "warnings": ["the judge prompt changed since the fit: refit it"]}
+    page = render_report(run, results, DOCS)
+    assert "85%" in page and "balanced accuracy" in page and "held apart from the 45" in page
+    assert "ramdocs_pairs.jsonl (balanced)" in page and "70%" in page and "P(yes) ≥ 0.62" in page
+    assert "unreliable" in page and "on ramdocs_pairs.jsonl" in page and "the judge prompt changed" in page
+    run["judge"]["by_file"]["ramdocs_pairs.jsonl"]["balanced_accuracy"] = 0.8
+    run["judge"]["warnings"] = []
+    assert "unreliable" not in render_report(run, results, DOCS)

@@ -1,12 +1,14 @@
 """Batch evaluation: gold suites -> deterministic checks, judged support, reports, run comparison.
 
     from assistant.evaluate import evaluate
-    run = evaluate(["eval/suites/story.jsonl"], out_dir="runs/story")
+    run = evaluate(["eval/suites/story.jsonl"], out_dir="runs/story", split="tune")
     run.summary().metrics["pass_rate"]
 """
 
-from .judge import Judge, calibrate, support
-from .metrics import aggregate, score_case
+from .calibration import calibrate, fit_judge, prepare_judge
+from .judge import Judge, support
+from .metrics import aggregate, score, score_case
+from .ramdocs import score_ramdocs
 from .report import compare_runs, format_summary
 from .runner import ENGINES, run_eval
 from .types import CaseResult, EvalRun, JudgeCalibration, SuiteSummary
@@ -14,6 +16,7 @@ from .types import CaseResult, EvalRun, JudgeCalibration, SuiteSummary
 evaluate = run_eval
 
 __all__ = [
-    "evaluate", "run_eval", "compare_runs", "format_summary", "score_case", "aggregate", "support", "calibrate",
-    "Judge", "CaseResult", "SuiteSummary", "EvalRun", "JudgeCalibration", "ENGINES",
+    "evaluate", "run_eval", "compare_runs", "format_summary", "score", "score_case", "score_ramdocs", "aggregate",
+    "support", "calibrate", "fit_judge", "prepare_judge", "Judge", "CaseResult", "SuiteSummary", "EvalRun",
+    "JudgeCalibration", "ENGINES",
 ]

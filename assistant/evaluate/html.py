@@ -17,6 +17,7 @@ from html import escape
 from typing import Any, Iterable
 
 from ..spans import paragraph_bounds
+from .metrics import citation_ok
 
 __all__ = ["render_report"]
 
@@ -25,32 +26,39 @@ _CONTEXT_REACH = 220  # characters of a quote's paragraph shown on either side o
 COLOURS = ("#3b6fb6", "#e07b22", "#3f9a4c", "#c8413f", "#7a5cb0", "#2a9d9a")
 COUNTS = {"cases", "errors", "fabrications", "spurious_conflicts"}
 SECONDS = {"p50_s", "max_s"}
-LOWER_IS_BETTER = {"conflict_false_alarm", "fabrications", "spurious_conflicts"}
+LOWER_IS_BETTER = {"conflict_false_alarm", "fabrications", "spurious_conflicts", "wrong_in", "abstained"}
 LABELS = {
     "pass_rate": "pass rate", "verbatim_rate": "verbatim", "citation_validity": "citation validity",
     "keypoint_rate": "key points", "doc_recall": "doc recall", "span_recall": "span recall",
     "conflict_recall": "conflict recall", "conflict_false_alarm": "false alarm", "spurious_conflicts": "spurious conflicts",
     "abstention_acc": "abstention", "fabrications": "fabrications", "p50_s": "p50 s", "max_s": "max s",
     "citation_recall": "citation recall", "citation_precision": "citation precision",
+    "em": "exact match (paper)", "all_gold": "all gold answers", "gold_recall": "gold recall",
+    "lead_gold": "gold answer first", "wrong_in": "repeats misinformation", "flagged": "misinformation flagged",
+    "verbatim": "all citations verbatim", "cites_gold": "cites gold docs", "abstained": "abstained",
 }
 SHORT = {  # table headers: short, with soft hyphens so the columns fit the page
     "pass_rate": "pass", "verbatim_rate": "verbatim", "citation_validity": "cit. valid", "keypoint_rate": "key points",
     "doc_recall": "doc recall", "span_recall": "span recall", "conflict_recall": "conflict recall",
     "conflict_false_alarm": "false alarm", "spurious_conflicts": "spurious", "abstention_acc": "abstain",
     "fabrications": "fabri&shy;cated", "citation_recall": "cit. recall", "citation_precision": "cit. preci&shy;sion",
-    "p50_s": "p50", "max_s": "max",
+    "p50_s": "p50", "max_s": "max", "em": "EM", "all_gold": "all gold", "gold_recall": "gold recall",
+    "lead_gold": "gold first", "wrong_in": "wrong in", "flagged": "flag&shy;ged", "verbatim": "all verb&shy;atim",
+    "cites_gold": "cites gold", "abstained": "abs&shy;tained",
 }
 TABLE = ("pass_rate", "verbatim_rate", "citation_validity", "keypoint_rate", "doc_recall", "span_recall",
          "conflict_recall", "conflict_false_alarm", "spurious_conflicts", "abstention_acc", "fabrications",
+         "em", "all_gold", "gold_recall", "lead_gold", "wrong_in", "flagged", "verbatim", "cites_gold", "abstained",
          "citation_recall", "citation_precision", "p50_s", "max_s")
 FAMILIES = (
     ("Citations", ("verbatim_rate", "citation_validity", "doc_recall", "span_recall")),
     ("Answers", ("pass_rate", "keypoint_rate", "abstention_acc")),
     ("Disagreement", ("conflict_recall", "conflict_false_alarm")),
+    ("RAMDocs answers", ("em", "all_gold", "gold_recall", "lead_gold")),
+    ("RAMDocs evidence", ("wrong_in", "flagged", "verbatim", "cites_gold", "abstained")),
     ("Support (judged)", ("citation_recall", "citation_precision")),
     ("Latency", ("p50_s", "max_s")),
-)
-OPTIONAL = {"Support (judged)"}  # drawn only when some summary has these metrics
+)  # a family is drawn only when some summary has one of its metrics
 _MARKER = re.compile(r"\[(\d+)\]")
 
 CSS = """
@@ -82,11 +90,13 @@ details.evidence summary{cursor:pointer;color:#3b6fb6;font-size:13px;margin:4px 
 """
 
 
-def render_report(run: dict, results: list[dict], docs: dict[str, str]) -> str:
-    """The whole report for ``run`` (EvalRun.to_dict()), its case ``results`` and the article texts."""
+def render_report(run: dict, results: list[dict], docs: dict[str, str],
+                  case_docs: dict[tuple, dict] | None = None) -> str:
+    """The whole report for ``run`` (EvalRun.to_dict()), its case ``results`` and the article texts:
+    ``case_docs[(suite, case id)]`` for a case answered from its own corpus, else ``docs``."""
     summaries = run.get("summaries") or []
     sections = _sections(summaries, results)
-    body = [_header(run), _scores(summaries, sections), _charts(summaries), _cases(sections, docs)]
+    body = [_header(run), _scores(summaries, sections), _charts(summaries), _cases(sections, docs, case_docs or {})]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
             f"<title>Storydesk eval report</title><style>{CSS}</style></head>"
@@ -121,8 +131,17 @@ def _series_name(summary: dict, many_suites: bool) -> str:
 
 def _header(run: dict) -> str:
     s = run.get("settings") or {}
+    calls = run.get("judge_calls") or {}
+    judge = s.get("judge") or "none"
+    if s.get("judge_threshold") is not None:
+        judge += f" (supported at P(yes) ≥ {s['judge_threshold']:g})"
     rows = [("engines", ", ".join(s.get("engines") or [])), ("suites", ", ".join(s.get("suites") or [])),
-            ("model", s.get("model") or "–"), ("judge", s.get("judge") or "none"), ("output", run.get("out_dir") or "–")]
+            ("split", s.get("split") or "all"), ("model", s.get("model") or "–"), ("judge", judge),
+            ("output", run.get("out_dir") or "–")]
+    if calls:
+        skipped = calls.get("skipped_verbatim", 0) + calls.get("skipped_no_citation", 0)
+        rows.append(("judge calls", f"{calls.get('model_calls', 0)} to the model, {calls.get('reused', 0)} reused, "
+                                    f"{skipped} decided without it"))
     dl = "".join(f"<dt>{k}</dt><dd class=\"mono\">{escape(str(v))}</dd>" for k, v in rows)
     return (f"<h1>Storydesk eval report</h1><div class=\"muted\">Gold suites answered by each engine, scored "
             f"deterministically{' and by the judge' if run.get('judge') else ''}.</div>"
@@ -133,13 +152,30 @@ def _judge(judge: dict | None) -> str:
     if not judge:
         return ("<div class=\"card\"><h3>Judge calibration</h3><div class=\"big\">not judged</div>"
                 "<div class=\"muted\">No judge ran: citation recall and precision are absent.</div></div>")
-    acc = judge.get("accuracy") or 0.0
-    labels = "".join(f"<dt>{escape(str(k))}</dt><dd>{_pct(v)}</dd>" for k, v in (judge.get("by_label") or {}).items())
-    warn = (f"<div class=\"warn\">⚠ Judge calibration is below {_pct(JUDGE_OK)}: the judged scores "
-            "(citation recall / precision, unsupported-sentence failures) are unreliable.</div>") if acc < JUDGE_OK else ""
-    return (f"<div class=\"card\"><h3>Judge calibration</h3><div class=\"big\">{_pct(acc)}</div>"
-            f"<div class=\"muted\">accuracy of <span class=\"mono\">{escape(str(judge.get('judge', '')))}</span> "
-            f"on {int(judge.get('pairs') or 0)} labelled pairs</div><dl style=\"margin-top:8px\">{labels}</dl>{warn}</div>")
+    balanced = judge.get("balanced_accuracy")
+    head = balanced if balanced is not None else (judge.get("accuracy") or 0.0)
+    files = {k: v.get("balanced_accuracy") for k, v in (judge.get("by_file") or {}).items()}
+    low = [name for name, v in files.items() if v is not None and v < JUDGE_OK]
+    rows = [("accuracy", _pct(judge.get("accuracy") or 0.0))] if balanced is not None else []
+    rows += [(f"{name} (balanced)", "–" if v is None else _pct(v)) for name, v in files.items()]
+    rows += [(str(k), _pct(v)) for k, v in (judge.get("by_label") or {}).items()]
+    if judge.get("threshold") is not None:
+        rows.append(("threshold", f"P(yes) ≥ {judge['threshold']:g}"))
+    labels = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
+    what = "balanced accuracy" if balanced is not None else "accuracy"
+    fitted = int(judge.get("fit_pairs") or 0)
+    held = f" held apart from the {fitted} the threshold was fitted on" if fitted else ""
+    source = f"; {escape(judge['source'])}" if judge.get("source") else ""
+    warn = ""
+    if head < JUDGE_OK or low:
+        where = f" (on {', '.join(low)})" if low and head >= JUDGE_OK else ""
+        warn = (f"<div class=\"warn\">⚠ Judge calibration is below {_pct(JUDGE_OK)}{escape(where)}: the judged "
+                "scores (citation recall / precision, unsupported-sentence failures) are unreliable.</div>")
+    warn += "".join(f"<div class=\"warn\">⚠ {escape(str(w))}</div>" for w in judge.get("warnings") or [])
+    return (f"<div class=\"card\"><h3>Judge calibration</h3><div class=\"big\">{_pct(head)}</div>"
+            f"<div class=\"muted\">{what} of <span class=\"mono\">{escape(str(judge.get('judge', '')))}</span> "
+            f"on {int(judge.get('pairs') or 0)} labelled pairs{held}{source}</div>"
+            f"<dl style=\"margin-top:8px\">{labels}</dl>{warn}</div>")
 
 
 def _scores(summaries: list[dict], sections: list[tuple]) -> str:
@@ -165,7 +201,7 @@ def _charts(summaries: list[dict]) -> str:
     series = [(_series_name(s, many), s.get("metrics") or {}) for s in summaries]
     figs = []
     for title, keys in FAMILIES:
-        if title in OPTIONAL and not any(m.get(k) is not None for _, m in series for k in keys):
+        if not any(m.get(k) is not None for _, m in series for k in keys):
             continue
         figs.append(f"<figure><h3>{escape(title)}</h3>{_bar_chart(title, keys, series)}</figure>")
     return f"<h2>Charts</h2><div class=\"charts\">{''.join(figs)}</div>" if figs else ""
@@ -230,7 +266,7 @@ def _sections(summaries: list[dict], results: list[dict]) -> list[tuple[str, str
     return [(e, s, sorted(rs, key=lambda r: bool(r.get("passed")))) for e, s, rs in grouped if rs]
 
 
-def _cases(sections: list[tuple], docs: dict[str, str]) -> str:
+def _cases(sections: list[tuple], docs: dict[str, str], case_docs: dict[tuple, dict]) -> str:
     if not sections:
         return ""
     toggle = ("<label class=\"filter\"><input type=\"checkbox\" "
@@ -242,7 +278,9 @@ def _cases(sections: list[tuple], docs: dict[str, str]) -> str:
                    f"<span class=\"mono\">{escape(suite)}</span> <span class=\"muted\">— {len(rows)} cases, {failed} failed</span></h3>"
                    "<table class=\"cases\"><colgroup><col style=\"width:13%\"><col style=\"width:8%\"><col style=\"width:7%\">"
                    "<col style=\"width:20%\"><col></colgroup><thead><tr><th>id</th><th>kind</th><th>result</th><th>question</th>"
-                   f"<th>answer, failures and evidence</th></tr></thead><tbody>{''.join(_case_row(r, docs) for r in rows)}</tbody></table>")
+                   "<th>answer, failures and evidence</th></tr></thead><tbody>"
+                   + "".join(_case_row(r, case_docs.get((suite, (r.get("case") or {}).get("id")), docs)) for r in rows)
+                   + "</tbody></table>")
     return "".join(out)
 
 
@@ -251,7 +289,8 @@ def _case_row(r: dict, docs: dict[str, str]) -> str:
     verdict = "PASS" if r.get("passed") else "FAIL"
     text = _MARKER.sub(r'<span class="mk">[\1]</span>', escape(answer.get("answer") or "(no answer)"))
     fails = "".join(f"<li>{escape(str(f))}</li>" for f in r.get("failures") or [])
-    detail = (f"<p class=\"answer\">{text}</p>" + (f"<ul class=\"failures\">{fails}</ul>" if fails else "")
+    detail = (f"<p class=\"answer\">{text}</p>" + _gold(case)
+              + (f"<ul class=\"failures\">{fails}</ul>" if fails else "")
               + _evidence(answer, docs, open_=not r.get("passed"))
               + "".join(_conflict(cf) for cf in answer.get("conflicts") or []) + _support(r.get("support")))
     seconds = r.get("seconds")
@@ -259,6 +298,15 @@ def _case_row(r: dict, docs: dict[str, str]) -> str:
             f"<td>{escape(str(case.get('kind', '')))}</td><td><span class=\"badge {verdict}\">{verdict}</span>"
             f"<div class=\"muted\">{_fmt('p50_s', seconds)}</div></td><td class=\"q\">{escape(str(case.get('question', '')))}</td>"
             f"<td>{detail}</td></tr>")
+
+
+def _gold(case: dict) -> str:
+    """A RAMDocs case's gold and wrong answers, so a reader can check the verdict at a glance."""
+    if "gold_answers" not in case:
+        return ""
+    wrong = ", ".join(escape(str(w)) for w in case.get("wrong_answers") or []) or "–"
+    gold = ", ".join(escape(str(g)) for g in case["gold_answers"])
+    return f"<div class=\"muted\" style=\"font-size:12.5px\">gold: {gold} · misinformation: {wrong}</div>"
 
 
 def _evidence(answer: dict, docs: dict[str, str], open_: bool) -> str:
@@ -271,15 +319,9 @@ def _evidence(answer: dict, docs: dict[str, str], open_: bool) -> str:
             + "".join(_citation(c, docs) for c in citations) + "</details>")
 
 
-def _verbatim(c: dict, docs: dict[str, str]) -> bool:
-    text, start, end = docs.get(c.get("doc_id")), c.get("start"), c.get("end")
-    return (text is not None and isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
-            and bool(c.get("quote")) and text[start:end] == c["quote"])
-
-
 def _citation(c: dict, docs: dict[str, str]) -> str:
     head = f"<span class=\"mono\">[{escape(str(c.get('id')))}] {escape(str(c.get('doc_id')))}</span>"
-    if not _verbatim(c, docs):
+    if not citation_ok(c, docs):
         where = f"{c.get('start')}–{c.get('end')}"
         return (f"<div class=\"cit\">{head} <span class=\"bad\">NOT VERBATIM</span> <span class=\"muted\">"
                 f"(offsets {escape(where)})</span><div class=\"ctx\">claimed: “{escape(str(c.get('quote') or ''))}”</div></div>")

@@ -3,6 +3,7 @@
 Same definitions as the shared grader (../shared/eval/grade.py), plus the checks it leaves out:
 every [n] marker resolves, every citation is referenced, offsets are in range, corroborated
 answers that invent a disagreement. Each failed check is also named in words for the report.
+RAMDocs cases are scored by ramdocs.py (ramdocs_grade.py's definitions); ``score`` picks.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import re
 import statistics
 from typing import Any, Iterable
 
-__all__ = ["score_case", "aggregate", "HEADLINE"]
+from .ramdocs import RAMDOCS_HEADLINE, aggregate_ramdocs, score_ramdocs
+
+__all__ = ["score", "score_case", "aggregate", "citation_ok", "HEADLINE", "RAMDOCS_HEADLINE"]
 
 _MARKER = re.compile(r"\[(\d+)\]")
 HEADLINE = ("pass_rate", "verbatim_rate", "citation_validity", "keypoint_rate", "doc_recall", "span_recall",
@@ -22,7 +25,8 @@ def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
     return max(a0, b0) < min(a1, b1)
 
 
-def _citation_ok(c: dict, docs: dict[str, str]) -> bool:
+def citation_ok(c: dict, docs: dict[str, str]) -> bool:
+    """The citation's quote is its article's text at its offsets."""
     text = docs.get(c.get("doc_id"))
     start, end = c.get("start"), c.get("end")
     return (text is not None and isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
@@ -50,7 +54,7 @@ def score_case(case: dict, answer: dict, docs: dict[str, str], seconds: float = 
     """(metrics, failures in words, passed) for one answer."""
     cits = answer.get("citations") or []
     by_id = {c.get("id"): c for c in cits}
-    ok = [_citation_ok(c, docs) for c in cits]
+    ok = [citation_ok(c, docs) for c in cits]
     text = answer.get("answer") or ""
     markers = {int(m) for m in _MARKER.findall(text)}
     referenced = markers | {i for cf in answer.get("conflicts") or [] for p in cf.get("positions", []) for i in p.get("citations", [])}
@@ -111,18 +115,45 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return round(statistics.mean(vals), 3) if vals else None
 
 
+def score(case: dict, answer: dict, docs: dict[str, str], seconds: float = 0.0
+          ) -> tuple[dict[str, Any], list[str], bool]:
+    """score_case for story cases, score_ramdocs (ramdocs_grade.py's definitions) for RAMDocs cases."""
+    if case.get("kind") == "ramdocs":
+        return score_ramdocs(case, answer, seconds)
+    return score_case(case, answer, docs, seconds)
+
+
 def aggregate(rows: list[dict[str, Any]], passed: list[bool], support: list[dict | None] | None = None) -> dict[str, Any]:
-    """Suite-level metrics from per-case metric dicts (errors count as failed cases)."""
+    """Suite-level metrics from per-case metric dicts: story metrics over story cases, RAMDocs
+    metrics over RAMDocs cases, pass rate and latency over all (errors count as failed cases)."""
     n = len(rows)
-    good = [r for r in rows if r]
+    ramdocs = [r for r in rows if "all_gold" in r]
+    good = [r for r in rows if r and "all_gold" not in r]
+    times = [r["seconds"] for r in rows if r]
+    out: dict[str, Any] = {
+        "cases": n,
+        "errors": sum(bool(r.get("engine_error")) for r in rows),
+        "pass_rate": round(sum(passed) / n, 3) if n else None,
+    }
+    if good or not ramdocs:
+        out.update(_story(good))
+    if ramdocs:
+        out.update(aggregate_ramdocs(ramdocs))
+    out["p50_s"] = round(statistics.median(times), 2) if times else None
+    out["max_s"] = round(max(times), 2) if times else None
+    judged = [s for s in (support or []) if s and s.get("statements")]
+    if judged:
+        out["citation_recall"] = round(sum(s["supported"] for s in judged) / sum(s["statements"] for s in judged), 3)
+        cited = sum(s["citations"] for s in judged)
+        out["citation_precision"] = round(sum(s["precise"] for s in judged) / cited, 3) if cited else None
+    return out
+
+
+def _story(good: list[dict[str, Any]]) -> dict[str, Any]:
     ncit = sum(r["n_citations"] for r in good)
     conf = [r for r in good if "conflict_found" in r]
     single = [r for r in good if "conflict_false_alarm" in r and r.get("conflict_false_alarm") is not None]
-    times = [r["seconds"] for r in good]
-    out = {
-        "cases": n,
-        "errors": n - len(good),
-        "pass_rate": round(sum(passed) / n, 3) if n else None,
+    return {
         "verbatim_rate": round(sum(r["verbatim"] for r in good) / ncit, 3) if ncit else None,
         "citation_validity": round(sum(r["citations_valid"] for r in good) / len(good), 3) if good else None,
         "keypoint_rate": round(sum(r["keypoints"] for r in good) / max(1, sum(r["keypoints_of"] for r in good)), 3),
@@ -133,12 +164,4 @@ def aggregate(rows: list[dict[str, Any]], passed: list[bool], support: list[dict
         "spurious_conflicts": sum(bool(r.get("spurious_conflict")) for r in good),
         "abstention_acc": round(sum(r["answerable_ok"] for r in good) / len(good), 3) if good else None,
         "fabrications": sum(len(r["fabricated"]) for r in good),
-        "p50_s": round(statistics.median(times), 2) if times else None,
-        "max_s": round(max(times), 2) if times else None,
     }
-    judged = [s for s in (support or []) if s and s.get("statements")]
-    if judged:
-        out["citation_recall"] = round(sum(s["supported"] for s in judged) / sum(s["statements"] for s in judged), 3)
-        cited = sum(s["citations"] for s in judged)
-        out["citation_precision"] = round(sum(s["precise"] for s in judged) / cited, 3) if cited else None
-    return out

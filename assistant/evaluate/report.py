@@ -9,30 +9,39 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .metrics import HEADLINE
+from .metrics import HEADLINE, RAMDOCS_HEADLINE
 from .types import EvalRun
 
-__all__ = ["write_reports", "compare_runs", "format_summary"]
+__all__ = ["write_reports", "compare_runs", "format_summary", "METRICS"]
+
+# Every metric a summary line, a comparison and the report show, in this order (when a suite has it).
+METRICS = HEADLINE[:-1] + RAMDOCS_HEADLINE + ("citation_recall", "citation_precision", "p50_s")
 
 
-def write_reports(run: EvalRun, docs: dict[str, str]) -> None:
+def write_reports(run: EvalRun, case_docs: dict[tuple[str, str], dict[str, str]]) -> None:
+    """summary.json and report.html; ``case_docs`` maps (suite, case id) to the texts of the case's corpus."""
     from .html import render_report
 
     out = Path(run.out_dir)
     (out / "summary.json").write_text(json.dumps(run.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
-    html = render_report(run.to_dict(), [r.to_dict() for r in run.results], docs)
+    html = render_report(run.to_dict(), [r.to_dict() for r in run.results], {}, case_docs)
     (out / "report.html").write_text(html, encoding="utf-8")
 
 
 def format_summary(run: EvalRun) -> str:
-    """One line per (engine, suite): the headline metrics, as JSON; then the judge's calibration."""
+    """One line per (engine, suite): the headline metrics, as JSON; then the judge's calibration and calls."""
     lines = []
     for s in run.summaries:
-        metrics = {k: s.metrics.get(k) for k in HEADLINE + ("citation_recall", "citation_precision") if k in s.metrics}
+        metrics = {k: s.metrics[k] for k in METRICS if k in s.metrics}
         lines.append(json.dumps({"engine": s.engine, "suite": s.suite, "cases": s.cases, **metrics}))
     if run.judge:
-        lines.append(json.dumps({"judge": run.judge.judge, "calibration_pairs": run.judge.pairs,
-                                 "judge_accuracy": run.judge.accuracy, "by_label": run.judge.by_label}))
+        j = run.judge
+        lines.append(json.dumps({"judge": j.judge, "threshold": j.threshold, "calibration": j.source,
+                                 "report_pairs": j.pairs, "fit_pairs": j.fit_pairs, "judge_accuracy": j.accuracy,
+                                 "judge_balanced_accuracy": j.balanced_accuracy, "by_label": j.by_label,
+                                 "by_file": {k: v.get("balanced_accuracy") for k, v in j.by_file.items()}}))
+    if run.judge_calls:
+        lines.append(json.dumps({"judge_calls": run.judge_calls}))
     return "\n".join(lines)
 
 
@@ -64,7 +73,7 @@ def compare_runs(a: str | Path, b: str | Path) -> str:
             continue
         out.append(f"{key[0]} / {key[1]}")
         out.append(f"  {'metric':<22}{'A':>9}{'B':>9}{'delta':>9}")
-        for metric in HEADLINE + ("citation_recall", "citation_precision"):
+        for metric in METRICS:
             va, vb = index_a[key].get(metric), s["metrics"].get(metric)
             if va is None and vb is None:
                 continue

@@ -2,10 +2,14 @@
 already answered under the same configuration hash is never asked again.
 
     run_eval(["eval/suites/story.jsonl"], out_dir="runs/x", engines=["storydesk", "llamaindex-citation"])
+
+Cases are answered group by group, one group per corpus (the run's, or a case's own: see
+corpora.py); the configuration hash includes the corpus's fingerprint.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sys
@@ -17,17 +21,21 @@ from typing import Any, Callable, Sequence
 
 from ..api import Assistant
 from ..config import prompts_dir
+from ..corpus import load_corpus
 from ..errors import StorydeskError
-from .judge import Judge, calibrate, load_pairs, support
-from .metrics import aggregate, score_case
+from .calibration import DEFAULT_JUDGE_DIR, THRESHOLD_FILE, prepare_judge
+from .corpora import BASE, CorpusGroups, case_corpus
+from .judge import Judge, support
+from .metrics import aggregate, score
 from .suites import load_suite
 from .types import CaseResult, EvalRun, SuiteSummary
 
 __all__ = ["run_eval", "config_hash", "ENGINES", "DEFAULT_JUDGE_PAIRS"]
 
 ENGINES = ("storydesk", "llamaindex-citation")
-DEFAULT_JUDGE_PAIRS = Path(__file__).resolve().parents[2] / "eval" / "judge"
+DEFAULT_JUDGE_PAIRS = DEFAULT_JUDGE_DIR
 Progress = Callable[[str, int, int], None]
+_UNSUPPORTED = "unsupported by its citations: "
 
 
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -40,18 +48,28 @@ def _code_hash() -> str:
     return hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
 
 
-def config_hash(engine: str, assistant: Assistant) -> str:
-    """Everything an engine's answers depend on: model, corpus content, and for Storydesk its
-    settings, prompts and code. Same hash, same answers (greedy decoding)."""
+def _engine_parts(engine: str, assistant: Assistant) -> dict[str, Any]:
     backend = assistant.backend.describe()
-    parts = {"engine": engine, "corpus": assistant.corpus.fingerprint,
-             "backend": {k: backend.get(k) for k in ("name", "base_url", "path") if backend.get(k)}}
+    parts: dict[str, Any] = {"engine": engine,
+                             "backend": {k: backend.get(k) for k in ("name", "base_url", "path") if backend.get(k)}}
     if engine == "storydesk":
+        prompts = b"".join(p.read_bytes() for p in sorted(prompts_dir().glob("*.yaml")))
         parts.update(retrieval=repr(assistant.retrieval), reading=repr(assistant.reading), code=_code_hash(),
-                     prompts=hashlib.sha256(b"".join(p.read_bytes() for p in sorted(prompts_dir().glob("*.yaml")))).hexdigest())
+                     prompts=hashlib.sha256(prompts).hexdigest())
     else:
         parts["baseline"] = (Path(__file__).parent / "baseline.py").read_bytes().decode("utf-8")
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()[:12]
+    return parts
+
+
+def _hash(parts: dict[str, Any], fingerprint: str) -> str:
+    return hashlib.sha256(json.dumps({**parts, "corpus": fingerprint}, sort_keys=True).encode("utf-8")).hexdigest()[:12]
+
+
+def config_hash(engine: str, assistant: Assistant, fingerprint: str | None = None) -> str:
+    """Everything an engine's answers depend on: model, corpus content (``fingerprint``, by default
+    the assistant's corpus), and for Storydesk its settings, prompts and code. Same hash, same answers."""
+    fingerprint = fingerprint or load_corpus(assistant.corpus_dir).fingerprint
+    return _hash(_engine_parts(engine, assistant), fingerprint)
 
 
 def _load_done(path: Path) -> dict[tuple, CaseResult]:
@@ -77,21 +95,45 @@ def _answer_fn(engine: str, assistant: Assistant) -> Callable[[str], dict]:
     raise StorydeskError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
 
 
-def _one(case: dict, suite: str, engine: str, config: str, ask: Callable[[str], dict], docs: dict[str, str], judge: Judge | None) -> CaseResult:
+def _judged(result: CaseResult, judge: Judge, docs: dict[str, str]) -> CaseResult:
+    """The result with its support judged (again) and its unsupported-claim failures renewed."""
+    judged = support(result.answer, judge, docs)
+    failures = [f for f in result.failures or [] if not f.startswith(_UNSUPPORTED)]
+    failures += [_UNSUPPORTED + repr(c) for c in judged["unsupported"]]
+    return dataclasses.replace(result, support=judged, failures=failures)
+
+
+def _stale(result: CaseResult, judge: Judge) -> bool:
+    s = result.support
+    return s is None or s.get("judge") != judge.name or s.get("threshold") != judge.threshold
+
+
+def _one(case: dict, suite: str, engine: str, config: str, ask: Callable[[str], dict], docs: dict[str, str],
+         judge: Judge | None) -> CaseResult:
     t0 = time.perf_counter()
     try:
         answer = ask(case["question"])
         error = None
     except StorydeskError as err:
-        answer, error = {"question": case["question"], "answer": "", "answerable": True, "citations": [], "conflicts": []}, str(err)
+        answer = {"question": case["question"], "answer": "", "answerable": True, "citations": [], "conflicts": []}
+        error = str(err)
     seconds = time.perf_counter() - t0
-    metrics, failures, passed = score_case(case, answer, docs, seconds)
-    judged = support(answer, judge) if judge else None
-    if judged and judged["unsupported"]:
-        failures = failures + [f"unsupported by its citations: {c!r}" for c in judged["unsupported"]]
+    metrics, failures, passed = score(case, answer, docs, seconds)
     if error:
+        metrics["engine_error"] = True
         failures, passed = [f"engine error: {error}"] + failures, False
-    return CaseResult(suite, engine, config, case, answer, round(seconds, 2), metrics, judged, failures, passed, error)
+    result = CaseResult(suite, engine, config, case, answer, round(seconds, 2), metrics, None, failures, passed, error)
+    return _judged(result, judge, docs) if judge else result
+
+
+def _load_suites(suites: Sequence[str | Path], base: Assistant, split: str) -> list[tuple[str, Path, list[dict]]]:
+    loaded = [(Path(s).stem, Path(s), load_suite(s, split=split)) for s in suites]
+    if any(case_corpus(c, path) == BASE for _, path, cases in loaded for c in cases):  # evidence in the run's corpus
+        corpus = load_corpus(base.corpus_dir)
+        loaded = [(Path(s).stem, Path(s), load_suite(s, corpus, split=split)) for s in suites]
+    if not any(cases for _, _, cases in loaded):
+        raise StorydeskError(f"no cases in split {split!r} of {', '.join(str(s) for s in suites)}")
+    return loaded
 
 
 def run_eval(
@@ -102,69 +144,101 @@ def run_eval(
     assistant: Assistant | None = None,
     judge: Judge | None = None,
     judge_pairs: Sequence[str | Path] | None = None,
+    judge_threshold_file: str | Path | None = THRESHOLD_FILE,
+    recheck_judge: bool = False,
+    split: str = "all",
     concurrency: int = 1,
     progress: Progress | None = None,
 ) -> EvalRun:
-    """Answer every case of every suite with every engine; write results.jsonl, summary.json, report.html."""
+    """Answer every case of every suite (of ``split``: "tune", "heldout" or "all") with every engine;
+    write results.jsonl, summary.json, report.html."""
     from .report import write_reports
 
-    assistant = assistant or Assistant()
+    base = assistant or Assistant()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results_path = out / "results.jsonl"
     done = _load_done(results_path)
-    docs = {d.doc_id: d.text for d in assistant.corpus}
-    loaded = [(Path(s).stem, load_suite(s, assistant.corpus)) for s in suites]
+    loaded = _load_suites(suites, base, split)
+    before = dict(judge.stats) if judge else {}
+    calibration = prepare_judge(judge, judge_pairs, judge_threshold_file, recheck_judge) if judge else None
+    start = dict(judge.stats) if judge else {}
     lock = threading.Lock()
     results: list[CaseResult] = []
-    calibration = calibrate(judge, load_pairs(judge_pairs or sorted(DEFAULT_JUDGE_PAIRS.glob("*.jsonl")))) if judge else None
-    with results_path.open("a", encoding="utf-8") as sink:
+    case_docs: dict[tuple[str, str], dict[str, str]] = {}
+    with CorpusGroups(base) as groups, results_path.open("a", encoding="utf-8") as sink:
+        plan = [(name, case, groups.key(case, path)) for name, path, cases in loaded for case in cases]
+        keys = list(dict.fromkeys(key for _, _, key in plan))
+        docs = {key: groups.docs(key) for key in keys}
+        case_docs = {(name, case["id"]): docs[key] for name, case, key in plan}
+
+        def keep(result: CaseResult) -> None:
+            with lock:
+                sink.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+                sink.flush()
+                results.append(result)
+
         for engine in engines:
-            config = config_hash(engine, assistant)
-            todo = [(name, c) for name, cases in loaded for c in cases if (name, engine, config, c["id"]) not in done]
-            results += [done[(name, engine, config, c["id"])] for name, cases in loaded for c in cases if (name, engine, config, c["id"]) in done]
-            if not todo:
-                continue
-            ask = _answer_fn(engine, assistant)
+            parts = _engine_parts(engine, base)
+            configs = {key: _hash(parts, groups.corpus(key).fingerprint) for key in keys}
+            todo = []
+            for name, case, key in plan:
+                cached = done.get((name, engine, configs[key], case["id"]))
+                if cached is None:
+                    todo.append((name, case, key))
+                elif judge and _stale(cached, judge):  # judged again from its stored answer, never asked again
+                    keep(_judged(cached, judge, docs[key]))
+                else:
+                    results.append(cached)
             finished = 0
 
             def work(item):
                 nonlocal finished
-                name, case = item
-                result = _one(case, name, engine, config, ask, docs, judge)
+                name, case, key = item
+                result = _one(case, name, engine, configs[key], ask, docs[key], judge)
+                keep(result)
                 with lock:
-                    sink.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-                    sink.flush()
-                    results.append(result)
                     finished += 1
                     if progress:
                         progress(f"{engine}", finished, len(todo))
                 return result
 
             # The embedded model runs one request at a time; endpoints can take several in flight.
-            workers = concurrency if assistant.backend.describe().get("base_url") else 1
-            if workers <= 1:
-                for item in todo:  # in this thread, so Ctrl-C stops at once, after the last written case
-                    work(item)
-            else:
-                with ThreadPoolExecutor(max_workers=workers) as pool:
-                    list(pool.map(work, todo))
+            workers = concurrency if base.backend.describe().get("base_url") else 1
+            for key in dict.fromkeys(key for _, _, key in todo):  # one corpus at a time
+                items = [item for item in todo if item[2] == key]
+                ask = _answer_fn(engine, groups.assistant(key))
+                if workers <= 1:
+                    for item in items:  # in this thread, so Ctrl-C stops at once, after the last written case
+                        work(item)
+                else:
+                    with ThreadPoolExecutor(max_workers=workers) as pool:
+                        list(pool.map(work, items))
     summaries = _summaries(results, loaded, engines)
-    run = EvalRun(str(out), {"engines": list(engines), "suites": [str(s) for s in suites], "model": assistant.backend.name,
-                             "judge": judge.name if judge else None}, summaries, results, calibration)
-    write_reports(run, docs)
+    settings = {"engines": list(engines), "suites": [str(s) for s in suites], "split": split,
+                "model": base.backend.name, "judge": judge.name if judge else None,
+                "judge_threshold": judge.threshold if judge else None}
+    calls = None
+    if judge:
+        calls = {k: judge.stats[k] - start[k] for k in judge.stats}
+        calls["calibration_model_calls"] = start["model_calls"] - before["model_calls"]
+    run = EvalRun(str(out), settings, summaries, results, calibration, calls)
+    write_reports(run, case_docs)
     return run
 
 
 def _summaries(results: list[CaseResult], loaded, engines: Sequence[str]) -> list[SuiteSummary]:
-    order = {(name, c["id"]): i for name, cases in loaded for i, c in enumerate(cases)}
+    order = {(name, c["id"]): i for name, _, cases in loaded for i, c in enumerate(cases)}
     out = []
     for engine in engines:
-        for name, _ in loaded:
-            rows = sorted((r for r in results if r.engine == engine and r.suite == name), key=lambda r: order.get((name, r.case_id), 0))
+        for name, _, _ in loaded:
+            rows = sorted((r for r in results if r.engine == engine and r.suite == name),
+                          key=lambda r: order.get((name, r.case_id), 0))
             if rows:
                 metrics = aggregate([r.metrics for r in rows], [r.passed for r in rows], [r.support for r in rows])
-                out.append(SuiteSummary(name, engine, rows[0].config, len(rows), metrics))
+                configs = sorted({r.config for r in rows})
+                config = configs[0] if len(configs) == 1 else f"{len(configs)} corpora"
+                out.append(SuiteSummary(name, engine, config, len(rows), metrics))
     return out
 
 

@@ -49,9 +49,15 @@ class SuiteSummary:
 @dataclass
 class JudgeCalibration:
     judge: str
-    pairs: int
+    pairs: int  # labelled pairs this is measured on: the report half, never the pairs the threshold was fitted on
     accuracy: float
     by_label: dict[str, float]  # accuracy per label (entailed / contradicted / unrelated / partial)
+    balanced_accuracy: float | None = None  # mean of the recall on supported and on unsupported pairs
+    by_file: dict[str, dict] = field(default_factory=dict)  # pair file -> {pairs, accuracy, balanced_accuracy}
+    threshold: float | None = None  # on P(yes)
+    fit_pairs: int = 0  # pairs the threshold was fitted on (the other half)
+    source: str = ""  # "stored (fitted DATE)" or "re-checked in this run"
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,6 +70,7 @@ class EvalRun:
     summaries: list[SuiteSummary]
     results: list[CaseResult]
     judge: JudgeCalibration | None = None
+    judge_calls: dict[str, int] | None = None  # this invocation: model calls, reused, skipped (see judge.py)
 
     def summary(self, engine: str = "storydesk", suite: str | None = None) -> SuiteSummary | None:
         for s in self.summaries:
@@ -73,4 +80,4 @@ class EvalRun:
 
     def to_dict(self) -> dict[str, Any]:
         return {"out_dir": self.out_dir, "settings": self.settings, "summaries": [s.to_dict() for s in self.summaries],
-                "judge": self.judge.to_dict() if self.judge else None}
+                "judge": self.judge.to_dict() if self.judge else None, "judge_calls": self.judge_calls}
