@@ -1,72 +1,77 @@
-"""The answer pipeline: retrieve -> read each article -> compare in code -> compose with citations."""
+"""The answer pipeline, the one place that calls the stages in order:
+question -> retrieve (per part) -> read each article -> compare in code -> compose with citations."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from .backends.base import Backend
-from .compare import group_findings, idf_from_counts
-from .question import is_statement_question
-from .compose import compose, not_answered
+from .compare import CompareSettings, group_findings
+from .compose import ComposeSettings, PartResult, compose
 from .grounding import Citations
 from .index import StoryIndex
-from .question import parse_question
-from .reading import ReadingSettings, read_articles
+from .question import Question
+from .reading import ReadingSettings, check_premise, read_articles
 from .retrieve import RetrievalSettings, retrieve
 from .types import Answer
 
-__all__ = ["answer_question", "Stage"]
+__all__ = ["answer_question", "Stage", "Settings"]
 
 Stage = Callable[[str, str], None]  # (stage name, human detail) for progress displays
+# Kinds of question that take an event for granted ("why did X admit…", "what fine was imposed…"): only
+# their answers are checked for contradicting the premise (a count or a date rarely carries one).
+PRESUPPOSING = frozenset({"reason", "manner", "thing", "statement", "amount", None})
 
 
-@dataclass
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable number of the answer path, by stage."""
+
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    reading: ReadingSettings = field(default_factory=ReadingSettings)
+    compare: CompareSettings = field(default_factory=CompareSettings)
+    compose: ComposeSettings = field(default_factory=ComposeSettings)
+
+
 class _Clock:
-    start: float
-    marks: dict
+    def __init__(self) -> None:
+        self.start = self.last = time.perf_counter()
+        self.marks: dict[str, float] = {}
 
-    @classmethod
-    def begin(cls) -> "_Clock":
-        return cls(time.perf_counter(), {})
-
-    def lap(self, name: str, since: float) -> float:
+    def lap(self, name: str) -> None:
         now = time.perf_counter()
-        self.marks[name] = (now - since) * 1000.0
-        return now
+        self.marks[name] = self.marks.get(name, 0.0) + (now - self.last) * 1000.0
+        self.last = now
 
 
-def answer_question(
-    question_text: str,
-    index: StoryIndex,
-    backend: Backend,
-    embed,
-    settings: RetrievalSettings | None = None,
-    on_stage: Stage | None = None,
-    reading: ReadingSettings | None = None,
-) -> Answer:
+def answer_question(question: Question, index: StoryIndex, backend: Backend, embed,
+                    settings: Settings | None = None, on_stage: Stage | None = None) -> Answer:
+    settings = settings or Settings()
     stage = on_stage or (lambda name, detail: None)
-    question = parse_question(question_text)
-    clock = _Clock.begin()
-    stage("retrieving", "Searching the articles")
-    retrieval = retrieve(index, question, embed, settings)
-    t = clock.lap("retrieve", clock.start)
-    if retrieval.out_of_scope:
-        answer = not_answered(question, "no article mentions the source the question names")
-    elif not retrieval.evidence:
-        answer = not_answered(question)
-    else:
+    clock = _Clock()
+    order = {doc.doc_id: i for i, doc in enumerate(index.corpus)}
+    parts = []
+    for n, part in enumerate(question.parts or (question,), 1):
+        label = f" (part {n} of {len(question.parts)})" if question.parts else ""
+        stage("retrieving", f"Searching the articles{label}")
+        retrieval = retrieve(index, part, embed, settings.retrieval)
+        clock.lap("retrieve")
+        groups = retrieval.by_article()
         findings = read_articles(
-            backend, retrieval, reading,
-            on_article=lambda n, total, doc: stage("reading", f"Reading article {n} of {total} ({doc})"),
-        )
-        t = clock.lap("generate", t)
+            backend, part, groups, settings.reading,
+            on_article=lambda k, total, doc: stage("reading", f"Reading article {k} of {total}{label}"),
+        ) if groups else []
+        clock.lap("generate")
         stage("comparing", "Comparing what the articles say")
-        idf = idf_from_counts(index.term_df, len(index.spans))
-        groups = group_findings(findings, question, idf, index.lowercase_words)
-        answer = compose(question, groups, Citations(index.corpus), complementary=is_statement_question(question))
-        clock.lap("compare", t)
+        grouped = group_findings(findings, embed, part, order, settings.compare)
+        premise_false = (bool(grouped) and part.kind in PRESUPPOSING
+                         and check_premise(backend, part, grouped[0].claim) >= settings.reading.premise)
+        parts.append(PartResult(part, grouped, findings, out_of_scope=retrieval.out_of_scope, premise_false=premise_false))
+        clock.lap("compare")
+    answer = compose(question, parts, Citations(index.corpus), settings.compose)
+    clock.lap("compose")
     answer.model = getattr(backend, "name", "")
     answer.timings_ms = dict(clock.marks, total=(time.perf_counter() - clock.start) * 1000.0)
     stage("answer", "Done")

@@ -8,10 +8,11 @@ embedded model runs one request at a time.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from .answer import Stage, answer_question
+from .answer import Settings, Stage, answer_question
 from .backends.base import Backend
 from .config import cache_dir as default_cache_dir
 from .config import default_corpus_dir
@@ -19,8 +20,10 @@ from .corpus import Corpus, load_corpus
 from .embeddings import MiniLM
 from .index import StoryIndex, load_or_build
 from .model_store import DEFAULT_MODEL, prepare_model
-from .question import parse_question
-from .reading import ReadingSettings
+from .errors import StorydeskError
+from .prompts import load_prompt
+from .question import check_question, parse_question
+from .reading import READING_PROMPTS, ReadingSettings
 from .retrieve import RetrievalSettings
 from .types import Answer
 
@@ -59,20 +62,31 @@ class Assistant:
         model: str | None = None,
         api_key: str | None = None,
         cache_dir: str | Path | None = None,
+        settings: Settings | None = None,
         retrieval: RetrievalSettings | None = None,
         reading: ReadingSettings | None = None,
         progress: Progress | None = None,
+        encoder: MiniLM | None = None,
     ) -> None:
         self.corpus_dir = Path(corpus) if corpus else default_corpus_dir()
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-        self.retrieval = retrieval or RetrievalSettings()
-        self.reading = reading or ReadingSettings()
+        base = settings or Settings()
+        self.settings = replace(base, retrieval=retrieval or base.retrieval, reading=reading or base.reading)
         self.progress = progress
         self._backend = backend
         self._backend_args = dict(model_path=model_path, base_url=base_url, model=model, api_key=api_key)
-        self._encoder = MiniLM()
+        self._encoder = encoder or MiniLM()  # shareable: several corpora, one loaded encoder
         self._index: StoryIndex | None = None
         self._lock = threading.RLock()
+        self._prefetch: threading.Thread | None = None
+
+    @property
+    def retrieval(self) -> RetrievalSettings:
+        return self.settings.retrieval
+
+    @property
+    def reading(self) -> ReadingSettings:
+        return self.settings.reading
 
     @property
     def backend(self) -> Backend:
@@ -98,13 +112,31 @@ class Assistant:
             self._index, built = load_or_build(load_corpus(self.corpus_dir), self.cache_dir, self._encoder, self.progress, rebuild=rebuild)
             return self._index, built
 
+    def prefetch(self) -> None:
+        """Load the model and its prompt prefixes in the background (once), while the caller parses the
+        question and searches: llama.cpp loads with the GIL released, so the two overlap."""
+        with self._lock:
+            if self._prefetch is None:
+                self._prefetch = threading.Thread(target=self._warm, name="storydesk-prefetch", daemon=True)
+                self._prefetch.start()
+
+    def _warm(self) -> None:
+        try:
+            backend = self.backend
+            for name in READING_PROMPTS:
+                backend.warm(load_prompt(name).prefix())
+        except StorydeskError:
+            pass  # reported by the call that needs the model
+
     def ask(self, question: str, on_stage: Stage | None = None) -> Answer:
-        parse_question(question)  # a bad question fails fast, before any model or index loads
+        check_question(question)  # a bad question fails fast, before any model or index loads
+        self.prefetch()
+        parsed = parse_question(question)
         with self._lock:
             index, backend = self.index, self.backend
         # Not under the lock: endpoint backends take several requests at once; the embedded
         # backend serialises its own calls.
-        return answer_question(question, index, backend, self._encoder, self.retrieval, on_stage=on_stage, reading=self.reading)
+        return answer_question(parsed, index, backend, self._encoder, self.settings, on_stage=on_stage)
 
     def close(self) -> None:
         with self._lock:

@@ -21,47 +21,16 @@ import numpy as np
 
 from .corpus import Corpus
 from .spans import Span, document_spans
+from .text import WORD, analyze, stemmer, stopwords
 
-__all__ = ["Paragraph", "StoryIndex", "analyze", "stem", "index_key", "load_or_build", "INDEX_FORMAT"]
+__all__ = ["Paragraph", "StoryIndex", "index_key", "load_or_build", "INDEX_FORMAT"]
 
 log = logging.getLogger(__name__)
 
 INDEX_FORMAT = "storydesk-index-4"
 _KEEP_INDEXES = 8
-_WORD = re.compile(r"(?u)\b\w\w+\b")
 
 Progress = Callable[[str, int, int], None]
-
-
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN)
-
-
-_STEMMER = None
-_STOP: frozenset[str] | None = None
-
-
-def stem(word: str) -> str:
-    global _STEMMER
-    if _STEMMER is None:
-        _STEMMER = _stemmer()
-    return _STEMMER.stemWord(word.lower())
-
-
-def analyze(text: str) -> list[str]:
-    """Stemmed, stopword-free terms: the same analysis the BM25 retrievers apply."""
-    global _STOP
-    if _STOP is None:
-        _STOP = _stopwords()
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
 
 
 @dataclass(frozen=True)
@@ -174,7 +143,7 @@ def _bm25(texts: list[str], ids: list[str]):
 
     _quiet_bm25()
     nodes = [TextNode(id_=i, text=t) for i, t in zip(ids, texts)]
-    return BM25Retriever.from_defaults(nodes=nodes, stemmer=_stemmer(), language="en", similarity_top_k=min(50, len(nodes)))
+    return BM25Retriever.from_defaults(nodes=nodes, stemmer=stemmer(), language="en", similarity_top_k=min(50, len(nodes)))
 
 
 def _term_df(spans: Sequence[Span]) -> dict[str, int]:
@@ -190,8 +159,8 @@ def _lowercase_words(corpus: Corpus) -> set[str]:
 
 
 def _vocabulary(corpus: Corpus) -> list[str]:
-    stop = _stopwords()
-    words = {w for doc in corpus for w in _WORD.findall(doc.text.lower()) if w.isalpha() and len(w) > 2 and w not in stop}
+    stop = stopwords()
+    words = {w for doc in corpus for w in WORD.findall(doc.text.lower()) if w.isalpha() and len(w) > 2 and w not in stop}
     return sorted(words)
 
 

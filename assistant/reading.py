@@ -1,10 +1,12 @@
-"""Per-article reading, one sentence at a time: does it answer, and in which of its words?
+"""Per-article reading: does a sentence answer, which of its words, and does that phrase answer what was asked?
 
-Each candidate sentence of each article is judged on its own (P("yes") read from the model's
-next-token distribution, blended with the retrieval score), so one article's answer can never
-leak into another's and every article can say "nothing here". Only the best sentence of an
-article, if it clears the bar, is then asked for its answering words, under a schema that admits
-nothing but a run of words copied from that sentence.
+For each article, its best candidate sentences are judged one at a time (P("yes") from the model's
+next-token distribution), so one article's answer never leaks into another's and every article can
+stay silent. The best sentence of an article that clears an absolute bar is asked for its answering
+words, under a schema that admits only a run of that sentence's words; code widens them to a whole
+phrase (``phrases.py``). Then the answer check (``prompts/check_answer.yaml``): the model's yes/no/
+premise probabilities on "does this phrase answer exactly what was asked?". Only a phrase that passes
+becomes a finding. Every bar is absolute: an article is never silenced because another matched better.
 """
 
 from __future__ import annotations
@@ -14,69 +16,48 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from . import language
 from .backends.base import Backend
-from .phrases import answer_phrase
+from .phrases import answer_phrase, locate
 from .prompts import Prompt, load_prompt
-from .question import is_statement_question
-from .retrieve import Evidence, Retrieval
+from .question import STRICT_KINDS, Question
+from .text import flatten
 from .tokens import count_tokens
+from .types import Evidence, Finding
 
-__all__ = ["Finding", "Judgement", "ReadingSettings", "read_articles", "answer_schema", "substring_pattern", "clean_phrase"]
+__all__ = ["READING_PROMPTS", "ReadingSettings", "read_articles", "answer_schema", "substring_pattern", "shown_text", "check_claim",
+           "check_premise"]
 
 log = logging.getLogger(__name__)
 
-_EDGE_PUNCT = " \t,;:.!?\"'“”‘’()[]—–-"
 # llama-cpp-python's regex-to-grammar converter unescapes only these; others go in a class.
 _BACKSLASH_ESCAPED = set("[]()|{}*+?")
 _CLASS_ESCAPED = set(".$/")
 MAX_SENTENCE_TOKENS = 200  # counted with tiktoken; news sentences run 20-80
+READING_PROMPTS = ("read_sentence", "check_answer", "check_premise")  # warmed before reading
 _REPLY_PREFIX = '{"answers": "'
+_VERDICT_PREFIX = '{"verdict": "'
 
 
 @dataclass(frozen=True)
 class ReadingSettings:
-    candidates: int = 3  # sentences judged per article, strongest retrieval first
+    candidates: int = 2  # sentences judged per article, strongest retrieval first
     candidate_floor: float = 0.7  # ...and only those scoring >= this x the article's best
-    accept: float = 2.0  # bar for confidence = logit(P(yes)) + retrieval_weight * retrieval score
-    margin: float = 3.0  # ...and an article must come within this of the most confident article
-    veto: float = 0.2  # a clear "no" from the model (P(yes) below this) is never overruled by retrieval
-    # A runner-up sentence of an accepted article is cited too when the model is this sure of it and
-    # it is this close to the winner: articles often state a fact twice, in different words.
-    second_p: float = 0.7
-    second_gap: float = 2.5
-    retrieval_weight: float = 10.0
-    max_answer_words: int = 16
+    accept: float = 0.5  # an article answers when its best sentence's P(yes) reaches this...
+    rescue: float = 0.25  # ...or this much, when its retrieval score is high too (>= rescue_score)
+    rescue_score: float = 0.55
+    retrieval_weight: float = 4.0  # ranks an article's candidates: logit(P(yes)) + this x retrieval score
+    check: float = 0.5  # P(yes) the answer check must give the phrase
+    premise: float = 0.5  # P(yes) from the premise check above which the answer says the premise is false
+    max_answer_words: int = 10  # longest run of words the model may copy (a phrase, grown in code)
+    max_claim_words: int = 24  # a phrase longer than this reads worse than its whole sentence
 
 
 @dataclass(frozen=True)
-class Judgement:
+class _Judged:
     evidence: Evidence
     p_yes: float
-    confidence: float  # logit(P(yes)) blended with the retrieval score
-
-
-@dataclass(frozen=True)
-class Finding:
-    """What one article says on the question: a sentence and the words in it that answer."""
-
-    doc_id: str
-    evidence: Evidence | None  # None: the article does not answer
-    phrase: str = ""  # what the answer shows: a readable run of the sentence
-    confidence: float = 0.0
-    words: str = ""  # the model's own (shorter) copied words: what answers are compared on
-    also: tuple[Evidence, ...] = ()  # further sentences of the same article that answer too
-
-    @property
-    def key_text(self) -> str:
-        """What the answer is compared on: the shorter of the shown phrase and the model's words
-        (a whole sentence shown for context names every actor in it, not just the answer)."""
-        if self.words and (not self.phrase or len(self.words.split()) < len(self.phrase.split())):
-            return self.words
-        return self.phrase
-
-    @property
-    def answers(self) -> bool:
-        return self.evidence is not None and bool(self.phrase)
+    rank: float
 
 
 def _escape(word: str) -> str:
@@ -145,22 +126,16 @@ def substring_pattern(sentence: str, max_words: int) -> str:
 def answer_schema(sentence: str, max_words: int) -> dict:
     return {
         "type": "object",
-        "properties": {"answers": {"const": "yes"}, "words": {"type": "string", "pattern": substring_pattern(sentence, max_words)}},
+        "properties": {"answers": {"const": "yes"},
+                       "words": {"type": "string", "pattern": substring_pattern(sentence, max_words)}},
         "required": ["answers", "words"],
     }
 
 
-def clean_phrase(phrase: str) -> str:
-    return phrase.strip(_EDGE_PUNCT)
-
-
-def verbatim_phrase(phrase: str, sentence: str) -> str:
-    """The phrase if it is a run of the sentence's words; endpoints without grammars may paraphrase."""
-    phrase = clean_phrase(" ".join(str(phrase).split()))
-    flat = " ".join(sentence.split())
-    if phrase and phrase in flat:
-        return phrase
-    return ""
+def verbatim_words(words: object, sentence: str) -> str:
+    """The words if they are a run of the sentence's words; endpoints without grammars may paraphrase."""
+    words = flatten(str(words)).strip(" ,;:.!?\"'“”‘’()[]—–-")
+    return words if words and words in flatten(sentence) else ""
 
 
 def shown_text(evidence: Evidence, budget: int = MAX_SENTENCE_TOKENS) -> str:
@@ -174,23 +149,56 @@ def shown_text(evidence: Evidence, budget: int = MAX_SENTENCE_TOKENS) -> str:
     return text
 
 
-def _messages(prompt: Prompt, question: str, evidence: Evidence) -> list[dict]:
-    return prompt.messages(question=question, sentence=shown_text(evidence))
-
-
-def judge(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> Judgement:
-    probs = backend.probabilities(_messages(prompt, question, evidence), ["yes", "no"], reply_prefix=_REPLY_PREFIX)
+def _judge(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> _Judged:
+    messages = prompt.messages(question=question, sentence=shown_text(evidence))
+    probs = backend.probabilities(messages, ["yes", "no"], reply_prefix=_REPLY_PREFIX)
     p = min(max(probs.get("yes", 0.0), 1e-4), 1 - 1e-4)
-    confidence = math.log(p / (1 - p)) + settings.retrieval_weight * evidence.score
-    return Judgement(evidence, p, confidence)
+    return _Judged(evidence, p, math.log(p / (1 - p)) + settings.retrieval_weight * evidence.score)
 
 
-def extract(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> str:
-    reply = backend.generate(_messages(prompt, question, evidence), answer_schema(shown_text(evidence), settings.max_answer_words),
-                             max_tokens=settings.max_answer_words * 4)
-    if not isinstance(reply, dict):
-        return ""
-    return verbatim_phrase(reply.get("words", ""), evidence.text)
+def _extract(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> str:
+    sentence = shown_text(evidence)
+    reply = backend.generate(prompt.messages(question=question, sentence=sentence),
+                             answer_schema(sentence, settings.max_answer_words), max_tokens=settings.max_answer_words * 4)
+    return verbatim_words(reply.get("words", ""), evidence.text) if isinstance(reply, dict) else ""
+
+
+def check_claim(backend: Backend, question: Question, claim: str) -> float:
+    """The answer check: P("yes") that ``claim`` gives what ``question`` asks for (or corrects its premise)."""
+    prompt = load_prompt("check_answer")
+    messages = prompt.messages(question=question.ask, answer=flatten(claim))
+    return backend.probabilities(messages, ["yes", "no"], reply_prefix=_VERDICT_PREFIX).get("yes", 0.0)
+
+
+def check_premise(backend: Backend, question: Question, claim: str) -> float:
+    """P("yes") that ``claim`` shows the question took something false for granted."""
+    prompt = load_prompt("check_premise")
+    messages = prompt.messages(question=question.ask, fact=flatten(claim))
+    return backend.probabilities(messages, ["yes", "no"], reply_prefix=_VERDICT_PREFIX).get("yes", 0.0)
+
+
+def _claim(words: str, evidence: Evidence, question: Question, settings: ReadingSettings) -> str:
+    """The phrase the answer shows; for a question that needs a value ("how many"), the phrase around one."""
+    sentence = evidence.text
+    needed = STRICT_KINDS.get(question.kind or "")
+    if not needed:
+        return answer_phrase(words, sentence, max_words=settings.max_claim_words)
+    values = [e for e in language.parse(sentence).ents if e.label_ in needed]
+    if not values:
+        return ""  # the sentence holds no value of the asked-for sort: it cannot answer
+    at = locate(words, sentence) or (0, 0)
+    # The value inside the model's words, else the one nearest to them.
+    value = min(values, key=lambda e: 0 if e.start_char < at[1] and e.end_char > at[0] else abs(e.start_char - at[0]))
+    return answer_phrase(value.text, sentence, max_words=settings.max_claim_words,
+                         where=(value.start_char, value.end_char))
+
+
+def _labels(text: str) -> set[str]:
+    return {label for _, label, _, _ in language.entities(text)}
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
 
 
 def _candidates(passages: Sequence[Evidence], settings: ReadingSettings) -> list[Evidence]:
@@ -199,64 +207,63 @@ def _candidates(passages: Sequence[Evidence], settings: ReadingSettings) -> list
     return [ev for ev in ranked[: settings.candidates] if ev.score >= settings.candidate_floor * best or ev is ranked[0]]
 
 
-def _judge_article(backend: Backend, prompt: Prompt, question: str, passages: Sequence[Evidence], settings: ReadingSettings) -> list[Judgement]:
-    """The article's candidates, judged, best first."""
-    # Weakest first: the strongest candidate, the likeliest winner, is judged last, so when it wins
-    # its prompt is still in the model's KV cache for the extraction call.
-    judged = [judge(backend, prompt, question, ev, settings) for ev in reversed(_candidates(passages, settings))]
-    log.debug("%s: %s", passages[0].doc_id, [(j.evidence.id, round(j.p_yes, 2), round(j.confidence, 2)) for j in judged])
-    return sorted(judged, key=lambda j: -j.confidence)
+def _passes(judged: _Judged, settings: ReadingSettings) -> bool:
+    return judged.p_yes >= settings.accept or (judged.p_yes >= settings.rescue
+                                               and judged.evidence.score >= settings.rescue_score)
 
 
-def _runners_up(judged: list[Judgement], settings: ReadingSettings) -> tuple[Evidence, ...]:
-    best = judged[0]
-    close = [j.evidence for j in judged[1:] if j.p_yes >= settings.second_p and j.confidence >= best.confidence - settings.second_gap]
-    return tuple(close[:1])  # one more at most: completeness without burying the answer
+@dataclass(frozen=True)
+class _Draft:
+    judged: _Judged
+    words: str = ""
+    claim: str = ""
 
 
-def _passes(judgement: Judgement, top: float, settings: ReadingSettings) -> bool:
-    return (judgement.p_yes >= settings.veto and judgement.confidence >= settings.accept
-            and judgement.confidence >= top - settings.margin)
+def _draft(backend: Backend, prompt: Prompt, question: Question, passages: Sequence[Evidence],
+           settings: ReadingSettings) -> _Draft:
+    """One article's best sentence and, when it clears the bar, the phrase it answers with."""
+    # Weakest first: the strongest candidate, the likeliest winner, is judged last, so its prompt is
+    # still in the model's KV cache for the extraction call.
+    judged = [_judge(backend, prompt, question.ask, ev, settings) for ev in reversed(_candidates(passages, settings))]
+    best = max(judged, key=lambda j: j.rank)
+    log.debug("%s: %s", passages[0].doc_id, [(j.evidence.id, round(j.p_yes, 2), round(j.rank, 2)) for j in judged])
+    if not _passes(best, settings):
+        return _Draft(best)
+    words = _extract(backend, prompt, question.ask, best.evidence, settings)
+    return _Draft(best, words, _claim(words, best.evidence, question, settings))
+
+
+def _finding(backend: Backend, question: Question, draft: _Draft, settings: ReadingSettings) -> Finding:
+    judged = draft.judged
+    silent = Finding(judged.evidence.doc_id, judged.evidence, p_yes=judged.p_yes, words=draft.words)
+    if not draft.claim:
+        return silent
+    p_check = check_claim(backend, question, draft.claim)
+    log.debug("%s: words %r claim %r check %.2f", judged.evidence.doc_id, draft.words, draft.claim, p_check)
+    if p_check < settings.check:
+        return Finding(judged.evidence.doc_id, judged.evidence, p_yes=judged.p_yes, p_check=p_check, words=draft.words)
+    return Finding(judged.evidence.doc_id, judged.evidence, draft.claim, judged.p_yes, p_check, words=draft.words)
 
 
 def read_articles(
     backend: Backend,
-    retrieval: Retrieval,
+    question: Question,
+    groups: dict[str, list[Evidence]],
     settings: ReadingSettings | None = None,
     on_article: Callable[[int, int, str], None] | None = None,
 ) -> list[Finding]:
-    """Judge every article's candidates, then extract words only from the articles that clear the bar.
+    """Every article's finding, in the order given (the most relevant article first).
 
-    The bar is absolute (``accept``) and relative (within ``margin`` of the most confident article):
-    when one article plainly answers and the rest only brush the topic, the rest stay silent.
+    All articles are read first, then all answer checks run one after another: consecutive checks
+    share the question's line in the model's cache, which interleaving them with reading would evict.
     """
     settings = settings or ReadingSettings()
     prompt = load_prompt("read_sentence")
-    backend.warm(prompt.prefix())
-    question = retrieval.question
-    statement = is_statement_question(question)
-    groups = retrieval.by_article()
-    best: dict[str, Judgement] = {}
-    also: dict[str, tuple[Evidence, ...]] = {}
-    words: dict[str, str] = {}
-    top = float("-inf")
+    for name in READING_PROMPTS:
+        backend.warm(load_prompt(name).prefix())
+    drafts = []
     for n, (doc_id, passages) in enumerate(groups.items(), 1):
         if on_article:
             on_article(n, len(groups), doc_id)
-        judged = _judge_article(backend, prompt, question.text, passages, settings)
-        judgement = best[doc_id] = judged[0]
-        also[doc_id] = _runners_up(judged, settings)
-        top = max(top, judgement.confidence)
-        # Extract now while the sentence is still in the KV cache, if the article is in the running.
-        if judgement.evidence is _candidates(passages, settings)[0] and _passes(judgement, top, settings):
-            words[doc_id] = extract(backend, prompt, question.text, judgement.evidence, settings)
-    findings = []
-    for doc_id, judgement in best.items():
-        if not _passes(judgement, top, settings):
-            findings.append(Finding(doc_id, None, confidence=judgement.confidence))
-            continue
-        if doc_id not in words:
-            words[doc_id] = extract(backend, prompt, question.text, judgement.evidence, settings)
-        phrase = answer_phrase(words[doc_id], judgement.evidence.text, question, statement=statement, max_words=settings.max_answer_words)
-        findings.append(Finding(doc_id, judgement.evidence, phrase, judgement.confidence, words[doc_id], also[doc_id]))
-    return findings
+        drafts.append(_draft(backend, prompt, question, passages, settings))
+    return [_finding(backend, question, d, settings) for d in drafts]

@@ -60,18 +60,25 @@ class RuleModel(ScriptedBackend):
         self.default = self._reply
 
     def _rule(self, messages):
+        """(text under judgement, answers pattern, words pattern): the sentence for a reading call, the
+        proposed answer for an answer check."""
         user = messages[-1]["content"]
         question = re.search(r"Question: (.*)", user).group(1)
-        sentence = re.search(r"Sentence: (.*)", user).group(1)
+        text = re.search(r"(?:Sentence|Proposed answer|Fact): (.*)", user).group(1)
         for q_pattern, (answers, words) in self.rules.items():
             if re.search(q_pattern, question, re.I):
-                return sentence, answers, words
-        return sentence, None, None
+                return text, answers, words
+        return text, None, None
 
     def probabilities(self, messages, options, reply_prefix=""):
         self.requests.append({"messages": list(messages), "options": list(options)})
-        sentence, answers, _ = self._rule(messages)
-        yes = 0.97 if answers and re.search(answers, sentence, re.I) else 0.03
+        text, answers, words = self._rule(messages)
+        user = messages[-1]["content"]
+        if "Fact:" in user:  # the premise check: a denial answers a question that presumed an admission
+            yes = 0.97 if re.search(r"\bdeni|\bdeny", text, re.I) and re.search(r"\badmit", user, re.I) else 0.03
+            return {"yes": yes, "no": 1 - yes}
+        pattern = words if "Proposed answer:" in user else answers
+        yes = 0.97 if pattern and re.search(pattern, text, re.I) else 0.03
         return {"yes": yes, "no": 1 - yes}
 
     def _reply(self, messages, schema):

@@ -2,7 +2,8 @@ import numpy as np
 
 from assistant.corpus import load_corpus
 from assistant.embeddings import MiniLM
-from assistant.index import analyze, index_key, load_or_build
+from assistant.index import index_key, load_or_build
+from assistant.text import analyze
 
 
 def test_index_persists_and_reloads(corpus_dir, tmp_path):
