@@ -68,7 +68,8 @@ def answer_question(question: Question, index: StoryIndex, backend: Backend, emb
         grouped = group_findings(findings, embed, part, order, settings.compare)
         premise_false = (bool(grouped) and part.kind in PRESUPPOSING
                          and check_premise(backend, part, grouped[0].claim) >= settings.reading.premise)
-        parts.append(PartResult(part, grouped, findings, out_of_scope=retrieval.out_of_scope, premise_false=premise_false))
+        parts.append(PartResult(part, grouped, findings, out_of_scope=retrieval.out_of_scope,
+                                premise_false=premise_false))
         clock.lap("compare")
     answer = compose(question, parts, Citations(index.corpus), settings.compose)
     clock.lap("compose")

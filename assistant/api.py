@@ -99,7 +99,8 @@ class Assistant:
     def index(self) -> StoryIndex:
         with self._lock:
             if self._index is None:
-                self._index, _ = load_or_build(load_corpus(self.corpus_dir), self.cache_dir, self._encoder, self.progress)
+                self._index, _ = load_or_build(load_corpus(self.corpus_dir), self.cache_dir, self._encoder,
+                                               self.progress)
             return self._index
 
     @property
@@ -109,7 +110,8 @@ class Assistant:
     def reindex(self, rebuild: bool = False) -> tuple[StoryIndex, bool]:
         """Reload the corpus from disk, rebuilding the index if the articles changed. Returns (index, built)."""
         with self._lock:
-            self._index, built = load_or_build(load_corpus(self.corpus_dir), self.cache_dir, self._encoder, self.progress, rebuild=rebuild)
+            self._index, built = load_or_build(load_corpus(self.corpus_dir), self.cache_dir, self._encoder,
+                                               self.progress, rebuild=rebuild)
             return self._index, built
 
     def prefetch(self) -> None:

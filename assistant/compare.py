@@ -73,10 +73,12 @@ def _values(doc) -> dict[str, frozenset]:
 def _names(doc) -> frozenset[str]:
     names = set()
     for ent in doc.ents:
-        if ent.label_ in language.NAME_LABELS:
+        # A nationality ("Chinese", "British") describes an answer; it does not name it.
+        if ent.label_ in language.NAME_LABELS and ent.label_ != "NORP":
             names |= {t.lower_ for t in ent if t.lower_ not in _NAME_NOISE and not t.is_punct}
+    norp = {t.i for ent in doc.ents if ent.label_ == "NORP" for t in ent}
     for t in doc:  # proper nouns the recogniser missed ("GCHQ", "SenseTime")
-        if t.tag_ in ("NNP", "NNPS") and not t.is_stop and len(t.text) > 1:
+        if t.tag_ in ("NNP", "NNPS") and not t.is_stop and len(t.text) > 1 and t.i not in norp:
             names.add(t.lower_)
     return frozenset(n for n in names if len(n) > 1)
 

@@ -15,12 +15,14 @@ import re
 
 from . import language
 
-__all__ = ["answer_phrase", "locate", "quotation_around", "EDGE"]
+__all__ = ["answer_phrase", "clause_of_argument", "locate", "quotation_around", "quotations", "role_argument",
+           "EDGE"]
 
 EDGE = " \t,;:.!?\"'“”‘’()[]—–-"
-# Dependents that do not stand alone as an answer: the phrase grows to the word they modify.
+# Dependents that do not stand alone as an answer: the phrase grows to the word they modify (and a
+# conjunct to the whole list: "the US Department of Justice and the UK National Cyber Security Centre").
 _ATTACHED = frozenset({"poss", "compound", "amod", "nummod", "det", "case", "quantmod", "nmod", "predet", "aux",
-                       "auxpass", "neg", "prt", "cc", "punct", "mark", "preconj", "nn", "dep"})
+                       "auxpass", "neg", "prt", "cc", "punct", "mark", "preconj", "nn", "dep", "conj"})
 
 
 def locate(words: str, sentence: str) -> tuple[int, int] | None:
@@ -45,6 +47,82 @@ def quotation_around(sentence: str, start: int, end: int) -> tuple[int, int] | N
         opener = sentence.rfind('"', 0, start + 1)
         close = sentence.find('"', max(end, opener + 1))
         return (opener + 1, close) if close >= end else None
+    return None
+
+
+def quotations(sentence: str, min_words: int = 3) -> list[str]:
+    """The quoted passages of a sentence (inside their marks), of at least ``min_words`` words."""
+    found = re.findall(r"“([^”]+)”|\"([^\"]+)\"", sentence)
+    return [q.strip(EDGE) for pair in found for q in pair if len(q.split()) >= min_words]
+
+
+_NP_INNER = frozenset({"det", "amod", "compound", "nummod", "poss", "case", "appos", "nmod", "punct", "cc", "conj",
+                       "quantmod", "predet", "prep", "pobj", "dobj", "nn", "npadvmod", "hmod", "hyph", "dep"})
+
+
+def _phrase_of(token) -> tuple[int, int]:
+    """The noun phrase headed by ``token``: its modifiers, names and appositions, but no clause or
+    clause-like phrase hung on it ("a Chinese competitor [of stealing model weights]")."""
+    keep = [token]
+    stack = [token]
+    while stack:
+        head = stack.pop()
+        for child in head.children:
+            if child.dep_ not in _NP_INNER:
+                continue
+            if child.dep_ == "prep" and (child.i < head.i or any(g.dep_ == "pcomp" for g in child.children)):
+                continue
+            keep.append(child)
+            stack.append(child)
+    lo, hi = min(t.i for t in keep), max(t.i for t in keep)
+    doc = token.doc
+    while lo < hi and (doc[lo].is_punct or doc[lo].dep_ == "cc"):
+        lo += 1
+    while hi > lo and doc[hi].is_punct and doc[hi].text not in ")”’\"'":
+        hi -= 1
+    return doc[lo].idx, doc[hi].idx + len(doc[hi].text)
+
+
+_CLAUSE_PARTS = frozenset({"nsubj", "nsubjpass", "prep", "npadvmod"})
+
+
+def clause_of_argument(sentence: str, where: tuple[int, int]) -> tuple[int, int]:
+    """When [start, end) is only the subject of a clause or an adverbial phrase hung on it ("The UK
+    watchdog", "In a press release"), the clause itself: that is what a how/what/why question asks for.
+    Otherwise ``where`` unchanged."""
+    doc = language.parse(sentence)
+    tokens = _tokens_in(doc, *where)
+    if not tokens:
+        return where
+    node = _lowest_common_ancestor(tokens)
+    while node is not None and node.dep_ in _ATTACHED and node.head.i != node.i:
+        node = node.head
+    if node is None or node.dep_ not in _CLAUSE_PARTS or node.head.pos_ not in ("VERB", "AUX"):
+        return where
+    clause = node.head
+    return clause.left_edge.idx, clause.right_edge.idx + len(clause.right_edge.text)
+
+
+def role_argument(sentence: str, predicate: str, role: str) -> tuple[int, int] | None:
+    """Offsets of the argument that fills ``role`` of a verb with lemma ``predicate`` in the sentence:
+    for "who was accused", the one accused ("has accused Alibaba" -> Alibaba; "Alibaba was accused" ->
+    Alibaba); for "who accused", the accuser. None when the sentence has no such verb and argument."""
+    if not predicate or not role:
+        return None
+    for verb in language.parse(sentence):
+        if verb.lemma_.lower() != predicate or verb.pos_ not in ("VERB", "AUX"):
+            continue
+        passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+        if role == "patient":
+            deps = ("nsubjpass",) if passive else ("dobj",)
+            args = [c for c in verb.children if c.dep_ in deps]
+        else:
+            by = next((c for c in verb.children if c.dep_ == "agent"), None) if passive else None
+            args = ([c for c in by.children if c.dep_ == "pobj"] if by is not None
+                    else [c for c in verb.children if c.dep_ == "nsubj"])
+        if args:  # a mis-split compound ("e - commerce") can leave several: the phrase spans them all
+            spans = [_phrase_of(a) for a in args]
+            return min(a for a, _ in spans), max(b for _, b in spans)
     return None
 
 

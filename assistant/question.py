@@ -17,7 +17,8 @@ from . import language
 from .errors import BadQuestion
 from .text import analyze
 
-__all__ = ["Question", "parse_question", "check_question", "MAX_QUESTION_CHARS", "STRICT_KINDS", "ANSWER_LABELS"]
+__all__ = ["Question", "parse_question", "check_question", "MAX_QUESTION_CHARS", "STRICT_KINDS", "ANCHORED_KINDS",
+           "ANSWER_LABELS"]
 
 MAX_QUESTION_CHARS = 2000
 
@@ -27,6 +28,8 @@ STRICT_KINDS = {
     "duration": frozenset({"DATE", "TIME"}),
     "time": frozenset({"DATE", "TIME"}),
 }
+# Kinds whose answer is anchored on an entity when the sentence has one ("where" -> a place or body).
+ANCHORED_KINDS = {"place": frozenset({"GPE", "LOC", "FAC", "ORG"})}
 # Entity labels a sentence holding an answer of each kind is likely to carry (a retrieval hint only).
 ANSWER_LABELS = {
     **STRICT_KINDS,
@@ -76,12 +79,14 @@ class Question:
     text: str  # as asked, whitespace collapsed: what the answer echoes
     ask: str  # what is asked: the interrogative sentences, with anything around them set aside
     kind: str | None = None  # count duration time amount actor place reason manner statement polar thing
-    focus: str = ""  # the asked-for noun: "newspaper" in "which newspaper…", "population" in "what is the population…"
+    focus: str = ""  # the asked-for noun: "newspaper" in "which newspaper…", "population" in "what is the population"
     names: tuple[str, ...] = ()  # people, organisations and places the question is about
     terms: tuple[str, ...] = ()  # stemmed content terms, for retrieval
     scope_terms: tuple[str, ...] = ()  # stemmed terms of the source the question explicitly restricts to
     parts: tuple["Question", ...] = field(default=())  # the questions a compound question coordinates
     set_aside: tuple[str, ...] = ()  # sentences that were not questions (never shown to the model)
+    predicate: str = ""  # the lemma of the verb the interrogative is an argument of ("accuse")
+    role: str = ""  # which argument it asks for: "agent" (who accused) or "patient" (who was accused)
 
     @property
     def wants(self) -> str:
@@ -187,6 +192,22 @@ def _kind_and_focus(doc) -> tuple[str | None, str]:
     return "thing", focus
 
 
+def _role(doc) -> tuple[str, str]:
+    """(verb lemma, "agent" | "patient") for a who/what question that is an argument of a verb."""
+    wh = _wh_token(doc)
+    if wh is None or wh.lower_ not in ("who", "whom", "what", "which"):
+        return "", ""
+    token = wh.head if wh.dep_ == "det" else wh
+    verb = token.head
+    if verb.pos_ not in ("VERB", "AUX") or verb.lemma_ in ("be", "have", "do"):
+        return "", ""
+    if token.dep_ in ("nsubjpass", "dobj"):
+        return verb.lemma_.lower(), "patient"
+    if token.dep_ == "nsubj":
+        return verb.lemma_.lower(), "agent"
+    return "", ""
+
+
 def _names(doc) -> tuple[str, ...]:
     names = [e.text for e in doc.ents if e.label_ in language.NAME_LABELS]
     # The recogniser misses unfamiliar proper nouns ("GCHQ", "Tyro"); runs of them are names too.
@@ -206,7 +227,8 @@ def _scope(doc) -> tuple[str, ...]:
     """Terms of the source an explicit restriction names: "according to X", "X's report", "the piece by X"."""
     for t in doc:
         if t.lower_ == "according":
-            to = next((c for c in t.children if c.lower_ == "to"), None) or (doc[t.i + 1] if t.i + 1 < len(doc) else None)
+            to = next((c for c in t.children if c.lower_ == "to"), None)
+            to = to if to is not None else (doc[t.i + 1] if t.i + 1 < len(doc) else None)
             objects = [c for c in to.children if c.dep_ == "pobj"] if to is not None else []
             if objects:
                 return _source_terms(objects[0])
@@ -268,9 +290,13 @@ def _analyse(text: str, original: str, set_aside: tuple[str, ...] = (), with_par
             lead = names[0] if names else ""
             pieces = [pieces[0]] + [_resolve_pronouns(p, lead) if lead else p for p in pieces[1:]]
             parts = tuple(_analyse(p, p, with_parts=False) for p in pieces)
+    predicate, role = _role(doc)
+    # "how long", "how many": the measure word says what kind of answer is wanted, not what it is about.
+    measure = {doc[t.i + 1].lower_ for t in doc[:-1] if t.lower_ == "how" and doc[t.i + 1].lower_ in _HOW}
+    skip = _QUESTION_WORDS | set(analyze(" ".join(measure)))
     return Question(
-        text=original, ask=text, kind=kind, focus=focus, names=names,
-        terms=tuple(t for t in dict.fromkeys(analyze(text)) if t not in _QUESTION_WORDS),
+        text=original, ask=text, kind=kind, focus=focus, names=names, predicate=predicate, role=role,
+        terms=tuple(t for t in dict.fromkeys(analyze(text)) if t not in skip),
         scope_terms=_scope(doc), parts=parts, set_aside=set_aside,
     )
 

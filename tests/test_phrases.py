@@ -61,3 +61,27 @@ def test_the_phrase_is_always_a_run_of_the_sentence(words, start, length, junk):
     for candidate in (picked, junk):
         phrase = answer_phrase(candidate, sentence)
         assert phrase and phrase in sentence
+
+
+def test_the_parse_says_who_did_what_to_whom():
+    from assistant.phrases import role_argument
+
+    active = ("Anthropic, the San Francisco based AI safety company, has publicly accused Chinese e-commerce "
+              "and cloud computing giant Alibaba of orchestrating a sophisticated cyber heist.")
+    at = role_argument(active, "accuse", "patient")
+    assert active[slice(*at)] == "Chinese e-commerce and cloud computing giant Alibaba"
+    assert active[slice(*role_argument(active, "accuse", "agent"))].startswith("Anthropic")
+    passive = "Alibaba was accused by the watchdog of stealing the models."
+    assert passive[slice(*role_argument(passive, "accuse", "patient"))] == "Alibaba"
+    assert passive[slice(*role_argument(passive, "accuse", "agent"))] == "the watchdog"
+    assert role_argument(passive, "deny", "agent") is None
+
+
+def test_a_subject_alone_grows_to_its_clause_for_a_how_question():
+    from assistant.phrases import clause_of_argument
+
+    sentence = "The UK watchdog has demanded an immediate investigation, officials said."
+    at = clause_of_argument(sentence, (0, len("The UK watchdog")))
+    assert sentence[slice(*at)].startswith("The UK watchdog has demanded an immediate investigation")
+    inside = sentence.index("investigation")
+    assert clause_of_argument(sentence, (inside, inside + 13)) == (inside, inside + 13)

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from assistant.backends.scripted import ScriptedBackend
 from assistant.question import parse_question
-from assistant.reading import ReadingSettings, answer_schema, read_articles, shown_text, substring_pattern, verbatim_words
+from assistant.reading import (ReadingSettings, answer_schema, p_right, read_articles, shown_text, substring_pattern,
+                               verbatim_words)
 from assistant.spans import Span
 from assistant.types import Evidence
 
@@ -116,10 +117,13 @@ def test_a_count_question_needs_a_number_in_the_sentence():
     assert [f.doc_id for f in findings if f.answers] == ["b"] and "1,800" in findings[1].claim
 
 
-def test_a_weak_yes_needs_strong_retrieval_too():
-    weak = {"a": [evidence("a", 1, "Residents blamed the port.", 0.2)]}
-    strong = {"a": [evidence("a", 1, "Residents blamed the port.", 0.8)]}
-    backend = Reader({"blamed": 0.3})
-    q = parse_question("Who do residents blame?")
-    assert not read_articles(backend, q, weak)[0].answers
-    assert read_articles(backend, q, strong)[0].answers
+def test_the_answer_rule_rises_with_every_signal_and_turns_away_what_nothing_supports():
+    s = ReadingSettings()
+    base = p_right(0.5, 0.3, 0.5, False, s)
+    assert p_right(0.9, 0.3, 0.5, False, s) > base and p_right(0.5, 0.6, 0.5, False, s) > base
+    assert p_right(0.5, 0.3, 0.9, False, s) > base
+    backend = Reader({"blamed": 0.9}, {"port": 0.02})
+    q = parse_question("What did residents blame?")
+    assert not read_articles(backend, q, {"a": [evidence("a", 1, "Residents blamed the port.", 0.2)]})[0].answers
+    sure = Reader({"blamed": 0.95}, {"port": 0.95})
+    assert read_articles(sure, q, {"a": [evidence("a", 1, "Residents blamed the port.", 0.6)]})[0].answers

@@ -196,19 +196,25 @@ class LlamaCppBackend(Backend):
         return kind
 
     def _cuts(self, tokens: list[int], begin: int) -> list[int]:
-        """Where batches end: after each line of plain text ("Question: ...\n"), a rule that looks
-        only at the tokens before the cut, so two prompts sharing a line cut it alike. Lines with
-        control tokens (the chat template's) are never cut: fewer, larger batches are faster."""
-        cuts, plain = [begin], True
+        """Where batches end: after each line of plain text ("Question: ...\n"), and after the line that
+        opens the model's reply ("<|im_start|>assistant\n"), a rule that looks only at the tokens before
+        the cut, so two prompts sharing a line cut it alike. Other lines with control tokens (the chat
+        template's) are not cut: fewer, larger batches are faster. The cut before the reply lets a call
+        that continues a reply (the answering words) reuse the whole prompt a probability call read."""
+        cuts, plain, line = [begin], True, []
         for i in range(begin, len(tokens)):
             kind = self._token_kind(tokens[i])
+            line.append(tokens[i])
             if kind == 2:
                 plain = False
             elif kind == 1:
-                if plain:
+                if plain or self._opens_reply(line):
                     cuts.append(i + 1)
-                plain = True
+                plain, line = True, []
         return cuts
+
+    def _opens_reply(self, line: list[int]) -> bool:
+        return self._llm.detokenize(line).strip() == b"assistant"
 
     def _prime(self, tokens: list[int]) -> None:
         """Leave the KV cache holding ``tokens``, computed in the layout fixed by the tokens alone."""
@@ -266,6 +272,24 @@ class LlamaCppBackend(Backend):
             return parse_json_reply(text)
         except ValueError as err:
             raise BackendUnavailable(f"model reply was cut off before its JSON closed ({max_tokens} tokens)") from err
+
+    supports_continuation = True
+
+    def continue_reply(self, messages: Sequence[Message], reply_prefix: str, *, stop: Sequence[str],
+                       max_tokens: int = 64) -> str:
+        with self._lock:
+            llm = self._load()
+            tokens = self._tokens(messages) + llm.tokenize(reply_prefix.encode("utf-8"), add_bos=False, special=False)
+            if len(tokens) + max_tokens > self.n_ctx:
+                raise BackendUnavailable(f"prompt of {len(tokens)} tokens does not fit the model's {self.n_ctx}-token context")
+            self._prime(tokens)
+            out = llm.create_completion(
+                prompt=tokens, max_tokens=max_tokens, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0,
+                repeat_penalty=1.0, seed=0, stop=list(stop) + ["<|im_end|>", "<|endoftext|>"],
+            )
+            self.stats["calls"] += 1
+            self.stats["completion_tokens"] += out["usage"]["completion_tokens"]
+        return out["choices"][0]["text"]
 
     def probabilities(self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = "") -> dict[str, float]:
         """Read the next-token distribution after the prompt: P(option) from its first token's logit."""
