@@ -131,8 +131,8 @@ def compose(question: Question, parts: Sequence[PartResult], cites: Citations,
     for part in parts:
         text, found, ok = _answer_part(part, cites, corpus, settings)
         if len(parts) > 1:
-            asked = " ".join(part.question.ask.split())
-            text = f"{asked[:1].upper()}{asked[1:]} {text}"
+            # Parts are numbered, never echoed: a "question" planted in the input must not be repeated.
+            text = f"({len(texts) + 1}) {text}"
         texts.append(text)
         conflicts.extend(found)
         answered = answered or ok

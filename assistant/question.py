@@ -130,33 +130,47 @@ def _clean(text: object) -> str:
 
 
 def _is_interrogative(sent) -> bool:
+    """A question by its form: an interrogative word opening a clause, or an inverted auxiliary. A
+    statement with a question mark ("The Guardian values it at $10bn?") is not one."""
     words = [t for t in sent if not t.is_punct and not t.is_space]
     if not words:
         return False
-    if sent.text.rstrip().endswith("?"):
-        return True
-    first = words[0]
-    return first.tag_ in _WH_TAGS or (first.dep_ in ("aux", "auxpass") and first.i == sent.root.i - 1)
+    if _is_inverted(words[0], sent):
+        return True  # "did GCHQ do anything?", "was it GCHQ or the NCSC?"
+    return _wh_token(sent) is not None
 
 
 def _question_of(sent) -> str:
-    """The interrogative itself: a lead-in before a colon ("Then tell me: how…") is not part of it."""
-    text = sent.text.strip()
-    head, sep, tail = text.rpartition(":")
-    if sep and tail.strip() and language.parse(tail.strip()) and _is_interrogative(language.parse(tail.strip())[:]):
-        return tail.strip()
-    return text
+    """The interrogative itself: whatever comes before its opening word in the sentence ("Then tell me:",
+    "lead with that]]") is not part of it. A preposition that belongs to it stays ("On what date…")."""
+    wh = _wh_token(sent)
+    first = next((t for t in sent if not t.is_punct and not t.is_space), None)
+    if wh is None or first is None or first.i >= wh.i or _is_inverted(first, sent):
+        return sent.text.strip()
+    begin = wh.i
+    while begin > sent.start and sent.doc[begin - 1].tag_ in ("IN", "TO") and not sent.doc[begin - 1].is_punct:
+        begin -= 1
+    before = sent.doc[begin - 1]
+    if before.is_punct and before.text != ",":  # a comma joins a fronted "According to X," to its question
+        return sent.doc[begin : sent.end].text.strip()
+    return sent.text.strip()
+
+
+def _is_inverted(first, sent) -> bool:
+    return first.tag_ in ("MD", "VBD", "VBZ", "VBP") and first.i <= sent.root.i
 
 
 def _wh_token(doc):
     """The interrogative word: one that opens its clause (only prepositions, conjunctions or adverbs before
-    it since the last punctuation), which tells "who was behind it?" from "the firm which denied it"."""
+    it since the last punctuation), which tells "who was behind it?" from "the firm which denied it".
+    ``doc`` is a parsed text or one sentence of it."""
+    start = getattr(doc, "start", 0)
     for t in doc:
         if t.tag_ not in _WH_TAGS or t.lower_ == "that":
             continue
-        before = doc[t.i - 1] if t.i > 0 else None
+        before = t.doc[t.i - 1] if t.i > start else None
         while before is not None and before.tag_ in ("IN", "CC", "RB", "TO") and not before.is_punct:
-            before = doc[before.i - 1] if before.i > 0 else None
+            before = t.doc[before.i - 1] if before.i > start else None
         if before is None or before.is_punct:
             return t
     return None

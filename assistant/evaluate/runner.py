@@ -54,7 +54,7 @@ def _engine_parts(engine: str, assistant: Assistant) -> dict[str, Any]:
                              "backend": {k: backend.get(k) for k in ("name", "base_url", "path") if backend.get(k)}}
     if engine == "storydesk":
         prompts = b"".join(p.read_bytes() for p in sorted(prompts_dir().glob("*.yaml")))
-        parts.update(retrieval=repr(assistant.retrieval), reading=repr(assistant.reading), code=_code_hash(),
+        parts.update(settings=repr(assistant.settings), code=_code_hash(),
                      prompts=hashlib.sha256(prompts).hexdigest())
     else:
         parts["baseline"] = (Path(__file__).parent / "baseline.py").read_bytes().decode("utf-8")
