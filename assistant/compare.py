@@ -3,10 +3,10 @@
 Each answering article's phrase is reduced to what it asserts: the values it gives (dates, counts,
 durations, amounts, read from the entity recogniser and normalised: "eighteen months" = 18 months,
 "1,066" = 1066), the names it uses, and a sentence embedding of the whole phrase. Two phrases give
-the same answer when their values of the same unit coincide; otherwise when they share a name;
-otherwise when they mean nearly the same thing (embedding similarity). Different values of one unit,
-or disjoint names with different meaning, are different answers. A model is never asked to notice
-disagreement.
+the same answer when their values of the same unit coincide; otherwise when they share a name and
+are not about different things altogether; otherwise when they mean nearly the same thing (embedding
+similarity). Different values of one unit, or disjoint names with different meaning, are different
+answers. A model is never asked to notice disagreement.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ _NAME_NOISE = {"the", "a", "an", "’s", "'s", "of"}
 class CompareSettings:
     same_meaning: float = 0.72  # embedding similarity above which two phrases without values/names agree
     same_despite_names: float = 0.85  # ...and above which phrases naming different parties still agree
+    # Below this, a shared name is background, not agreement: "Anthropic's CEO" and "operatives
+    # infiltrated Anthropic's cloud" both name the victim of the story but say different things (0.21).
+    same_name_floor: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def same_answer(a: Signature, b: Signature, settings: CompareSettings | None = N
     if a.names and b.names and not (a.names & b.names):
         return _similarity(a, b) >= settings.same_despite_names  # GCHQ vs the NCSC
     if a.names & b.names:
-        return True
+        return _similarity(a, b) >= settings.same_name_floor
     return _similarity(a, b) >= settings.same_meaning
 
 

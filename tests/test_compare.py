@@ -38,10 +38,24 @@ def test_values_are_normalised_and_compared_by_unit():
     assert same_answer(sig("born on 22 October 1828", 0), sig("22 October 1828", 2))
 
 
+def near(claim: str, similarity: float):
+    """A signature whose vector has the given cosine similarity to bucket 0's."""
+    v = np.zeros(8, dtype=np.float32)
+    v[0], v[1] = similarity, (1 - similarity**2) ** 0.5
+    return signature(claim, v)
+
+
 def test_a_shared_name_agrees_and_disjoint_names_disagree_unless_the_meaning_is_the_same():
-    assert same_answer(sig("Alibaba", 0), sig("Chinese e-commerce giant Alibaba", 1))
+    assert same_answer(sig("Alibaba", 0), near("Chinese e-commerce giant Alibaba", 0.6))
     assert not same_answer(sig("Alibaba", 0), sig("a subsidiary of SenseTime", 1))
     assert same_answer(sig("Alibaba denied the allegations", 0), sig("SenseTime denied the allegations", 0))
+
+
+def test_a_shared_name_is_background_when_the_phrases_say_different_things():
+    ceo, raid = "Anthropic's chief executive, Dario Amodei", "operatives infiltrated Anthropic's cloud"
+    floor = CompareSettings().same_name_floor
+    assert not same_answer(sig(ceo, 0), near(raid, floor - 0.1))
+    assert same_answer(sig(ceo, 0), near(raid, floor + 0.1))
 
 
 def test_names_the_question_uses_tell_no_answers_apart():

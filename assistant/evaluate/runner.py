@@ -217,7 +217,8 @@ def run_eval(
     summaries = _summaries(results, loaded, engines)
     settings = {"engines": list(engines), "suites": [str(s) for s in suites], "split": split,
                 "model": base.backend.name, "judge": judge.name if judge else None,
-                "judge_threshold": judge.threshold if judge else None}
+                "judge_threshold": judge.threshold if judge else None,
+                "answer_settings": dataclasses.asdict(base.settings)}  # every tunable number of the answer path
     calls = None
     if judge:
         calls = {k: judge.stats[k] - start[k] for k in judge.stats}
