@@ -7,6 +7,7 @@ simply the file name without extension), matching what ``open(path, encoding="ut
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ MAX_ARTICLE_BYTES = 10 * 1024 * 1024
 _HEADLINE_WORDS = 16
 _SIGN_OFF_WORDS = 25
 _SENTENCE_END = (".", "!", "?", "”", '"', ":")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,9 @@ def readable_id(doc_id: str) -> str:
 class Corpus:
     directory: str
     documents: tuple[Document, ...]
+    # Files that were not read, one line each: links that resolve outside the directory, and copies of
+    # an article already loaded (identical text never counts twice: five copies would outvote the rest).
+    skipped: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {d.doc_id: d for d in self.documents})
@@ -131,36 +136,82 @@ def _doc_id(root: Path, path: Path) -> str:
     return rel.as_posix()
 
 
+def _article_paths(root: Path) -> list[Path]:
+    return sorted(
+        p for p in root.rglob("*")
+        if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def _content_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def load_corpus(directory: str | Path) -> Corpus:
+    """Every article below ``directory``, in path order. A file that resolves outside the directory (a
+    symlink to /etc/passwd) is never read, and a file whose text repeats an earlier article's is the same
+    article: both are named in ``Corpus.skipped`` and logged as warnings, and loading goes on."""
     root = Path(directory).expanduser()
     if not root.exists():
         raise CorpusError(f"corpus directory not found: {root}")
     if not root.is_dir():
         raise CorpusError(f"corpus path is not a directory: {root}")
-    paths = sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
+    inside = root.resolve()
     docs: list[Document] = []
     seen: dict[str, Path] = {}
-    for path in paths:
+    contents: dict[str, str] = {}
+    skipped: list[str] = []
+    for path in _article_paths(root):
         doc_id = _doc_id(root, path)
+        if not path.resolve().is_relative_to(inside):
+            skipped.append(f"{doc_id}: links outside the corpus directory, not read")
+            continue
         if doc_id in seen:
             raise CorpusError(f"two articles share the doc id {doc_id!r}: {seen[doc_id].name} and {path.name}")
         seen[doc_id] = path
         text = read_article(path)
-        if text.strip():
-            docs.append(Document(doc_id=doc_id, text=text, path=str(path)))
+        if not text.strip():
+            continue
+        key = _content_key(text)
+        kept = contents.get(key)
+        if kept is not None:
+            # Of the copies, the shortest name stays ("report" over "report-2"), wherever it sorts.
+            if (len(doc_id), doc_id) < (len(kept), kept):
+                docs = [Document(doc_id=doc_id, text=text, path=str(path)) if d.doc_id == kept else d for d in docs]
+                contents[key], doc_id, kept = doc_id, kept, doc_id
+            skipped.append(f"{doc_id}: the same text as {kept}, counted once")
+            continue
+        contents[key] = doc_id
+        docs.append(Document(doc_id=doc_id, text=text, path=str(path)))
+    for note in skipped:
+        log.warning("%s", note)
     if not docs:
         raise CorpusError(f"corpus directory has no non-empty .txt or .md articles: {root}")
-    return Corpus(directory=str(root), documents=tuple(docs))
+    return Corpus(directory=str(root), documents=tuple(docs), skipped=tuple(skipped))
+
+
+def _existing_copy(directory: Path, text: str) -> str | None:
+    """The doc id of an article in ``directory`` with exactly this text, if there is one."""
+    inside, size = directory.resolve(), len(text.encode("utf-8"))
+    for path in _article_paths(directory):
+        # On disk the text may have CRLF line ends (read as LF), so its file is at most twice as long.
+        if path.resolve().is_relative_to(inside) and size <= path.stat().st_size <= 2 * size:
+            try:
+                if read_article(path) == text:
+                    return _doc_id(directory, path)
+            except CorpusError:
+                continue
+    return None
 
 
 def add_article(directory: str | Path, source: str | Path, name: str | None = None, max_bytes: int = MAX_ARTICLE_BYTES) -> str:
     """Copy one uploaded article into a corpus directory after the same checks as loading. Returns its doc id.
 
     Refuses what loading would refuse (wrong extension, binary, not UTF-8, too big, empty), and
-    never overwrites an existing article: a clashing name gets a numbered suffix.
+    never overwrites an existing article: a clashing name gets a numbered suffix. Idempotent: a file
+    whose text is already an article of the directory (the upload box sends earlier files again) adds
+    nothing and returns that article's doc id.
     """
     source = Path(source)
     name = Path(name or source.name).name
@@ -175,6 +226,9 @@ def add_article(directory: str | Path, source: str | Path, name: str | None = No
         raise CorpusError(f"{name}: the file is empty")
     target_dir = Path(directory)
     target_dir.mkdir(parents=True, exist_ok=True)
+    existing = _existing_copy(target_dir, text)
+    if existing is not None:
+        return existing
     stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stem).strip("._") or "article"
     target, n = target_dir / f"{stem}{suffix}", 1
     while any((target_dir / f"{target.stem}{s}").exists() for s in ARTICLE_SUFFIXES):

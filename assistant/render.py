@@ -90,25 +90,37 @@ def conflicts_html(answer: Answer | None, corpus: Corpus) -> str:
     return "\n".join(blocks)
 
 
+_MD_UNSAFE = {"\\": "\\\\", "[": "\\[", "]": "\\]", "<": "&lt;", ">": "&gt;", "&": "&amp;", "|": "\\|", "`": "\\`"}
+
+
+def _md(text: str) -> str:
+    """Article and question text made inert in Markdown: no raw HTML, no link, image or autolink
+    (``[x](javascript:…)``, ``<javascript:…>``) can be formed from it, and it cannot break a table row."""
+    return "".join(_MD_UNSAFE.get(ch, ch) for ch in text)
+
+
 def answer_markdown(answer: Answer, rewritten: str | None = None) -> str:
-    """The answer as a Markdown document: question, answer, disagreement table, numbered quotes."""
-    lines = [f"# {answer.question}", ""]
+    """The answer as a Markdown document: question, answer, disagreement table, numbered quotes.
+
+    Everything in it that came from a user or an article is escaped (``_md``); a refusal is the
+    answer's own text, which already says the articles do not answer (never said twice)."""
+    lines = [f"# {_md(answer.question)}", ""]
     if rewritten:
-        lines += [f"_Interpreted as: {rewritten}_", ""]
-    lines += [answer.text if answer.answerable else f"{REFUSAL} {answer.text}", ""]
+        lines += [f"_Interpreted as: {_md(rewritten)}_", ""]
+    lines += [_md(answer.text), ""]
     for conflict in answer.conflicts:
-        lines += [f"## Sources disagree: {conflict.topic}", "", "| Position | Articles | Citations |", "|---|---|---|"]
+        lines += [f"## Sources disagree: {_md(conflict.topic)}", "", "| Position | Articles | Citations |", "|---|---|---|"]
         for p in conflict.positions:
-            claim = p.claim.replace("|", "\\|")
-            lines.append(f"| {claim} | {', '.join(p.doc_ids)} | {' '.join(f'[{i}]' for i in p.citations)} |")
+            cited = " ".join(f"\\[{i}\\]" for i in p.citations)
+            lines.append(f"| {_md(p.claim)} | {_md(', '.join(p.doc_ids))} | {cited} |")
         lines.append("")
     if answer.citations:
         lines += ["## Sources", ""]
         for c in answer.citations:
-            lines.append(f"[{c.id}] `{c.doc_id}` (characters {c.start}–{c.end}): “{c.quote}”")
+            lines.append(f"\\[{c.id}\\] {_md(c.doc_id)} (characters {c.start}–{c.end}): “{_md(c.quote)}”")
             lines.append("")
     if answer.model:
-        lines.append(f"_Answered by Storydesk with {answer.model}._")
+        lines.append(f"_Answered by Storydesk with {_md(answer.model)}._")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -131,4 +143,7 @@ def articles_html(corpus: Corpus) -> str:
         f'{len(d.text.split()):,} words · {len(d.text.encode("utf-8")) / 1024:.1f} KB</div></li>'
         for d in corpus
     )
-    return f'<div class="articles"><div class="art-count">{len(corpus)} article{"s" if len(corpus) != 1 else ""}</div><ul>{rows}</ul></div>'
+    skipped = "".join(f"<li>{html.escape(note)}</li>" for note in corpus.skipped)
+    notes = f'<div class="art-skipped">Not counted:<ul>{skipped}</ul></div>' if skipped else ""
+    count = f'{len(corpus)} article{"s" if len(corpus) != 1 else ""}'
+    return f'<div class="articles"><div class="art-count">{count}</div><ul>{rows}</ul>{notes}</div>'

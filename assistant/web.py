@@ -7,8 +7,10 @@ and waiting users see their place in the queue. Scripts use the ``/chat`` endpoi
 
 from __future__ import annotations
 
+import atexit
 import os
 import queue
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -25,6 +27,8 @@ from .render import answer_markdown, answer_plain, articles_html, chat_html, con
 __all__ = ["build_app", "serve", "DEFAULT_EXAMPLES", "MAX_UPLOAD_BYTES"]
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+EXPORTS_KEPT = 20  # Markdown exports kept on disk per page (older ones are deleted)
+GRADIO_CACHE_S = 3600  # Gradio's copies of served files are deleted after an hour
 DEFAULT_EXAMPLES = [
     "Who is accused of stealing Anthropic's technology?",
     "How long did the intrusion last?",
@@ -92,17 +96,32 @@ class ChatSession:
                 return
 
 
-def _export_file(markdown: str) -> str:
-    handle = tempfile.NamedTemporaryFile("w", suffix=".md", prefix="storydesk-answer-", delete=False, encoding="utf-8")
-    with handle:
-        handle.write(markdown)
-    return handle.name
+class _Exports:
+    """The page's Markdown exports: one private directory per page, holding the last few files only,
+    removed when the process exits (a long-running page must not fill /tmp)."""
+
+    def __init__(self, keep: int = EXPORTS_KEPT) -> None:
+        self.keep = keep
+        self.directory = Path(tempfile.mkdtemp(prefix="storydesk-exports-"))
+        self._lock = threading.Lock()
+        self._n = 0
+        atexit.register(shutil.rmtree, self.directory, ignore_errors=True)
+
+    def write(self, markdown: str) -> str:
+        with self._lock:
+            self._n += 1
+            path = self.directory / f"storydesk-answer-{self._n}.md"
+            path.write_text(markdown, encoding="utf-8")
+            stale = self.directory / f"storydesk-answer-{self._n - self.keep}.md"
+            stale.unlink(missing_ok=True)
+            return str(path)
 
 
 def build_app(assistant: Assistant, *, examples: list[str] | None = None, max_upload_bytes: int = MAX_UPLOAD_BYTES):
     import gradio as gr
 
     session = ChatSession(assistant)
+    exports = _Exports()
     corpus_dir_is_default = assistant.corpus_dir.resolve() == config.default_corpus_dir().resolve()
     examples = examples if examples is not None else (DEFAULT_EXAMPLES if corpus_dir_is_default else [])
 
@@ -126,7 +145,7 @@ def build_app(assistant: Assistant, *, examples: list[str] | None = None, max_up
                 chat.append({"role": "assistant", "content": chat_html(answer, rewritten)})
                 disagreement = conflicts_html(answer, corpus)
                 conversation = conversation + [{"question": message, "standalone": rewritten or message}]
-                export = _export_file(answer_markdown(answer, rewritten))
+                export = exports.write(answer_markdown(answer, rewritten))
                 took = answer.timings_ms.get("total", 0) / 1000
                 yield (chat, f"Answered in {took:.1f} s", sources_html(answer, corpus),
                        gr.update(value=disagreement, visible=bool(disagreement)), gr.update(value=export, visible=True), conversation, "")
@@ -139,14 +158,17 @@ def build_app(assistant: Assistant, *, examples: list[str] | None = None, max_up
             raise gr.Error(str(err)) from None
 
     def upload(files, progress=gr.Progress()):
-        added, problems = [], []
+        added, present, problems = [], [], []
         target = _writable_corpus(assistant)
+        known = {d.doc_id for d in assistant.corpus}
         for f in files or []:
             path = Path(str(f))
             try:
-                added.append(add_article(target, path, path.name, max_upload_bytes))
+                doc_id = add_article(target, path, path.name, max_upload_bytes)
             except StorydeskError as err:
-                problems.append(str(err))
+                problems.append(str(err).replace(str(path), path.name))  # never a server temp path
+                continue
+            (present if doc_id in known or doc_id in added else added).append(doc_id)
         if added:
             progress(0, desc="Re-indexing the articles…")
             assistant.progress = lambda label, done, total: progress(done / max(total, 1), desc=label)
@@ -154,13 +176,15 @@ def build_app(assistant: Assistant, *, examples: list[str] | None = None, max_up
                 assistant.reindex()
             finally:
                 assistant.progress = None
-        note = (f"Added {', '.join(added)}. " if added else "") + " ".join(problems)
-        return articles_html(assistant.corpus), note or "Nothing was added."
+        note = ((f"Added {', '.join(added)}. " if added else "")
+                + (f"Already among the articles: {', '.join(present)}. " if present else "") + " ".join(problems))
+        # The box is emptied so the next upload does not send these files again.
+        return articles_html(assistant.corpus), note or "Nothing was added.", None
 
     def clear():
         return [], "", sources_html(None, assistant.corpus), gr.update(value="", visible=False), gr.update(visible=False), []
 
-    with gr.Blocks(title="Storydesk") as demo:
+    with gr.Blocks(title="Storydesk", delete_cache=(GRADIO_CACHE_S, GRADIO_CACHE_S)) as demo:
         conversation = gr.State([])
         with gr.Row(elem_id="topbar"):
             gr.HTML('<div class="brand"><span class="logo">▤</span> <b>Storydesk</b> '
@@ -192,7 +216,7 @@ def build_app(assistant: Assistant, *, examples: list[str] | None = None, max_up
         outputs = [chatbot, status, sources, disagreement, export, conversation, box]
         for trigger in (box.submit, send.click):
             trigger(respond, [box, chatbot, conversation], outputs, concurrency_id="model", api_visibility="private")
-        files.upload(upload, files, [articles, upload_note], concurrency_id="model", api_visibility="private")
+        files.upload(upload, files, [articles, upload_note, files], concurrency_id="model", api_visibility="private")
         reset.click(clear, None, [chatbot, status, sources, disagreement, export, conversation], api_visibility="private")
         gr.api(chat_api, api_name="chat", concurrency_id="model")
     return demo

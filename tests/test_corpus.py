@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import default_corpus_dir
-from assistant.corpus import load_corpus
+from assistant.corpus import add_article, load_corpus
 from assistant.errors import CorpusError
 
 
@@ -61,3 +61,43 @@ def test_fingerprint_changes_with_content(corpus_dir):
     before = load_corpus(corpus_dir).fingerprint
     (corpus_dir / "c_blog.txt").write_text("Changed.", encoding="utf-8")
     assert load_corpus(corpus_dir).fingerprint != before
+
+
+def test_links_outside_the_corpus_are_never_read(corpus_dir, tmp_path_factory, caplog):
+    secret = tmp_path_factory.mktemp("outside") / "passwd.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (corpus_dir / "passwd.txt").symlink_to(secret)
+    (corpus_dir / "inside.txt").symlink_to(corpus_dir / "a_wire.txt")  # a link that stays inside is fine...
+    outside_dir = tmp_path_factory.mktemp("more")
+    (outside_dir / "e.txt").write_text("An article from elsewhere.", encoding="utf-8")
+    (corpus_dir / "linked").symlink_to(outside_dir, target_is_directory=True)
+    corpus = load_corpus(corpus_dir)
+    assert "passwd" not in corpus and "linked/e" not in corpus
+    assert not any("root:x" in d.text for d in corpus)
+    assert any(note.startswith("passwd:") and "outside" in note for note in corpus.skipped)
+    assert "passwd: links outside the corpus directory" in caplog.text
+    assert "inside" not in corpus  # ...but it is a copy of a_wire, and identical text counts once
+    assert any(note.startswith("inside:") and "a_wire" in note for note in corpus.skipped)
+
+
+def test_identical_text_is_one_article_whatever_the_names(corpus_dir):
+    original = (corpus_dir / "b_daily.txt").read_text(encoding="utf-8")
+    for name in ("b_daily-2.txt", "zz_copy.md"):
+        (corpus_dir / name).write_text(original, encoding="utf-8")
+    corpus = load_corpus(corpus_dir)
+    assert [d.doc_id for d in corpus] == ["a_wire", "b_daily", "c_blog"]
+    assert len(corpus.skipped) == 2 and all("same text as b_daily" in note for note in corpus.skipped)
+
+
+def test_adding_the_same_text_twice_adds_one_article(corpus_dir, tmp_path_factory):
+    upload = tmp_path_factory.mktemp("upload")
+    new = upload / "report.txt"
+    new.write_text("Investigators say the hackers got in through a phishing email.\n", encoding="utf-8")
+    assert add_article(corpus_dir, new) == "report"
+    renamed = upload / "report (1).txt"
+    renamed.write_text(new.read_text(encoding="utf-8"), encoding="utf-8")
+    assert add_article(corpus_dir, new) == "report" and add_article(corpus_dir, renamed) == "report"
+    assert add_article(corpus_dir, upload / "report.txt", "a_wire.txt") == "report"
+    existing = corpus_dir / "a_wire.txt"
+    assert add_article(corpus_dir, existing, "again.txt") == "a_wire"
+    assert sorted(p.name for p in corpus_dir.iterdir()) == ["a_wire.txt", "b_daily.txt", "c_blog.txt", "report.txt"]

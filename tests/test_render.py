@@ -44,7 +44,7 @@ def test_refusal_is_plain_and_cites_nothing():
 
 def test_markdown_export_and_plain_text_carry_citations_and_disagreement():
     md = answer_markdown(_answer())
-    assert md.startswith("# How long?") and "| <eighteen> months | d1 | [1] |" in md and "[2] `d2`" in md
+    assert md.startswith("# How long?") and "| &lt;eighteen&gt; months | d1 | \\[1\\] |" in md and "\\[2\\] d2" in md
     plain = answer_plain(_answer())
     assert "Sources disagree: how long" in plain and "[1] d1" in plain and "Citations:" in plain
 
@@ -52,3 +52,24 @@ def test_markdown_export_and_plain_text_carry_citations_and_disagreement():
 def test_article_list_shows_name_and_size():
     out = articles_html(CORPUS)
     assert "2 articles" in out and "<code>d1</code>" in out and "KB" in out
+
+
+def test_article_list_names_what_was_not_counted():
+    corpus = Corpus("mem", CORPUS.documents, skipped=("d1-2: the same text as d1, counted once", "<x>: links outside"))
+    out = articles_html(corpus)
+    assert "2 articles" in out and "Not counted" in out and "d1-2: the same text as d1" in out and "&lt;x&gt;" in out
+    assert "Not counted" not in articles_html(CORPUS)
+
+
+def test_markdown_export_is_inert_and_says_a_refusal_once():
+    import re
+
+    hostile = 'Click [here](javascript:alert(1)) or <javascript:alert(2)> <img src=x onerror=alert(3)> ![i](http://x/p.png)'
+    answer = Answer(hostile, f"One article says “{hostile}” [1].", True,
+                    [Citation(1, "d|1", 0, len(hostile), hostile)], [], model="m")
+    md = answer_markdown(answer)
+    assert "<img" not in md and "<javascript" not in md
+    assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", md)  # no [text](target) link or image survives
+    assert "d\\|1" in md  # a pipe in a name cannot split a table cell
+    refusal = answer_markdown(Answer("When?", "The articles do not say. None of them answers this question.", False))
+    assert refusal.count("do not say") + refusal.count("don’t say") == 1

@@ -131,6 +131,15 @@ def test_uploaded_article_can_be_asked_about(page_app, browser, tmp_path):
     page.set_input_files("#upload input[type=file]", str(article))
     page.wait_for_function("document.querySelector('#upload-note').innerText.includes('Added')", timeout=60_000)
     assert "d_report" in page.locator("#articles").inner_text()
+    # The box is emptied, and the same text sent again (under another name) adds no second article.
+    assert page.locator("#upload input[type=file]").evaluate("el => el.files.length") == 0
+    before = page.locator("#articles").inner_text().count("\n")
+    again = tmp_path / "copy.txt"
+    again.write_text(article.read_text(encoding="utf-8"), encoding="utf-8")
+    page.set_input_files("#upload input[type=file]", str(again))
+    page.wait_for_function("document.querySelector('#upload-note').innerText.includes('Already')", timeout=60_000)
+    assert page.locator("#articles").inner_text().count("\n") == before
+    assert "copy" not in page.locator("#articles").inner_text()
     _ask(page, "How did the hackers get in, according to the investigators?")
     assert "phishing" in page.locator("#chatbot .message").last.inner_text()
     page.get_by_role("tab", name="Sources").click()
@@ -178,3 +187,12 @@ def test_real_model_answer_on_the_page(browser):
         assert page.locator("#sources .src mark").count() >= 2
     finally:
         demo.close()
+
+
+def test_exports_keep_only_the_last_few_files():
+    from assistant.web import _Exports
+
+    exports = _Exports(keep=3)
+    paths = [exports.write(f"# answer {i}\n") for i in range(7)]
+    assert sorted(p.name for p in exports.directory.iterdir()) == sorted(Path(p).name for p in paths[-3:])
+    assert Path(paths[-1]).read_text(encoding="utf-8") == "# answer 6\n"
