@@ -73,13 +73,20 @@ def verify_file(path: Path, spec: ModelSpec, progress: Progress | None = None) -
         raise ModelError(f"model file {path} fails its sha256 check (got {digest.hexdigest()[:16]}…): delete it and run `storydesk prepare`")
 
 
+def _identity(path: Path) -> str:
+    """What the stamp records of the file that passed. Size and mtime alone can be kept through an edit
+    (write the same number of bytes, then restore the mtime with os.utime); the inode's change time
+    cannot: every write and every utime sets it to now, and no user call sets it back."""
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
 def _is_verified(path: Path) -> bool:
-    """Hashing 1.1 GB costs seconds, so a stamp records (size, mtime) of the file that passed."""
+    """Hashing 1.1 GB costs seconds, so a stamp records the identity of the file that passed."""
     stamp = _stamp(path)
     if not (path.is_file() and stamp.is_file()):
         return False
-    st = path.stat()
-    return stamp.read_text(encoding="utf-8").strip() == f"{st.st_size}:{st.st_mtime_ns}"
+    return stamp.read_text(encoding="utf-8").strip() == _identity(path)
 
 
 def _part_paths(spec: ModelSpec) -> list[Path]:
@@ -121,6 +128,5 @@ def prepare_model(spec: ModelSpec = DEFAULT_MODEL, progress: Progress | None = N
         tmp.replace(target)
     else:
         verify_file(target, spec, progress)
-    st = target.stat()
-    _stamp(target).write_text(f"{st.st_size}:{st.st_mtime_ns}", encoding="utf-8")
+    _stamp(target).write_text(_identity(target), encoding="utf-8")
     return target

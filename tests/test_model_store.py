@@ -36,6 +36,23 @@ def test_a_tampered_model_is_refused(tmp_path, monkeypatch, cache):
         prepare_model(spec)
 
 
+def test_a_same_size_edit_with_its_mtime_restored_is_caught(tmp_path, monkeypatch, cache):
+    import os
+    import time
+
+    spec, joined = _spec(tmp_path, monkeypatch, b"GGUF" + b"y" * 1000)
+    path = prepare_model(spec)
+    st = path.stat()
+    time.sleep(0.01)
+    with path.open("r+b") as fh:  # in place: same inode, same size
+        fh.seek(10)
+        fh.write(b"z")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    with pytest.raises(ModelError, match="sha256"):
+        prepare_model(spec)
+
+
 def test_wrong_size_is_reported(tmp_path):
     f = tmp_path / "m.gguf"
     f.write_bytes(b"abc")
