@@ -56,10 +56,15 @@ def default_corpus_dir() -> Path:
 
 def prompts_dir() -> Path:
     """``prompts/`` at the top of the checkout, installed as ``assistant.prompt_files`` in a wheel."""
+    # prompt_files has no __init__.py (it is the prompts/ directory), so it is a namespace package:
+    # resources.files() gives a MultiplexedPath whose str() is not a path. Its spec has the directory.
     try:
-        return Path(str(resources.files("assistant.prompt_files")))
-    except (ModuleNotFoundError, TypeError):
-        return Path(__file__).resolve().parent.parent / "prompts"
+        spec = importlib.util.find_spec("assistant.prompt_files")
+    except ModuleNotFoundError:
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parent.parent / "prompts"
 
 
 ensure_offline_env()

