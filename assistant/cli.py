@@ -7,7 +7,6 @@ and a non-zero exit; ``--json`` prints exactly one JSON object on stdout.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import textwrap
@@ -15,6 +14,7 @@ from typing import Callable, Sequence
 
 from . import config  # noqa: F401  (offline environment before anything else loads)
 from .errors import BadQuestion, StorydeskError
+from .text import json_line, printable
 
 __all__ = ["main", "build_parser"]
 
@@ -164,9 +164,9 @@ def _cmd_ask(args: argparse.Namespace, bars: _Bars) -> int:
 
 def _print_answer(answer, as_json: bool) -> None:
     if as_json:
-        sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json_line(answer.to_dict()) + "\n")
     else:
-        sys.stdout.write(format_answer(answer) + "\n")
+        sys.stdout.write(printable(format_answer(answer)) + "\n")
     sys.stdout.flush()
 
 
@@ -188,7 +188,7 @@ def _interactive(assistant, args: argparse.Namespace, stage) -> int:
             _print_answer(assistant.ask(line, on_stage=stage), args.json)
         except StorydeskError as err:
             if isinstance(err, (BadQuestion,)):
-                print(f"storydesk: error: {err}", file=sys.stderr)
+                print(f"storydesk: error: {printable(str(err))}", file=sys.stderr)
                 continue
             raise
 
@@ -265,7 +265,7 @@ def _cmd_eval(args: argparse.Namespace, bars: _Bars) -> int:
     judge = _judge(args, bars, assistant)
     if args.calibrate_judge:
         record = fit_judge(judge, args.judge_pairs, out=calibration.THRESHOLD_FILE)
-        print(json.dumps({k: record[k] for k in ("judge", "threshold", "fit", "report")}, ensure_ascii=False))
+        print(json_line({k: record[k] for k in ("judge", "threshold", "fit", "report")}))
         print(f"judge threshold written to {calibration.THRESHOLD_FILE}", file=sys.stderr)
         if not args.suites:
             return 0
@@ -277,9 +277,15 @@ def _cmd_eval(args: argparse.Namespace, bars: _Bars) -> int:
                    recheck_judge=args.recheck_judge, split=args.split,
                    concurrency=args.concurrency, progress=progress)
     for warning in run.judge.warnings if run.judge else []:
-        print(f"storydesk: warning: {warning}", file=sys.stderr)
-    print(format_summary(run))
+        print(f"storydesk: warning: {printable(str(warning))}", file=sys.stderr)
+    print(printable(format_summary(run)))
     print(f"reports: {Path(out) / 'report.html'}, {Path(out) / 'summary.json'}, {Path(out) / 'results.jsonl'}", file=sys.stderr)
+    failed = [r for r in run.results if r.error]
+    if failed:
+        # Not a score: the engine could not answer (a dead endpoint, a missing model). Exit non-zero.
+        print(f"storydesk: error: {len(failed)} of {len(run.results)} cases got no answer from the engine; "
+              f"first: {printable(failed[0].error)}", file=sys.stderr)
+        return 1
     if args.min is not None:
         low = [s for s in run.summaries if s.engine == "storydesk" and (s.metrics.get("pass_rate") or 0) < args.min]
         if low:
@@ -293,9 +299,9 @@ def _run_compare(argv: Sequence[str]) -> int:
 
     args = _compare_parser().parse_args(argv)
     try:
-        print(compare_runs(args.run_a, args.run_b))
+        print(printable(compare_runs(args.run_a, args.run_b)))
     except FileNotFoundError as err:
-        print(f"storydesk: error: {err}", file=sys.stderr)
+        print(f"storydesk: error: {printable(str(err))}", file=sys.stderr)
         return 2
     return 0
 
@@ -314,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args, bars)
     except StorydeskError as err:
-        print(f"storydesk: error: {err}", file=sys.stderr)
+        print(f"storydesk: error: {printable(str(err))}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("storydesk: interrupted", file=sys.stderr)

@@ -3,12 +3,19 @@ and the ``[n]`` citation-marker pattern. No stage-specific logic lives here."""
 
 from __future__ import annotations
 
+import json
 import re
 
-__all__ = ["analyze", "stem", "stopwords", "WORD", "MARKER", "NUMBER_WORDS", "number_value", "flatten"]
+__all__ = ["analyze", "stem", "stopwords", "WORD", "MARKER", "NUMBER_WORDS", "number_value", "flatten", "printable",
+           "json_line"]
 
 WORD = re.compile(r"(?u)\b\w\w+\b")
 MARKER = re.compile(r"\[(\d+)\]")  # a citation marker in answer text
+# Terminal escape sequences (colour, cursor moves, OSC titles and links) and the remaining control
+# characters but tab and newline: an article or a question holding them must not drive the terminal.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")  # json.dumps(ensure_ascii=False) leaves these raw
 
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -66,3 +73,13 @@ def number_value(token: str) -> float | None:
 def flatten(text: str) -> str:
     """Whitespace runs collapsed to single spaces."""
     return " ".join(text.split())
+
+
+def printable(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters (tab and newline stay)."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def json_line(obj: object) -> str:
+    """One line of JSON, readable UTF-8, with every control character escaped (never raw on a terminal)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False))

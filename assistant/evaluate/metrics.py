@@ -128,7 +128,9 @@ def aggregate(rows: list[dict[str, Any]], passed: list[bool], support: list[dict
     metrics over RAMDocs cases, pass rate and latency over all (errors count as failed cases)."""
     n = len(rows)
     ramdocs = [r for r in rows if "all_gold" in r]
-    good = [r for r in rows if r and "all_gold" not in r]
+    # A case the engine failed on has no answer to measure: it counts as failed in the pass rate, never
+    # as an answer with valid citations (a dead endpoint once scored citation validity 1.0).
+    good = [r for r in rows if r and "all_gold" not in r and not r.get("engine_error")]
     times = [r["seconds"] for r in rows if r]
     out: dict[str, Any] = {
         "cases": n,
