@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -198,8 +199,25 @@ def build(corpus: Corpus, embed, progress: Progress | None = None) -> StoryIndex
     return index
 
 
+def _fsync_tree(directory: Path) -> None:
+    """Flush every file, then the directories, so a rename never publishes bytes still in the page cache."""
+    for path in sorted(directory.rglob("*"), key=lambda p: -len(p.parts)) + [directory]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _retired(directory: Path) -> list[Path]:
+    return sorted(directory.parent.glob(directory.name + ".old-*"))
+
+
 def save(index: StoryIndex, directory: Path) -> None:
-    tmp = directory.with_name(directory.name + ".tmp")
+    """Write the index beside ``directory``, flush it, then swap it in by renames only: a reader, or a
+    process killed at any point, finds either the old index or the whole new one (the old one parked
+    under ``.old-PID`` for the moment between the two renames, where ``_recover`` finds it)."""
+    tmp = directory.with_name(f"{directory.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     sentence_retriever, paragraph_retriever = index._retrievers
@@ -210,9 +228,44 @@ def save(index: StoryIndex, directory: Path) -> None:
     np.save(tmp / "vocabulary_vectors.npy", index.vocabulary_vectors)
     manifest = {"format": INDEX_FORMAT, "key": index.key, "corpus": index.corpus.directory, "vocabulary": index.vocabulary,
                 "spans": len(index.spans), "paragraphs": len(index.paragraphs)}
-    (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    shutil.rmtree(directory, ignore_errors=True)
-    tmp.rename(directory)  # atomic: a reader sees the old index or the whole new one
+    (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")  # written last: marks it complete
+    _fsync_tree(tmp)
+    parked = directory.with_name(f"{directory.name}.old-{os.getpid()}")
+    if directory.exists():
+        shutil.rmtree(parked, ignore_errors=True)  # an earlier save of this pid's that was interrupted
+        directory.rename(parked)
+    tmp.rename(directory)
+    shutil.rmtree(parked, ignore_errors=True)
+    for stale in _retired(directory):  # left by a process killed between the renames
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _recover(directory: Path) -> None:
+    """Put back an index that a killed save had parked and not yet replaced; drop the half-written
+    copies of killed processes."""
+    leftovers = list(directory.parent.glob(directory.name + ".tmp-*"))
+    if directory.exists():
+        leftovers += _retired(directory)
+    for partial in leftovers:
+        pid = partial.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(partial, ignore_errors=True)
+    if not directory.exists():
+        for parked in reversed(_retired(directory)):
+            if (parked / "manifest.json").is_file():
+                parked.rename(directory)
+                log.warning("restored the index that an interrupted save had set aside: %s", directory)
+                return
 
 
 def _load_bm25(directory: Path):
@@ -251,7 +304,9 @@ def _load(corpus: Corpus, directory: Path, key: str) -> StoryIndex | None:
 
 def _prune(root: Path, keep: Iterable[Path]) -> None:
     keep = set(keep)
-    dirs = sorted((d for d in root.iterdir() if d.is_dir() and d not in keep), key=lambda d: d.stat().st_mtime, reverse=True)
+    # Only finished indexes (named by their key alone): another process's .tmp-/.old- directory is in use.
+    dirs = sorted((d for d in root.iterdir() if d.is_dir() and d not in keep and "." not in d.name),
+                  key=lambda d: d.stat().st_mtime, reverse=True)
     for stale in dirs[_KEEP_INDEXES - 1 :]:
         shutil.rmtree(stale, ignore_errors=True)
 
@@ -262,6 +317,7 @@ def load_or_build(corpus: Corpus, cache_root: Path, embed, progress: Progress | 
     root = cache_root / "indexes"
     root.mkdir(parents=True, exist_ok=True)
     directory = root / key
+    _recover(directory)
     if not rebuild and directory.is_dir():
         loaded = _load(corpus, directory, key)
         if loaded is not None:
