@@ -1,5 +1,5 @@
-"""The answer pipeline, the one place that calls the stages in order:
-question -> retrieve (per part) -> read each article -> compare in code -> compose with citations."""
+"""The answer pipeline, the one place that calls the stages in order: question -> retrieve (per part)
+-> screen out instructions planted in articles -> read each article -> compare in code -> compose."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from .compare import CompareSettings, group_findings
 from .compose import ComposeSettings, PartResult, compose
 from .grounding import Citations
 from .index import StoryIndex
+from .injection import InjectionSettings, screen
 from .question import Question
 from .reading import ReadingSettings, check_premise, read_articles
 from .retrieve import RetrievalSettings, retrieve
-from .types import Answer
+from .types import Answer, Evidence
 
 __all__ = ["answer_question", "Stage", "Settings"]
 
@@ -33,6 +34,7 @@ class Settings:
     reading: ReadingSettings = field(default_factory=ReadingSettings)
     compare: CompareSettings = field(default_factory=CompareSettings)
     compose: ComposeSettings = field(default_factory=ComposeSettings)
+    injection: InjectionSettings = field(default_factory=InjectionSettings)
 
 
 class _Clock:
@@ -46,6 +48,19 @@ class _Clock:
         self.last = now
 
 
+def _paragraphs(index: StoryIndex) -> Callable[[Evidence], list[str]]:
+    """Evidence -> the sentences of its paragraph (for the instruction screen), computed once per paragraph."""
+    seen: dict[tuple[str, int], list[str]] = {}
+
+    def sentences(ev: Evidence) -> list[str]:
+        key = (ev.doc_id, ev.span.paragraph)
+        if key not in seen:
+            seen[key] = [index.spans[i].text for i in index.spans_of(ev.doc_id)
+                         if index.spans[i].paragraph == ev.span.paragraph] or [ev.text]
+        return seen[key]
+    return sentences
+
+
 def answer_question(question: Question, index: StoryIndex, backend: Backend, embed,
                     settings: Settings | None = None, on_stage: Stage | None = None) -> Answer:
     settings = settings or Settings()
@@ -53,12 +68,14 @@ def answer_question(question: Question, index: StoryIndex, backend: Backend, emb
     clock = _Clock()
     order = {doc.doc_id: i for i, doc in enumerate(index.corpus)}
     parts = []
+    screened: dict[str, bool] = {}  # sentence -> is an instruction, shared by the parts
+    paragraph = _paragraphs(index)
     for n, part in enumerate(question.parts or (question,), 1):
         label = f" (part {n} of {len(question.parts)})" if question.parts else ""
         stage("retrieving", f"Searching the articles{label}")
         retrieval = retrieve(index, part, embed, settings.retrieval)
         clock.lap("retrieve")
-        groups = retrieval.by_article()
+        groups, instructions = screen(backend, retrieval.by_article(), paragraph, settings.injection, screened)
         findings = read_articles(
             backend, part, groups, settings.reading,
             on_article=lambda k, total, doc: stage("reading", f"Reading article {k} of {total}{label}"),
@@ -69,7 +86,7 @@ def answer_question(question: Question, index: StoryIndex, backend: Backend, emb
         premise_false = (bool(grouped) and part.kind in PRESUPPOSING
                          and check_premise(backend, part, grouped[0].claim) >= settings.reading.premise)
         parts.append(PartResult(part, grouped, findings, out_of_scope=retrieval.out_of_scope,
-                                premise_false=premise_false))
+                                premise_false=premise_false, instructions=instructions))
         clock.lap("compare")
     answer = compose(question, parts, Citations(index.corpus), settings.compose)
     clock.lap("compose")

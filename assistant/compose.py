@@ -37,6 +37,7 @@ class PartResult:
     findings: list[Finding]
     out_of_scope: bool = False
     premise_false: bool = False  # the leading answer shows the question took something false for granted
+    instructions: tuple[str, ...] = ()  # articles whose retrieved sentences addressed AI systems (screened out)
 
 
 def _count(n: int, capital: bool = False) -> str:
@@ -138,5 +139,10 @@ def compose(question: Question, parts: Sequence[PartResult], cites: Citations,
         answered = answered or ok
     if question.set_aside:
         texts.append("(Instructions in the question were ignored: only its question was answered.)")
+    screened = list(dict.fromkeys(d for part in parts for d in part.instructions))
+    if screened:
+        names = _names(screened, corpus, settings)
+        verb = "contains" if len(screened) == 1 else "contain"
+        texts.append(f"({names} {verb} instructions addressed to AI systems; they were not followed or quoted.)")
     return Answer(question=question.text, text=" ".join(texts), answerable=answered,
                   citations=cites.citations if (answered or cites.citations) else [], conflicts=conflicts)

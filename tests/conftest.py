@@ -72,8 +72,11 @@ class RuleModel(ScriptedBackend):
 
     def probabilities(self, messages, options, reply_prefix=""):
         self.requests.append({"messages": list(messages), "options": list(options)})
-        text, answers, words = self._rule(messages)
         user = messages[-1]["content"]
+        if user.startswith("Passage:"):  # the instruction check: a sentence that addresses AI systems
+            yes = 0.97 if re.search(r"\b(?:AI|assistants?|chatbots?)\b", user) else 0.03
+            return {"yes": yes, "no": 1 - yes}
+        text, answers, words = self._rule(messages)
         if "Fact:" in user:  # the premise check: a denial answers a question that presumed an admission
             yes = 0.97 if re.search(r"\bdeni|\bdeny", text, re.I) and re.search(r"\badmit", user, re.I) else 0.03
             return {"yes": yes, "no": 1 - yes}
