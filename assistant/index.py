@@ -65,8 +65,16 @@ class StoryIndex:
     _retrievers: tuple | None = field(default=None, repr=False)  # llama-index BM25Retrievers, when built here
     _nodes: list | None = field(default=None, repr=False)
 
+    _by_doc: dict[str, list[int]] | None = field(default=None, repr=False)
+
     def spans_of(self, doc_id: str) -> list[int]:
-        return [i for i, s in enumerate(self.spans) if s.doc_id == doc_id]
+        """Indexes into ``spans`` of one article's sentences, in order (the map is built once)."""
+        if self._by_doc is None:
+            by_doc: dict[str, list[int]] = {}
+            for i, s in enumerate(self.spans):
+                by_doc.setdefault(s.doc_id, []).append(i)
+            self._by_doc = by_doc
+        return list(self._by_doc.get(doc_id, ()))
 
     @property
     def nodes(self) -> list:
