@@ -62,13 +62,16 @@ def _paragraphs(index: StoryIndex) -> Callable[[Evidence], list[str]]:
 
 
 def answer_question(question: Question, index: StoryIndex, backend: Backend, embed,
-                    settings: Settings | None = None, on_stage: Stage | None = None) -> Answer:
+                    settings: Settings | None = None, on_stage: Stage | None = None,
+                    verdicts: dict[str, bool] | None = None) -> Answer:
+    """The answer to ``question`` from ``index``. ``verdicts`` (sentence -> is a planted instruction) may
+    be shared between calls: the screen's model checks do not depend on the question."""
     settings = settings or Settings()
     stage = on_stage or (lambda name, detail: None)
     clock = _Clock()
     order = {doc.doc_id: i for i, doc in enumerate(index.corpus)}
     parts = []
-    screened: dict[str, bool] = {}  # sentence -> is an instruction, shared by the parts
+    screened = verdicts if verdicts is not None else {}  # sentence -> is an instruction, shared by the parts
     paragraph = _paragraphs(index)
     for n, part in enumerate(question.parts or (question,), 1):
         label = f" (part {n} of {len(question.parts)})" if question.parts else ""

@@ -78,6 +78,9 @@ class Assistant:
         self._encoder = encoder or MiniLM()  # shareable: several corpora, one loaded encoder
         self._index: StoryIndex | None = None
         self._lock = threading.RLock()
+        # Whether a sentence of the articles is a planted instruction does not depend on the question:
+        # the verdicts are kept for the life of the Assistant (the text is the key, so edits re-check).
+        self._instruction_verdicts: dict[str, bool] = {}
         self._prefetch: threading.Thread | None = None
 
     @property
@@ -138,7 +141,8 @@ class Assistant:
             index, backend = self.index, self.backend
         # Not under the lock: endpoint backends take several requests at once; the embedded
         # backend serialises its own calls.
-        return answer_question(parsed, index, backend, self._encoder, self.settings, on_stage=on_stage)
+        return answer_question(parsed, index, backend, self._encoder, self.settings, on_stage=on_stage,
+                               verdicts=self._instruction_verdicts)
 
     def close(self) -> None:
         with self._lock:
