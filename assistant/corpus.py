@@ -150,8 +150,10 @@ def _content_key(text: str) -> str:
 
 def load_corpus(directory: str | Path) -> Corpus:
     """Every article below ``directory``, in path order. A file that resolves outside the directory (a
-    symlink to /etc/passwd) is never read, and a file whose text repeats an earlier article's is the same
-    article: both are named in ``Corpus.skipped`` and logged as warnings, and loading goes on."""
+    symlink to /etc/passwd) is never read, a file that cannot be read as a UTF-8 text article is
+    skipped, and a file whose text repeats an earlier article's is the same article: each is named in
+    ``Corpus.skipped`` and logged as a warning, and loading goes on (a documented choice: one bad file
+    among thousands must not block the rest)."""
     root = Path(directory).expanduser()
     if not root.exists():
         raise CorpusError(f"corpus directory not found: {root}")
@@ -170,7 +172,13 @@ def load_corpus(directory: str | Path) -> Corpus:
         if doc_id in seen:
             raise CorpusError(f"two articles share the doc id {doc_id!r}: {seen[doc_id].name} and {path.name}")
         seen[doc_id] = path
-        text = read_article(path)
+        try:
+            text = read_article(path)
+        except CorpusError as err:
+            # One unreadable file (binary, not UTF-8, too big) must not block the rest: it is named and
+            # skipped. Only a corpus with nothing readable left is an error (below).
+            skipped.append(f"{doc_id}: not read ({str(err).split(': ', 1)[-1]})")
+            continue
         if not text.strip():
             continue
         key = _content_key(text)
@@ -187,7 +195,8 @@ def load_corpus(directory: str | Path) -> Corpus:
     for note in skipped:
         log.warning("%s", note)
     if not docs:
-        raise CorpusError(f"corpus directory has no non-empty .txt or .md articles: {root}")
+        why = f" ({'; '.join(skipped)})" if skipped else ""
+        raise CorpusError(f"corpus directory has no non-empty .txt or .md articles: {root}{why}")
     return Corpus(directory=str(root), documents=tuple(docs), skipped=tuple(skipped))
 
 

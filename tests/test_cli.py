@@ -43,9 +43,12 @@ def test_empty_corpus(tmp_path, cache):
     assert_one_line_error(run_cli("ask", "Who?", "--corpus", str(tmp_path)), "no non-empty")
 
 
-def test_non_utf8_article_is_named(corpus_dir, cache):
+def test_non_utf8_article_is_named_and_the_rest_still_answer(corpus_dir, cache):
     (corpus_dir / "bad.txt").write_bytes(b"\xff\xfe caf\xe9")
-    assert_one_line_error(run_cli("ask", "Who?", "--corpus", str(corpus_dir)), "bad.txt", "UTF-8")
+    proc = run_cli("index", "--corpus", str(corpus_dir))
+    assert proc.returncode == 0 and "3 articles" in proc.stdout
+    warnings = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert warnings == ["assistant.corpus: bad: not read (not UTF-8 text (bad byte 0xff at offset 0))"]
 
 
 def test_unreachable_endpoint(corpus_dir, cache):

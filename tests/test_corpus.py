@@ -43,18 +43,25 @@ def test_empty_directory_is_a_clear_error(tmp_path):
         load_corpus(tmp_path)
 
 
-def test_non_utf8_file_is_named(corpus_dir):
+def test_a_non_utf8_file_is_named_and_skipped(corpus_dir, caplog):
     (corpus_dir / "latin1.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
-    with pytest.raises(CorpusError) as err:
-        load_corpus(corpus_dir)
-    assert "latin1.txt" in str(err.value) and "UTF-8" in str(err.value)
-    assert "\n" not in str(err.value)
+    corpus = load_corpus(corpus_dir)
+    assert "latin1" not in corpus and len(corpus) == 3
+    (note,) = corpus.skipped
+    assert note.startswith("latin1: not read") and "UTF-8" in note and "\n" not in note
+    assert "latin1" in caplog.text
 
 
-def test_binary_file_is_named(corpus_dir):
+def test_a_binary_file_is_named_and_skipped(corpus_dir):
     (corpus_dir / "blob.txt").write_bytes(b"abc\x00\x01\x02")
-    with pytest.raises(CorpusError, match="blob.txt.*binary"):
-        load_corpus(corpus_dir)
+    corpus = load_corpus(corpus_dir)
+    assert "blob" not in corpus and any(n.startswith("blob: not read") and "binary" in n for n in corpus.skipped)
+
+
+def test_nothing_readable_is_a_clear_error_that_says_why(tmp_path):
+    (tmp_path / "blob.txt").write_bytes(b"abc\x00")
+    with pytest.raises(CorpusError, match="no non-empty.*blob: not read.*binary"):
+        load_corpus(tmp_path)
 
 
 def test_fingerprint_changes_with_content(corpus_dir):
