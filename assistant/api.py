@@ -22,14 +22,15 @@ from .index import StoryIndex, load_or_build
 from .model_store import DEFAULT_MODEL, prepare_model
 from .errors import StorydeskError
 from .prompts import load_prompt
-from .question import check_question, parse_question
-from .reading import READING_PROMPTS, ReadingSettings
+from .question import parse_question
+from .reading import ReadingSettings
 from .retrieve import RetrievalSettings
 from .types import Answer
 
 __all__ = ["Assistant", "make_backend"]
 
 Progress = Callable[[str, int, int], None]
+_PROMPTS = ("read_sentence", "check_instruction")  # warmed in the background before the first answer
 
 
 def make_backend(
@@ -128,20 +129,19 @@ class Assistant:
     def _warm(self) -> None:
         try:
             backend = self.backend
-            for name in READING_PROMPTS:
+            for name in _PROMPTS:
                 backend.warm(load_prompt(name).prefix())
         except StorydeskError:
             pass  # reported by the call that needs the model
 
     def ask(self, question: str, on_stage: Stage | None = None) -> Answer:
-        check_question(question)  # a bad question fails fast, before any model or index loads
+        parse_question(question)  # a bad question fails fast, before any model or index loads
         self.prefetch()
-        parsed = parse_question(question)
         with self._lock:
             index, backend = self.index, self.backend
         # Not under the lock: endpoint backends take several requests at once; the embedded
         # backend serialises its own calls.
-        return answer_question(parsed, index, backend, self._encoder, self.settings, on_stage=on_stage,
+        return answer_question(question, index, backend, self._encoder, self.settings, on_stage=on_stage,
                                verdicts=self._instruction_verdicts)
 
     def close(self) -> None:

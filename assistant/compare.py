@@ -1,135 +1,189 @@
-"""Which articles give the same answer, decided in code from what each one's phrase means.
+"""Which articles agree and which disagree, decided in code from what each one said.
 
-Each answering article's phrase is reduced to what it asserts: the values it gives (dates, counts,
-durations, amounts, read from the entity recogniser and normalised: "eighteen months" = 18 months,
-"1,066" = 1066), the names it uses, and a sentence embedding of the whole phrase. Two phrases give
-the same answer when their values of the same unit coincide; otherwise when they share a name and
-are not about different things altogether; otherwise when they mean nearly the same thing (embedding
-similarity). Different values of one unit, or disjoint names with different meaning, are different
-answers. A model is never asked to notice disagreement.
+Each article's answer phrase is reduced to a signature: the names it uses, the quantities it gives
+(value and unit), and its distinctive terms weighted by rarity in the corpus. Two answers disagree
+when they give different quantities of the same unit, or name disjoint actors with little else in
+common, or share too little distinctive content. A model is never asked to notice disagreement.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
-import numpy as np
-
-from . import language
+from .text import analyze, stem
 from .question import Question
-from .text import number_value
-from .types import Finding, Group
+from .reading import Finding
 
-__all__ = ["CompareSettings", "Signature", "signature", "same_answer", "group_findings"]
+__all__ = ["Signature", "Group", "signature", "same_answer", "group_findings", "idf_from_counts", "NUMBER_WORDS"]
 
-_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
-_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century", "percent", "%",
-          "million", "billion", "trillion", "terabyte", "gigabyte"}
-_VAGUE = {"several", "few", "many", "some", "dozens", "hundreds", "thousands", "couple"}
-_NAME_NOISE = {"the", "a", "an", "’s", "'s", "of"}
-
-
-@dataclass(frozen=True)
-class CompareSettings:
-    same_meaning: float = 0.72  # embedding similarity above which two phrases without values/names agree
-    same_despite_names: float = 0.85  # ...and above which phrases naming different parties still agree
-    # Below this, a shared name is background, not agreement: "Anthropic's CEO" and "operatives
-    # infiltrated Anthropic's cloud" both name the victim of the story but say different things (0.21).
-    same_name_floor: float = 0.3
-
-
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "hundred": 100, "thousand": 1000, "dozen": 12, "a": 1, "an": 1,
+    "several": "several", "few": "few", "many": "many", "couple": "couple",
+}
+_UNIT_CANON = {
+    "second": "second", "minute": "minute", "hour": "hour", "day": "day", "week": "week", "month": "month",
+    "year": "year", "decade": "decade", "million": "million", "billion": "billion", "trillion": "trillion",
+    "percent": "percent", "%": "percent", "terabyte": "terabyte", "gigabyte": "gigabyte",
+}
+_QUANTITY = re.compile(
+    r"(?P<num>\d[\d,.]*|" + "|".join(sorted((w for w in NUMBER_WORDS if len(w) > 2), key=len, reverse=True))
+    + r")[\s-]*(?:of\s+)?(?P<unit>%|(?:second|minute|hour|day|week|month|year|decade|million|billion|trillion|percent|terabyte|gigabyte)s?)\b",
+    re.I,
+)
+_NAME = re.compile(r"\b[A-Z][\w’'-]*[\w]|\b[A-Z]{2,}\b")
+_SAME_CONTENT = 0.5
+_COMMON_SHARE = 0.25  # a name in over a quarter of all sentences ("AI" in a story about AI) is background...
+_COMMON_MIN = 10  # ...once the corpus is big enough for shares to mean anything  # weighted share of distinctive terms above which two answers say the same thing
 @dataclass(frozen=True)
 class Signature:
-    values: dict[str, frozenset] = field(hash=False)  # unit -> values given ("month" -> {18})
     names: frozenset[str]
-    vector: np.ndarray = field(hash=False, repr=False)
+    quantities: dict[str, frozenset] = field(hash=False)
+    terms: dict[str, float] = field(hash=False)  # distinctive term -> weight
 
 
-def _values(doc) -> dict[str, frozenset]:
-    """unit -> values the phrase gives: dates by (year, month, day), other values by their number and unit
-    ("eighteen months" -> month: {18}; "1,066" and "1066" -> number: {1066}); vague amounts ("several")
-    are values too, so "several months" and "eighteen months" differ."""
+@dataclass
+class Group:
+    """Articles giving the same answer; ``findings[0]`` is the one whose words represent the group."""
+
+    findings: list[Finding]
+
+    @property
+    def phrase(self) -> str:
+        return self.findings[0].phrase
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return [f.doc_id for f in self.findings]
+
+    def distinct_phrases(self) -> list[str]:
+        seen: dict[str, str] = {}
+        for f in self.findings:
+            seen.setdefault(f.phrase.lower(), f.phrase)
+        return list(seen.values())
+
+
+def _quantities(text: str) -> dict[str, frozenset]:
     found: dict[str, set] = {}
-    for ent in doc.ents:
-        if ent.label_ not in language.VALUE_LABELS:
-            continue
-        words = [t.lower_ for t in ent]
-        month = next((_MONTHS[w] for w in words if w in _MONTHS), None)
-        if month:
-            year = next((w for w in words if re.fullmatch(r"\d{4}", w)), None)
-            day = next((w.lstrip("0") for w in words if re.fullmatch(r"\d{1,2}", w)), None)
-            found.setdefault("date", set()).add((year, month, day))
-            continue
-        after = doc[ent.end].lower_ if ent.end < len(doc) else ""
-        unit = next((w.rstrip("s") for w in words + [after] if w.rstrip("s") in _UNITS), "number")
-        amount = next((w for w in words if w in _VAGUE), None)
-        if amount is None:
-            amount = next((n for n in (number_value(w) for w in words) if n is not None), None)
-        if amount is not None:
-            found.setdefault(unit, set()).add(amount)
+    for m in _QUANTITY.finditer(text):
+        raw = m.group("num").lower()
+        value = NUMBER_WORDS.get(raw, raw.replace(",", ""))
+        unit = _UNIT_CANON.get(m.group("unit").lower().rstrip("s"), m.group("unit").lower())
+        found.setdefault(unit, set()).add(value)
     return {u: frozenset(v) for u, v in found.items()}
 
 
-def _names(doc) -> frozenset[str]:
+def _names(phrase: str, sentence: str, question_terms: set[str], lowercase_words: set[str], common: Callable[[str], bool]) -> frozenset[str]:
     names = set()
-    for ent in doc.ents:
-        # A nationality ("Chinese", "British") describes an answer; it does not name it.
-        if ent.label_ in language.NAME_LABELS and ent.label_ != "NORP":
-            names |= {t.lower_ for t in ent if t.lower_ not in _NAME_NOISE and not t.is_punct}
-    norp = {t.i for ent in doc.ents if ent.label_ == "NORP" for t in ent}
-    for t in doc:  # proper nouns the recogniser missed ("GCHQ", "SenseTime")
-        if t.tag_ in ("NNP", "NNPS") and not t.is_stop and len(t.text) > 1 and t.i not in norp:
-            names.add(t.lower_)
-    return frozenset(n for n in names if len(n) > 1)
+    for m in _NAME.finditer(phrase):
+        word = m.group(0)
+        at_sentence_start = sentence.startswith(phrase) and m.start() == 0
+        # A capital at the start of a sentence only marks a name if the word is never written in lower case.
+        if at_sentence_start and word.lower() in lowercase_words:
+            continue
+        key = stem(word.split("’")[0].split("'")[0])
+        if key not in question_terms and not common(key):  # "AI" in a story about AI names nobody
+            names.add(key)
+    return frozenset(names)
 
 
-def signature(claim: str, vector: np.ndarray, asked: frozenset[str] = frozenset()) -> Signature:
-    """What a phrase asserts; names the question itself uses (``asked``) tell no answers apart."""
-    doc = language.parse(claim)
-    return Signature(values=_values(doc), names=_names(doc) - asked, vector=vector)
+def signature(finding: Finding, question: Question, idf: Callable[[str], float], lowercase_words: set[str]) -> Signature:
+    q_terms = set(question.terms)
+    text = finding.key_text
+    sentence = finding.evidence.text if finding.evidence else text
+    names = _names(text, sentence, q_terms, lowercase_words, idf.is_common)
+    terms = {t: idf(t) for t in analyze(text) if t not in q_terms and t not in names}
+    return Signature(names=names, quantities=_quantities(finding.phrase) or _quantities(text), terms=terms)
 
 
-def _similarity(a: Signature, b: Signature) -> float:
-    return float(a.vector @ b.vector)
+def _quantities_conflict(a: Signature, b: Signature) -> bool:
+    return any(unit in b.quantities and not (a.quantities[unit] & b.quantities[unit]) for unit in a.quantities)
 
 
-def same_answer(a: Signature, b: Signature, settings: CompareSettings | None = None) -> bool:
-    settings = settings or CompareSettings()
-    shared = a.values.keys() & b.values.keys()
-    if shared:
-        return all(a.values[u] & b.values[u] for u in shared)  # "eighteen months" vs "several months"
-    if a.names and b.names and not (a.names & b.names):
-        return _similarity(a, b) >= settings.same_despite_names  # GCHQ vs the NCSC
-    if a.names & b.names:
-        return _similarity(a, b) >= settings.same_name_floor
-    return _similarity(a, b) >= settings.same_meaning
+def _content_overlap(a: Signature, b: Signature) -> float:
+    shared = sum(min(a.terms[t], b.terms[t]) for t in a.terms.keys() & b.terms.keys())
+    smaller = min(sum(a.terms.values()), sum(b.terms.values()))
+    return shared / smaller if smaller > 0 else 0.0
 
 
-def group_findings(findings: Sequence[Finding], embed, question: Question | None = None,
-                   order: dict[str, int] | None = None, settings: CompareSettings | None = None) -> list[Group]:
-    """Answering findings grouped by answer, biggest group first (ties: the article that comes first)."""
+def _quantities_agree(a: Signature, b: Signature) -> bool:
+    shared = a.quantities.keys() & b.quantities.keys()
+    return bool(shared) and all(a.quantities[u] & b.quantities[u] for u in shared)
+
+
+def same_answer(a: Signature, b: Signature) -> bool:
+    if _quantities_conflict(a, b):
+        return False
+    if _quantities_agree(a, b):
+        return True  # "over several months" and "which took place over several months"
+    overlap = _content_overlap(a, b)
+    if a.names and b.names:
+        if a.names & b.names or a.names <= b.names or b.names <= a.names:
+            return True
+        return overlap >= 0.6  # different actors doing the same thing ("X denied" / "Y denied")
+    if not a.terms or not b.terms:
+        return not (a.terms or a.names) and not (b.terms or b.names)
+    return overlap >= _SAME_CONTENT
+
+
+def _specific(finding: Finding, sig: Signature, question: Question) -> bool:
+    """Does the phrase have the shape the question asks for (a duration for "how long", a name for "who")?"""
+    if not question.accepts(finding.phrase):
+        return False
+    if question.answer_type == "agent" or question.naming:
+        return bool(sig.names)
+    return True
+
+
+def group_findings(findings: Sequence[Finding], question: Question, idf: Callable[[str], float], lowercase_words: set[str]) -> list[Group]:
+    """Single-link grouping of the answering findings; unspecific answers are dropped when specific ones exist."""
     answering = [f for f in findings if f.answers]
-    if not answering:
-        return []
-    vectors = embed.embed([f.claim for f in answering])
-    asked = frozenset(w.lower() for name in (question.names if question else ()) for w in name.split())
-    sigs = [signature(f.claim, v, asked) for f, v in zip(answering, vectors)]
-    groups: list[list[int]] = []
-    for i in range(len(answering)):
-        # Average link: a finding joins the group it agrees with most, if it agrees with most of it.
-        best, best_share = None, 0.5
-        for g in groups:
-            share = sum(same_answer(sigs[i], sigs[j], settings) for j in g) / len(g)
-            if share > best_share:
-                best, best_share = g, share
-        if best is None:
-            groups.append([i])
+    sigs = {id(f): signature(f, question, idf, lowercase_words) for f in answering}
+    specific = [f for f in answering if _specific(f, sigs[id(f)], question)]
+    if question.strict:
+        answering = specific  # a "how long" answer without a duration answers nothing
+    elif specific:
+        answering = specific
+    groups: list[Group] = []
+    for f in answering:
+        home = next((g for g in groups if any(same_answer(sigs[id(f)], sigs[id(m)]) for m in g.findings)), None)
+        if home is None:
+            groups.append(Group([f]))
         else:
-            best.append(i)
-    order = order or {}
-    first = lambda g: min(order.get(answering[i].doc_id, 0) for i in g)  # noqa: E731
-    ranked = sorted(groups, key=lambda g: (-len({answering[i].doc_id for i in g}), first(g)))
-    return [Group([answering[i] for i in g]) for g in ranked]
+            home.findings.append(f)
+    _merge_linked(groups, sigs)
+    return sorted(groups, key=lambda g: (-len(g.findings), g.findings[0].evidence.id))
+
+
+def _merge_linked(groups: list[Group], sigs: dict) -> None:
+    """Single link across groups: a late finding can join two earlier groups into one."""
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                if any(same_answer(sigs[id(a)], sigs[id(b)]) for a in groups[i].findings for b in groups[j].findings):
+                    groups[i].findings.extend(groups.pop(j).findings)
+                    merged = True
+                    break
+            if merged:
+                break
+
+
+class idf_from_counts:
+    """Inverse sentence frequency of a term, and whether the term is background noise."""
+
+    def __init__(self, doc_freq: dict[str, int], n_docs: int) -> None:
+        self.doc_freq = doc_freq
+        self.n_docs = n_docs
+
+    def __call__(self, term: str) -> float:
+        return math.log(1.0 + self.n_docs / (1.0 + self.doc_freq.get(term, 0)))
+
+    def is_common(self, term: str) -> bool:
+        return self.doc_freq.get(term, 0) >= max(_COMMON_SHARE * self.n_docs, _COMMON_MIN)

@@ -1,148 +1,114 @@
-"""The answer's text from the grouped findings: agreement, disagreement, a corrected premise, or silence.
+"""Compose the final answer from the grouped findings: agreement, disagreement or silence.
 
-It reads like a careful reporter's note: how many of the articles that address the question say
-what ("3 of 5 articles say …; 2 say …"), each article named by its headline or author, each phrase in
-quotation marks with its markers. Every quoted phrase is a run of a cited sentence (verified upstream)
-and every marker names a verified citation, so nothing in the text is invented.
+The text only ever quotes words the model copied out of a cited sentence (verified upstream), so
+nothing in it is invented; every marker names a verified citation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 from typing import Sequence
 
-from .corpus import Corpus
+from .compare import Group
 from .grounding import Citations
 from .question import Question
-from .types import Answer, Conflict, Finding, Group, Position
+from .reading import clean_phrase
+from .types import Answer, Conflict, Position
 
-__all__ = ["PartResult", "compose", "ComposeSettings"]
+__all__ = ["compose", "not_answered", "premise_contradicted", "topic_of"]
 
-_NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
-            10: "ten", 11: "eleven", 12: "twelve"}
-
-
-@dataclass(frozen=True)
-class ComposeSettings:
-    named: int = 3  # articles named beside a position; more are counted ("and 4 others")
-    near_miss: float = 0.3  # a silent article's best sentence is offered as "the closest" from this P(yes)
-
-
-@dataclass
-class PartResult:
-    """One question (or one part of a compound question) and what reading found for it."""
-
-    question: Question
-    groups: list[Group]
-    findings: list[Finding]
-    out_of_scope: bool = False
-    premise_false: bool = False  # the leading answer shows the question took something false for granted
-    instructions: tuple[str, ...] = ()  # articles whose retrieved sentences addressed AI systems (screened out)
+# Verbs a question may presuppose, and the words with which an article would contradict them.
+_CONTRADICTS = {
+    "admit": ("deni", "deny", "reject", "baseless", "refut", "dismiss"),
+    "confess": ("deni", "deny", "reject", "baseless", "refut"),
+    "confirm": ("deni", "deny", "reject", "refut", "yet to comment", "declin"),
+    "accept": ("reject", "deni", "deny", "refus"),
+    "agre": ("reject", "refus", "deni"),
+    "apolog": ("deni", "deny", "defian", "reject"),
+}
 
 
-def _count(n: int, capital: bool = False) -> str:
-    word = _NUMBERS.get(n, str(n))
-    return word.capitalize() if capital else word
+def topic_of(question: Question) -> str:
+    text = re.sub(r"^\s*according to [^,]+,\s*", "", question.text, flags=re.I).rstrip(" ?.!")
+    return text[:1].lower() + text[1:] if text else question.text
+
+
+def premise_contradicted(question: Question, groups: Sequence[Group]) -> bool:
+    q = question.text.lower()
+    for verb, contrary in _CONTRADICTS.items():
+        if re.search(rf"\b{verb}\w*", q):
+            return any(c in f.phrase.lower() for g in groups for f in g.findings for c in contrary)
+    return False
+
+
+def _quote(phrase: str) -> str:
+    return f"“{phrase}”"
 
 
 def _markers(ids: Sequence[int]) -> str:
     return "".join(f"[{i}]" for i in ids)
 
 
-def _names(doc_ids: Sequence[str], corpus: Corpus, settings: ComposeSettings) -> str:
-    labels = [corpus[d].label for d in doc_ids[: settings.named]]
-    rest = len(doc_ids) - len(labels)
-    return "; ".join(labels) + (f"; and {rest} more" if rest else "")
+def _who(doc_ids: Sequence[str]) -> str:
+    if len(doc_ids) == 1:
+        return f"One article ({doc_ids[0]})"
+    words = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six"}
+    return f"{words.get(len(doc_ids), str(len(doc_ids)))} articles ({', '.join(doc_ids)})"
 
 
-def _quoted(group: Group, cites: Citations) -> tuple[str, tuple[int, ...]]:
-    """'"A" [1][2] / "B" [3]': each distinct phrase of the group with the citations of its own articles."""
-    parts, ids = [], []
-    for claim in group.distinct_claims():
-        mine = cites.cite_all(f.evidence for f in group.findings if " ".join(f.claim.lower().split()) ==
-                              " ".join(claim.lower().split()))
-        if mine:
-            parts.append(f'"{" ".join(claim.split())}" {_markers(mine)}')
-            ids.extend(i for i in mine if i not in ids)
-    return " / ".join(parts), tuple(ids)
-
-
-def _position_line(group: Group, total: int, cites: Citations, corpus: Corpus, settings: ComposeSettings,
-                   lead: bool) -> tuple[str, tuple[int, ...]]:
-    quoted, ids = _quoted(group, cites)
-    if not quoted:
+def _group_sentence(group: Group, cites: Citations, lead: str) -> tuple[str, tuple[int, ...]]:
+    """'<lead> “phrase A” [1][2]; “phrase B” [3]; also “sentence C” [4].' each phrase cited by its own articles."""
+    parts, all_ids = [], []
+    for phrase in group.distinct_phrases():
+        ids = cites.cite_all(f.evidence for f in group.findings if f.phrase.lower() == phrase.lower())
+        if ids:
+            parts.append(f"{_quote(phrase)} {_markers(ids)}")
+            all_ids.extend(ids)
+    for f in group.findings:
+        for extra in f.also:
+            n = cites.cite(extra)
+            if n is not None and n not in all_ids:
+                parts.append(f"also {_quote(clean_phrase(' '.join(extra.text.split())))} {_markers([n])}")
+                all_ids.append(n)
+    if not parts:
         return "", ()
-    n = len(group.doc_ids)
-    who = f"{_count(n, lead)} of {_count(total)} articles" if total > 1 else _count(n, lead) + " article"
-    verb = "says" if n == 1 else "say"
-    return f"{who} ({_names(group.doc_ids, corpus, settings)}) {verb} {quoted}", ids
+    return f"{lead} {'; '.join(parts)}.", tuple(all_ids)
 
 
-def _topic(question: Question) -> str:
-    text = question.ask.rstrip(" ?.!")
-    return text[:1].lower() + text[1:] if text else question.text
-
-
-def _silence(part: PartResult, cites: Citations, corpus: Corpus, settings: ComposeSettings) -> str:
-    if part.out_of_scope:
-        return "No article mentions the source this question names, so the articles do not say."
+def not_answered(question: Question, reason: str = "") -> Answer:
     text = "The articles do not say. None of them answers this question"
-    near = max((f for f in part.findings if f.evidence is not None), key=lambda f: f.p_yes, default=None)
-    if near is not None and near.p_yes >= settings.near_miss:
-        n = cites.cite(near.evidence)
-        if n is not None:
-            sentence = " ".join(near.evidence.text.split())
-            return f'{text}. The closest they come: {corpus[near.doc_id].label} says "{sentence}" [{n}].'
-    return text + "."
+    text += f" ({reason})." if reason else "."
+    return Answer(question=question.text, text=text, answerable=False)
 
 
-def _answer_part(part: PartResult, cites: Citations, corpus: Corpus,
-                 settings: ComposeSettings) -> tuple[str, list[Conflict], bool]:
-    """(text, conflicts, answered) for one question."""
-    groups = part.groups
+def compose(question: Question, groups: Sequence[Group], cites: Citations, *, complementary: bool = False) -> Answer:
     if not groups:
-        return _silence(part, cites, corpus, settings), [], False
-    total = len({d for g in groups for d in g.doc_ids})
+        return not_answered(question)
     opening = ""
-    if part.premise_false:
+    if premise_contradicted(question, groups):
         opening = "The articles do not support the premise of this question. "
-    lines, positions = [], []
-    for i, group in enumerate(groups):
-        line, ids = _position_line(group, total, cites, corpus, settings, lead=(i == 0))
-        if line:
-            lines.append(line)
-            positions.append(Position(claim=" ".join(group.claim.split()), citations=ids,
-                                      doc_ids=tuple(group.doc_ids)))
-    if not lines:
-        return _silence(part, cites, corpus, settings), [], False
-    body = "; ".join(lines) + "."
-    if len(positions) < 2:
-        return opening + body, [], True
-    if part.question.complementary:
-        return opening + "The articles report different things, which do not contradict each other: " + body, [], True
-    conflict = Conflict(topic=_topic(part.question), positions=tuple(positions))
-    return opening + "The sources disagree. " + body, [conflict], True
-
-
-def compose(question: Question, parts: Sequence[PartResult], cites: Citations,
-            settings: ComposeSettings | None = None) -> Answer:
-    settings = settings or ComposeSettings()
-    corpus = cites.corpus
-    texts, conflicts, answered = [], [], False
-    for part in parts:
-        text, found, ok = _answer_part(part, cites, corpus, settings)
-        if len(parts) > 1:
-            # Parts are numbered, never echoed: a "question" planted in the input must not be repeated.
-            text = f"({len(texts) + 1}) {text}"
-        texts.append(text)
-        conflicts.extend(found)
-        answered = answered or ok
-    if question.set_aside:
-        texts.append("(Instructions in the question were ignored: only its question was answered.)")
-    screened = list(dict.fromkeys(d for part in parts for d in part.instructions))
-    if screened:
-        names = _names(screened, corpus, settings)
-        verb = "contains" if len(screened) == 1 else "contain"
-        texts.append(f"({names} {verb} instructions addressed to AI systems; they were not followed or quoted.)")
-    return Answer(question=question.text, text=" ".join(texts), answerable=answered,
-                  citations=cites.citations if (answered or cites.citations) else [], conflicts=conflicts)
+    if len(groups) == 1 or complementary:
+        lines = []
+        for i, group in enumerate(groups):
+            lead = (_who(group.doc_ids) + " says") if len(group.doc_ids) == 1 else (_who(group.doc_ids) + " agree")
+            sentence, _ = _group_sentence(group, cites, lead + ":")
+            if sentence:
+                lines.append(sentence)
+        body = " ".join(lines)
+        conflicts: list[Conflict] = []
+    else:
+        lines, positions = [], []
+        for group in groups:
+            sentence, ids = _group_sentence(group, cites, _who(group.doc_ids) + (" says" if len(group.doc_ids) == 1 else " say"))
+            if sentence:
+                lines.append(sentence)
+                positions.append(Position(claim=group.phrase, citations=ids, doc_ids=tuple(group.doc_ids)))
+        if len(positions) >= 2:
+            body = "The sources disagree. " + " ".join(lines)
+            conflicts = [Conflict(topic=topic_of(question), positions=tuple(positions))]
+        else:
+            body, conflicts = " ".join(lines), []
+    if not cites.citations:
+        return not_answered(question)
+    return Answer(question=question.text, text=(opening + body).strip(), answerable=True,
+                  citations=cites.citations, conflicts=conflicts)

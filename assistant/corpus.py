@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorpusError
 
-__all__ = ["Document", "Corpus", "load_corpus", "read_article", "add_article", "readable_id", "ARTICLE_SUFFIXES",
-           "MAX_ARTICLE_BYTES"]
+__all__ = ["Document", "Corpus", "load_corpus", "read_article", "add_article", "ARTICLE_SUFFIXES", "MAX_ARTICLE_BYTES"]
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_ARTICLE_BYTES = 10 * 1024 * 1024
-_HEADLINE_WORDS = 16
-_SIGN_OFF_WORDS = 25
-_SENTENCE_END = (".", "!", "?", "”", '"', ":")
 log = logging.getLogger(__name__)
 
 
@@ -39,48 +34,6 @@ class Document:
             if line:
                 return line if len(line) <= 72 else line[:72].rsplit(" ", 1)[0].rstrip(",;:") + "…"
         return self.doc_id
-
-    @property
-    def headline(self) -> str | None:
-        """The first line, when it reads as a headline: short, and not ending like a sentence."""
-        first = next((line.strip() for line in self.text.splitlines() if line.strip()), "")
-        marked = first.startswith("#")
-        first = first.lstrip("#").strip()
-        if first and (marked or (len(first.split()) <= _HEADLINE_WORDS and not first.endswith(_SENTENCE_END))):
-            return first
-        return None
-
-    @property
-    def author(self) -> str | None:
-        """Who signed the piece: a "By X" byline at the top, or a short closing line that starts with a
-        person's name ("Julian Vane, Technology Lead, signing off."; "Jane Doe is a former pilot.")."""
-        lines = [line.strip() for line in self.text.splitlines() if line.strip()]
-        for line in lines[:3]:
-            words = line.split()
-            if len(words) <= 6 and words[0] in ("By", "by") and len(words) > 1:
-                return " ".join(words[1:]).rstrip(".,")
-        if len(lines) > 1 and len(lines[-1].split()) <= _SIGN_OFF_WORDS:
-            from . import language  # only when an article is named; corpus loading never parses
-
-            ents = language.parse(lines[-1]).ents
-            if ents and ents[0].label_ == "PERSON" and ents[0].start == 0:
-                return ents[0].text
-        return None
-
-    @property
-    def label(self) -> str:
-        """How an answer names the article: its headline, else whose piece it is, else a readable file name."""
-        if self.headline:
-            return f"“{self.headline}”"
-        if self.author:
-            return f"{self.author}’s piece"
-        return readable_id(self.doc_id)
-
-
-def readable_id(doc_id: str) -> str:
-    """A file name without machine suffixes: "001_c8ce08646e76e5d2" -> "article 001"; "doc03" stays."""
-    name = re.sub(r"[_-][0-9a-f]{8,}$", "", doc_id.rsplit("/", 1)[-1]) or doc_id
-    return f"article {name}" if name.isdigit() else name
 
 
 @dataclass(frozen=True)

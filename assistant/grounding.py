@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from .corpus import Corpus
-from .types import Evidence
+from .retrieve import Evidence
 from .types import Citation
 
 __all__ = ["verify_citation", "Citations"]

@@ -1,12 +1,10 @@
-"""Per-article reading: does a sentence answer, which of its words, and does that phrase answer what was asked?
+"""Per-article reading, one sentence at a time: does it answer, and in which of its words?
 
-For each article, its best candidate sentences are judged one at a time (P("yes") from the model's
-next-token distribution), so one article's answer never leaks into another's and every article can
-stay silent. The best sentence of an article that clears an absolute bar is asked for its answering
-words, under a schema that admits only a run of that sentence's words; code widens them to a whole
-phrase (``phrases.py``). Then the answer check (``prompts/check_answer.yaml``): the model's yes/no/
-premise probabilities on "does this phrase answer exactly what was asked?". Only a phrase that passes
-becomes a finding. Every bar is absolute: an article is never silenced because another matched better.
+Each candidate sentence of each article is judged on its own (P("yes") read from the model's
+next-token distribution, blended with the retrieval score), so one article's answer can never
+leak into another's and every article can say "nothing here". Only the best sentence of an
+article, if it clears the bar, is then asked for its answering words, under a schema that admits
+nothing but a run of words copied from that sentence.
 """
 
 from __future__ import annotations
@@ -16,56 +14,69 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from . import language
 from .backends.base import Backend
-from .phrases import answer_phrase, clause_of_argument, locate, quotations, role_argument
+from .phrases import answer_phrase
 from .prompts import Prompt, load_prompt
-from .question import ANCHORED_KINDS, STRICT_KINDS, Question
-from .text import analyze, flatten
+from .question import is_statement_question
+from .retrieve import Evidence, Retrieval
 from .tokens import count_tokens
-from .types import Evidence, Finding
 
-__all__ = ["READING_PROMPTS", "ReadingSettings", "p_right", "read_articles", "answer_schema", "substring_pattern",
-           "shown_text", "check_claim", "check_premise"]
+__all__ = ["Finding", "Judgement", "ReadingSettings", "read_articles", "answer_schema", "substring_pattern", "clean_phrase"]
 
 log = logging.getLogger(__name__)
 
+_EDGE_PUNCT = " \t,;:.!?\"'“”‘’()[]—–-"
 # llama-cpp-python's regex-to-grammar converter unescapes only these; others go in a class.
 _BACKSLASH_ESCAPED = set("[]()|{}*+?")
 _CLASS_ESCAPED = set(".$/")
 MAX_SENTENCE_TOKENS = 200  # counted with tiktoken; news sentences run 20-80
-READING_PROMPTS = ("read_sentence", "check_answer", "check_premise")  # warmed before reading
 _REPLY_PREFIX = '{"answers": "'
-_VERDICT_PREFIX = '{"verdict": "'
-_WORDS_PREFIX = '{"answers": "yes", "words": "'
 
 
 @dataclass(frozen=True)
 class ReadingSettings:
-    candidates: int = 3  # sentences an article may have judged, strongest retrieval first...
-    second_look: float = 0.8  # ...the next one only while the best so far has P(yes) below this
+    candidates: int = 3  # sentences judged per article, strongest retrieval first
     candidate_floor: float = 0.7  # ...and only those scoring >= this x the article's best
-    retrieval_weight: float = 4.0  # ranks an article's candidates: logit(P(yes)) + this x retrieval score
-    read_bar: float = 0.25  # P(yes) below which an article's best sentence is not read further (no words asked)
-    max_answer_words: int = 10  # longest run of words the model may copy (a phrase, grown in code)
-    max_claim_words: int = 24  # a phrase longer than this reads worse than its whole sentence
-    # The answer rule: P(right) = sigmoid of these weights on logit P(sentence answers), retrieval score,
-    # logit P(answer check) and "the phrase is the whole sentence", fit by bench/fit_reading.py on the
-    # tune splits; a phrase is an answer when P(right) >= answer_bar.
-    weight_sentence: float = 0.35
-    weight_retrieval: float = 1.44
-    weight_check: float = 0.51
-    weight_whole: float = -0.29
-    bias: float = -1.63
-    answer_bar: float = 0.25  # near the F1-best bar on the tune splits (dev, readers, harbour, ramdocs)
-    premise: float = 0.85  # P(yes) from the premise check above which the answer says the premise is false
+    accept: float = 2.0  # bar for confidence = logit(P(yes)) + retrieval_weight * retrieval score
+    margin: float = 3.0  # ...and an article must come within this of the most confident article
+    veto: float = 0.2  # a clear "no" from the model (P(yes) below this) is never overruled by retrieval
+    # A runner-up sentence of an accepted article is cited too when the model is this sure of it and
+    # it is this close to the winner: articles often state a fact twice, in different words.
+    second_p: float = 0.7
+    second_gap: float = 2.5
+    retrieval_weight: float = 10.0
+    max_answer_words: int = 16
 
 
 @dataclass(frozen=True)
-class _Judged:
+class Judgement:
     evidence: Evidence
     p_yes: float
-    rank: float
+    confidence: float  # logit(P(yes)) blended with the retrieval score
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one article says on the question: a sentence and the words in it that answer."""
+
+    doc_id: str
+    evidence: Evidence | None  # None: the article does not answer
+    phrase: str = ""  # what the answer shows: a readable run of the sentence
+    confidence: float = 0.0
+    words: str = ""  # the model's own (shorter) copied words: what answers are compared on
+    also: tuple[Evidence, ...] = ()  # further sentences of the same article that answer too
+
+    @property
+    def key_text(self) -> str:
+        """What the answer is compared on: the shorter of the shown phrase and the model's words
+        (a whole sentence shown for context names every actor in it, not just the answer)."""
+        if self.words and (not self.phrase or len(self.words.split()) < len(self.phrase.split())):
+            return self.words
+        return self.phrase
+
+    @property
+    def answers(self) -> bool:
+        return self.evidence is not None and bool(self.phrase)
 
 
 def _escape(word: str) -> str:
@@ -134,16 +145,22 @@ def substring_pattern(sentence: str, max_words: int) -> str:
 def answer_schema(sentence: str, max_words: int) -> dict:
     return {
         "type": "object",
-        "properties": {"answers": {"const": "yes"},
-                       "words": {"type": "string", "pattern": substring_pattern(sentence, max_words)}},
+        "properties": {"answers": {"const": "yes"}, "words": {"type": "string", "pattern": substring_pattern(sentence, max_words)}},
         "required": ["answers", "words"],
     }
 
 
-def verbatim_words(words: object, sentence: str) -> str:
-    """The words if they are a run of the sentence's words; endpoints without grammars may paraphrase."""
-    words = flatten(str(words)).strip(" ,;:.!?\"'“”‘’()[]—–-")
-    return words if words and words in flatten(sentence) else ""
+def clean_phrase(phrase: str) -> str:
+    return phrase.strip(_EDGE_PUNCT)
+
+
+def verbatim_phrase(phrase: str, sentence: str) -> str:
+    """The phrase if it is a run of the sentence's words; endpoints without grammars may paraphrase."""
+    phrase = clean_phrase(" ".join(str(phrase).split()))
+    flat = " ".join(sentence.split())
+    if phrase and phrase in flat:
+        return phrase
+    return ""
 
 
 def shown_text(evidence: Evidence, budget: int = MAX_SENTENCE_TOKENS) -> str:
@@ -157,174 +174,89 @@ def shown_text(evidence: Evidence, budget: int = MAX_SENTENCE_TOKENS) -> str:
     return text
 
 
-def _judge(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> _Judged:
-    messages = prompt.messages(question=question, sentence=shown_text(evidence))
-    probs = backend.probabilities(messages, ["yes", "no"], reply_prefix=_REPLY_PREFIX)
+def _messages(prompt: Prompt, question: str, evidence: Evidence) -> list[dict]:
+    return prompt.messages(question=question, sentence=shown_text(evidence))
+
+
+def judge(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> Judgement:
+    probs = backend.probabilities(_messages(prompt, question, evidence), ["yes", "no"], reply_prefix=_REPLY_PREFIX)
     p = min(max(probs.get("yes", 0.0), 1e-4), 1 - 1e-4)
-    return _Judged(evidence, p, _logit(p) + settings.retrieval_weight * evidence.score)
+    confidence = math.log(p / (1 - p)) + settings.retrieval_weight * evidence.score
+    return Judgement(evidence, p, confidence)
 
 
-def _extract(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> str:
-    """The words of the sentence that answer: a run of its words, or "" (never a paraphrase)."""
-    sentence = shown_text(evidence)
-    messages = prompt.messages(question=question, sentence=sentence)
-    if backend.supports_continuation:
-        # Free decoding, then verified: as exact as the grammar and several times faster on a CPU.
-        text = backend.continue_reply(messages, _WORDS_PREFIX, stop=['"}', '",'],
-                                      max_tokens=settings.max_answer_words * 3)
-        words = text.replace('\\"', '"').replace("\\\\", "\\")  # the JSON string escapes the model wrote
-        return " ".join(verbatim_words(words, evidence.text).split()[: settings.max_answer_words * 2])
-    reply = backend.generate(messages, answer_schema(sentence, settings.max_answer_words),
+def extract(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> str:
+    reply = backend.generate(_messages(prompt, question, evidence), answer_schema(shown_text(evidence), settings.max_answer_words),
                              max_tokens=settings.max_answer_words * 4)
-    return verbatim_words(reply.get("words", ""), evidence.text) if isinstance(reply, dict) else ""
-
-
-def check_claim(backend: Backend, question: Question, claim: str) -> float:
-    """The answer check: P("yes") that ``claim`` gives what ``question`` asks for (or corrects its premise)."""
-    prompt = load_prompt("check_answer")
-    messages = prompt.messages(question=question.ask, answer=flatten(claim))
-    return backend.probabilities(messages, ["yes", "no"], reply_prefix=_VERDICT_PREFIX).get("yes", 0.0)
-
-
-def check_premise(backend: Backend, question: Question, claim: str) -> float:
-    """P("yes") that ``claim`` shows the question took something false for granted."""
-    prompt = load_prompt("check_premise")
-    messages = prompt.messages(question=question.ask, fact=flatten(claim))
-    return backend.probabilities(messages, ["yes", "no"], reply_prefix=_VERDICT_PREFIX).get("yes", 0.0)
-
-
-def _claim(words: str, evidence: Evidence, question: Question, settings: ReadingSettings) -> str:
-    """The phrase the answer shows, grown from the model's words to a whole constituent of the sentence.
-
-    What kind of answer the question wants shapes it: a yes/no question is answered by the whole
-    statement; "what did X say" by the quoted words; a question that needs a value ("how many",
-    "when") or a place by the phrase around an entity of that sort (nearest to the model's words),
-    or by nothing when the sentence holds none. A phrase that only repeats what the question already
-    says (the name it asks about) answers nothing, so the whole sentence stands in for it.
-    """
-    sentence = evidence.text.strip()
-    if question.kind == "polar":
-        return sentence
-    at = locate(words, sentence) or (0, 0)
-    if question.kind == "statement":
-        quoted = quotations(sentence)
-        return max(quoted, key=len) if quoted else sentence
-    needed = STRICT_KINDS.get(question.kind or "") or ANCHORED_KINDS.get(question.kind or "")
-    if needed:
-        asked = {n.lower() for n in question.names}
-        values = [e for e in language.parse(sentence).ents
-                  if e.label_ in needed and not any(e.text.lower() in n or n in e.text.lower() for n in asked)]
-        if not values and question.kind in STRICT_KINDS:
-            return ""  # the sentence holds no value of the asked-for sort: it cannot answer
-        inside = [e for e in values if e.start_char < at[1] and e.end_char > at[0]]
-        if values and (question.kind in STRICT_KINDS or not inside):
-            value = inside[0] if inside else min(values, key=lambda e: abs(e.start_char - at[0]))
-            words, at = value.text, (value.start_char, value.end_char)
-    argument = role_argument(sentence, question.predicate, question.role)
-    if argument is not None:
-        # The parse knows who did what to whom: "who was accused" is the one accused, whatever words
-        # the model copied (a small model often copies the accuser). The argument is a whole phrase.
-        claim = sentence[argument[0] : argument[1]]
-        return claim if _adds_to(claim, question) else sentence
-    if question.kind not in ("actor", "place") and at != (0, 0):
-        at = clause_of_argument(sentence, at)  # "how did X respond?" is answered by what X did, not by X
-    claim = answer_phrase(words, sentence, max_words=settings.max_claim_words, where=at if words else None)
-    return claim if _adds_to(claim, question) else sentence
-
-
-def _adds_to(claim: str, question: Question) -> bool:
-    """Does the phrase say something the question does not already say?"""
-    asked = set(analyze(question.ask))
-    return bool(set(analyze(claim)) - asked)
-
-
-def _labels(text: str) -> set[str]:
-    return {label for _, label, _, _ in language.entities(text)}
-
-
-def _has_digit(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)
+    if not isinstance(reply, dict):
+        return ""
+    return verbatim_phrase(reply.get("words", ""), evidence.text)
 
 
 def _candidates(passages: Sequence[Evidence], settings: ReadingSettings) -> list[Evidence]:
     best = max(ev.score for ev in passages)
     ranked = sorted(passages, key=lambda ev: -ev.score)
-    return [ev for ev in ranked[: settings.candidates]
-            if ev.score >= settings.candidate_floor * best or ev is ranked[0]]
+    return [ev for ev in ranked[: settings.candidates] if ev.score >= settings.candidate_floor * best or ev is ranked[0]]
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-4), 1 - 1e-4)
-    return math.log(p / (1 - p))
+def _judge_article(backend: Backend, prompt: Prompt, question: str, passages: Sequence[Evidence], settings: ReadingSettings) -> list[Judgement]:
+    """The article's candidates, judged, best first."""
+    # Weakest first: the strongest candidate, the likeliest winner, is judged last, so when it wins
+    # its prompt is still in the model's KV cache for the extraction call.
+    judged = [judge(backend, prompt, question, ev, settings) for ev in reversed(_candidates(passages, settings))]
+    log.debug("%s: %s", passages[0].doc_id, [(j.evidence.id, round(j.p_yes, 2), round(j.confidence, 2)) for j in judged])
+    return sorted(judged, key=lambda j: -j.confidence)
 
 
-def p_right(p_yes: float, score: float, p_check: float, whole: bool, settings: ReadingSettings) -> float:
-    """The answer rule: how likely a phrase is a right answer, from the reading and checking signals."""
-    s = settings
-    z = (s.weight_sentence * _logit(p_yes) + s.weight_retrieval * score + s.weight_check * _logit(p_check)
-         + s.weight_whole * float(whole) + s.bias)
-    return 1.0 / (1.0 + math.exp(-z))
+def _runners_up(judged: list[Judgement], settings: ReadingSettings) -> tuple[Evidence, ...]:
+    best = judged[0]
+    close = [j.evidence for j in judged[1:] if j.p_yes >= settings.second_p and j.confidence >= best.confidence - settings.second_gap]
+    return tuple(close[:1])  # one more at most: completeness without burying the answer
 
 
-@dataclass(frozen=True)
-class _Draft:
-    judged: _Judged
-    words: str = ""
-    claim: str = ""
-
-
-def _draft(backend: Backend, prompt: Prompt, question: Question, passages: Sequence[Evidence],
-           settings: ReadingSettings) -> _Draft:
-    """One article's best sentence and, when it clears the bar, the phrase it answers with."""
-    # Strongest retrieval first; the next candidate is read only while no sentence convinces the model
-    # (on the tune splits, judging three per article instead of one found the right sentence 1 time in 40).
-    judged: list[_Judged] = []
-    for ev in _candidates(passages, settings):
-        if judged and max(j.p_yes for j in judged) >= settings.second_look:
-            break
-        judged.append(_judge(backend, prompt, question.ask, ev, settings))
-    best = max(judged, key=lambda j: j.rank)
-    log.debug("%s: %s", passages[0].doc_id, [(j.evidence.id, round(j.p_yes, 2), round(j.rank, 2)) for j in judged])
-    if best.p_yes < settings.read_bar:
-        return _Draft(best)
-    words = _extract(backend, prompt, question.ask, best.evidence, settings)
-    return _Draft(best, words, _claim(words, best.evidence, question, settings))
-
-
-def _finding(backend: Backend, question: Question, draft: _Draft, settings: ReadingSettings) -> Finding:
-    judged = draft.judged
-    silent = Finding(judged.evidence.doc_id, judged.evidence, p_yes=judged.p_yes, words=draft.words)
-    if not draft.claim:
-        return silent
-    p_check = check_claim(backend, question, draft.claim)
-    whole = draft.claim.strip() == judged.evidence.text.strip()
-    right = p_right(judged.p_yes, judged.evidence.score, p_check, whole, settings)
-    log.debug("%s: words %r claim %r check %.2f right %.2f", judged.evidence.doc_id, draft.words, draft.claim,
-              p_check, right)
-    if right < settings.answer_bar:
-        return Finding(judged.evidence.doc_id, judged.evidence, p_yes=judged.p_yes, p_check=p_check, words=draft.words)
-    return Finding(judged.evidence.doc_id, judged.evidence, draft.claim, judged.p_yes, p_check, words=draft.words)
+def _passes(judgement: Judgement, top: float, settings: ReadingSettings) -> bool:
+    return (judgement.p_yes >= settings.veto and judgement.confidence >= settings.accept
+            and judgement.confidence >= top - settings.margin)
 
 
 def read_articles(
     backend: Backend,
-    question: Question,
-    groups: dict[str, list[Evidence]],
+    retrieval: Retrieval,
     settings: ReadingSettings | None = None,
     on_article: Callable[[int, int, str], None] | None = None,
 ) -> list[Finding]:
-    """Every article's finding, in the order given (the most relevant article first).
+    """Judge every article's candidates, then extract words only from the articles that clear the bar.
 
-    All articles are read first, then all answer checks run one after another: consecutive checks
-    share the question's line in the model's cache, which interleaving them with reading would evict.
+    The bar is absolute (``accept``) and relative (within ``margin`` of the most confident article):
+    when one article plainly answers and the rest only brush the topic, the rest stay silent.
     """
     settings = settings or ReadingSettings()
     prompt = load_prompt("read_sentence")
-    for name in READING_PROMPTS:
-        backend.warm(load_prompt(name).prefix())
-    drafts = []
+    backend.warm(prompt.prefix())
+    question = retrieval.question
+    statement = is_statement_question(question)
+    groups = retrieval.by_article()
+    best: dict[str, Judgement] = {}
+    also: dict[str, tuple[Evidence, ...]] = {}
+    words: dict[str, str] = {}
+    top = float("-inf")
     for n, (doc_id, passages) in enumerate(groups.items(), 1):
         if on_article:
             on_article(n, len(groups), doc_id)
-        drafts.append(_draft(backend, prompt, question, passages, settings))
-    return [_finding(backend, question, d, settings) for d in drafts]
+        judged = _judge_article(backend, prompt, question.text, passages, settings)
+        judgement = best[doc_id] = judged[0]
+        also[doc_id] = _runners_up(judged, settings)
+        top = max(top, judgement.confidence)
+        # Extract now while the sentence is still in the KV cache, if the article is in the running.
+        if judgement.evidence is _candidates(passages, settings)[0] and _passes(judgement, top, settings):
+            words[doc_id] = extract(backend, prompt, question.text, judgement.evidence, settings)
+    findings = []
+    for doc_id, judgement in best.items():
+        if not _passes(judgement, top, settings):
+            findings.append(Finding(doc_id, None, confidence=judgement.confidence))
+            continue
+        if doc_id not in words:
+            words[doc_id] = extract(backend, prompt, question.text, judgement.evidence, settings)
+        phrase = answer_phrase(words[doc_id], judgement.evidence.text, question, statement=statement, max_words=settings.max_answer_words)
+        findings.append(Finding(doc_id, judgement.evidence, phrase, judgement.confidence, words[doc_id], also[doc_id]))
+    return findings

@@ -1,46 +1,38 @@
 """Hybrid, source-balanced retrieval: question -> numbered evidence, grouped by article.
 
-Every sentence is scored on dense and BM25 similarity at sentence and paragraph grain, BM25 on
-query terms expanded through the corpus's own vocabulary, a lead prior, and a bonus when the sentence
-holds a value or name of the kind the question asks for (from the entity recogniser). Then balance:
-every article with a sentence above an absolute floor contributes its own best sentences. Whether an
-article is read never depends on how well *other* articles match: a new article adds a voice, it
-never silences one.
+Every sentence is scored on four signals (dense and BM25, each at sentence and paragraph grain),
+plus BM25 on query terms expanded through the corpus's own vocabulary and a bonus when the sentence
+has the shape the question asks for. Then balance: every article whose best sentence is close
+enough to the best overall contributes its own top sentences, because a disagreement is only
+visible when both sides are in the evidence.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 
-from . import language
 from .index import StoryIndex
-from .question import ANSWER_LABELS, Question
 from .text import analyze, stem
+from .question import Question
 from .types import Evidence
 
-__all__ = ["Retrieval", "RetrievalSettings", "retrieve", "score_sentences"]
+__all__ = ["Evidence", "Retrieval", "RetrievalSettings", "retrieve", "score_sentences", "HybridRetriever"]
 
 
 @dataclass(frozen=True)
 class RetrievalSettings:
-    per_article: int = 5  # sentences kept as evidence for each article
-    max_articles: int = 10  # most articles read for one question (the most relevant first)
-    absolute_floor: float = 0.10  # an article is read when its best sentence scores at least this
+    per_article: int = 5  # sentences shown to the model for each article (cut to the token budget)
+    max_articles: int = 6
+    relative_floor: float = 0.35  # an article joins when its best score >= this x the best overall
+    absolute_floor: float = 0.18
     expansion_min_similarity: float = 0.62
     expansion_per_term: int = 3
-    shape_pool: int = 40  # sentences checked for an entity of the asked-for kind (the best-scoring ones)
-    # Weights of the fused score (swept for recall@1 of gold sentences on the tune splits: 0.57 -> 0.61).
-    dense_sentence: float = 0.20
-    dense_paragraph: float = 0.15
-    bm25_sentence: float = 0.25
-    bm25_paragraph: float = 0.10
-    bm25_expanded: float = 0.10
-    answer_shape: float = 0.10  # holds a value or name of the asked-for kind
-    lead: float = 0.05  # news puts the who/what/how of a story in its first paragraphs
+    weights: tuple[float, ...] = (0.30, 0.15, 0.25, 0.10, 0.10, 0.10, 0.10)
+    # (dense sentence, dense paragraph, bm25 sentence, bm25 paragraph, bm25 expanded, answer-shape bonus,
+    #  lead prior: news puts the who/what/how of a story in its first paragraphs)
 
 
 @dataclass
@@ -56,6 +48,12 @@ class Retrieval:
             groups.setdefault(ev.doc_id, []).append(ev)
         return groups
 
+    def get(self, evidence_id: int) -> Evidence | None:
+        for ev in self.evidence:
+            if ev.id == evidence_id:
+                return ev
+        return None
+
 
 def _bm25_scores(bm25, terms: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
     """BM25 is a sum over query terms, so weighted expansion terms are a weighted sum of per-term scores."""
@@ -67,27 +65,17 @@ def _bm25_scores(bm25, terms: Sequence[str], weights: Sequence[float] | None = N
     return total
 
 
-def _bm25_normalised(bm25, terms: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
-    """BM25 over the query terms, divided by what a sentence holding each term once scores (the sum of the
-    terms' idf): a scale set by the question and the corpus's vocabulary, never by how well the best
-    article matches, so adding a strongly matching article leaves every other article's score as it was."""
-    scores = _bm25_scores(bm25, terms, weights)
-    n, bound = int(bm25.scores["num_docs"]), 0.0
-    indptr = bm25.scores["indptr"]
-    for i, term in enumerate(terms):
-        j = bm25.vocab_dict.get(term)
-        if j is not None:
-            df = int(indptr[j + 1] - indptr[j])
-            bound += (weights[i] if weights else 1.0) * math.log(1 + (n - df + 0.5) / (df + 0.5))
-    return scores / bound if bound > 0 else scores
+def _normalise(x: np.ndarray) -> np.ndarray:
+    top = float(x.max()) if x.size else 0.0
+    return x / top if top > 0 else x
 
 
-def expansion_terms(index: StoryIndex, question: Question, embed,
-                    settings: RetrievalSettings) -> tuple[list[str], list[float]]:
+def expansion_terms(index: StoryIndex, question: Question, embed, settings: RetrievalSettings) -> tuple[list[str], list[float]]:
     """Corpus words close in meaning to the question's words ("intrusion" -> "breach", "infiltrated")."""
     if not index.vocabulary or not question.terms:
         return [], []
-    words = [w.strip("?.,!;:'\"()") for w in dict.fromkeys(question.ask.lower().replace("’", "'").split())]
+    words = [w for w in dict.fromkeys(question.text.lower().replace("’", "'").split()) if analyze(w)]
+    words = [w.strip("?.,!;:'\"()") for w in words]
     words = [w for w in words if w and analyze(w) and analyze(w)[0] in question.terms]
     if not words:
         return [], []
@@ -99,43 +87,28 @@ def expansion_terms(index: StoryIndex, question: Question, embed,
             if row[j] < settings.expansion_min_similarity:
                 break
             term = stem(index.vocabulary[j])
-            if term not in own and len(chosen) < 64:
+            if term not in own and sum(1 for _ in chosen) < 64:
                 chosen[term] = max(chosen.get(term, 0.0), float(row[j]))
     return list(chosen), list(chosen.values())
 
 
-def _shape_bonus(index: StoryIndex, question: Question, base: np.ndarray, settings: RetrievalSettings) -> np.ndarray:
-    """1 for the best-scoring sentences that hold an entity of the asked-for kind."""
-    bonus = np.zeros_like(base)
-    labels = ANSWER_LABELS.get(question.kind or "")
-    if not labels or not base.size:
-        return bonus
-    pool = np.argsort(-base)[: settings.shape_pool]
-    docs = language.parse_many(index.spans[i].text for i in pool)
-    for i, doc in zip(pool, docs):
-        if any(e.label_ in labels for e in doc.ents):
-            bonus[i] = 1.0
-    return bonus
-
-
 def score_sentences(index: StoryIndex, question: Question, embed, settings: RetrievalSettings) -> np.ndarray:
-    s = settings
-    qvec = embed.embed([question.ask])[0]
-    terms, weights = expansion_terms(index, question, embed, s)
-    base = (
-        s.dense_sentence * (index.sentence_vectors @ qvec)
-        + s.dense_paragraph * (index.paragraph_vectors @ qvec)[index.span_paragraph]
-        + s.bm25_sentence * _bm25_normalised(index.sentence_bm25, question.terms)
-        + s.bm25_paragraph * _bm25_normalised(index.paragraph_bm25, question.terms)[index.span_paragraph]
-        + s.lead * np.array([1.0 / (1.0 + span.paragraph) for span in index.spans], dtype=np.float32)
-    )
-    if terms:
-        base = base + s.bm25_expanded * _bm25_normalised(index.sentence_bm25, terms, weights)
-    return base + s.answer_shape * _shape_bonus(index, question, base, s)
+    qvec = embed.embed([question.text])[0]
+    dense_s = index.sentence_vectors @ qvec
+    dense_p = (index.paragraph_vectors @ qvec)[index.span_paragraph]
+    bm25_s = _normalise(_bm25_scores(index.sentence_bm25, question.terms))
+    bm25_p = _normalise(_bm25_scores(index.paragraph_bm25, question.terms))[index.span_paragraph]
+    terms, weights = expansion_terms(index, question, embed, settings)
+    bm25_x = _normalise(_bm25_scores(index.sentence_bm25, terms, weights)) if terms else np.zeros_like(dense_s)
+    shape = question.sentence_shape
+    bonus = np.array([1.0 if shape and shape.search(s.text) else 0.0 for s in index.spans], dtype=np.float32)
+    lead = np.array([1.0 / (1.0 + s.paragraph) for s in index.spans], dtype=np.float32)
+    w = settings.weights
+    return w[0] * dense_s + w[1] * dense_p + w[2] * bm25_s + w[3] * bm25_p + w[4] * bm25_x + w[5] * bonus + w[6] * lead
 
 
 def _in_scope(index: StoryIndex, question: Question) -> set[str] | None:
-    """Articles mentioning the source the question explicitly names; None when it names none."""
+    """Articles mentioning the source the question names; None when it names none."""
     if not question.scope_terms:
         return None
     needed = max(1, (len(question.scope_terms) + 1) // 2)
@@ -153,14 +126,35 @@ def retrieve(index: StoryIndex, question: Question, embed, settings: RetrievalSe
     scope = _in_scope(index, question)
     if scope is not None and not scope:
         return Retrieval(question, [], scores, out_of_scope=True)
-    members: dict[str, list[int]] = {}
+    best_per_doc: dict[str, float] = {}
     for i, span in enumerate(index.spans):
         if scope is None or span.doc_id in scope:
-            members.setdefault(span.doc_id, []).append(i)
-    best = {doc: max(float(scores[i]) for i in idx) for doc, idx in members.items()}
-    docs = [d for d, s in sorted(best.items(), key=lambda kv: -kv[1]) if s >= settings.absolute_floor]
+            best_per_doc[span.doc_id] = max(best_per_doc.get(span.doc_id, -1.0), float(scores[i]))
+    if not best_per_doc:
+        return Retrieval(question, [], scores)
+    top = max(best_per_doc.values())
+    floor = max(settings.absolute_floor, settings.relative_floor * top)
+    docs = [d for d, s in sorted(best_per_doc.items(), key=lambda kv: -kv[1]) if s >= floor][: settings.max_articles]
     evidence: list[Evidence] = []
-    for doc_id in docs[: settings.max_articles]:
-        for i in sorted(members[doc_id], key=lambda i: -scores[i])[: settings.per_article]:
+    for doc_id in docs:
+        members = [i for i, s in enumerate(index.spans) if s.doc_id == doc_id]
+        ranked = sorted(members, key=lambda i: -scores[i])[: settings.per_article]
+        for i in ranked:
             evidence.append(Evidence(id=len(evidence) + 1, span=index.spans[i], score=float(scores[i])))
     return Retrieval(question, evidence, scores)
+
+
+def HybridRetriever(index: StoryIndex, embed, settings: RetrievalSettings | None = None, top_k: int = 10):
+    """The same scoring as a llama-index retriever (returns NodeWithScore), for llama-index engines."""
+    from llama_index.core.base.base_retriever import BaseRetriever
+    from llama_index.core.schema import NodeWithScore, QueryBundle
+
+    from .question import parse_question
+
+    class _Hybrid(BaseRetriever):
+        def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+            scores = score_sentences(index, parse_question(query_bundle.query_str), embed, settings or RetrievalSettings())
+            order = np.argsort(-scores)[:top_k]
+            return [NodeWithScore(node=index.nodes[i], score=float(scores[i])) for i in order]
+
+    return _Hybrid()

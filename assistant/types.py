@@ -1,6 +1,6 @@
 """Typed records. ``Answer`` (public) is the answer; ``Answer.to_dict()`` is exactly the JSON contract of
-``storydesk ask --json``. ``Evidence``, ``Finding`` and ``Group`` are what the stages hand each other:
-retrieval numbers evidence, reading turns it into findings, comparison groups findings into positions."""
+``storydesk ask --json``. ``Evidence`` is what retrieval hands the later stages: a numbered sentence
+(the instruction screen, reading and grounding all take it)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .spans import Span
 
-__all__ = ["Citation", "Position", "Conflict", "Answer", "Evidence", "Finding", "Group"]
+__all__ = ["Citation", "Position", "Conflict", "Answer", "Evidence"]
 
 
 @dataclass(frozen=True)
@@ -92,40 +92,3 @@ class Evidence:
     @property
     def text(self) -> str:
         return self.span.text
-
-
-@dataclass(frozen=True)
-class Finding:
-    """What one article says on the question: the sentence it answers with and the phrase shown from it."""
-
-    doc_id: str
-    evidence: Evidence | None  # the answering sentence; for a silent article, its nearest miss (or None)
-    claim: str = ""  # a complete phrase of the sentence that answers; "" when the article does not answer
-    p_yes: float = 0.0  # the model's P(this sentence answers the question)
-    p_check: float = 0.0  # the model's P(the claim gives what was asked for, or corrects the question)
-    words: str = ""  # the model's own copied words, before they were grown into a phrase
-
-    @property
-    def answers(self) -> bool:
-        return self.evidence is not None and bool(self.claim)
-
-
-@dataclass
-class Group:
-    """Articles giving the same answer; ``findings[0]`` represents the group."""
-
-    findings: list[Finding]
-
-    @property
-    def claim(self) -> str:
-        return self.findings[0].claim
-
-    @property
-    def doc_ids(self) -> list[str]:
-        return list(dict.fromkeys(f.doc_id for f in self.findings))
-
-    def distinct_claims(self) -> list[str]:
-        seen: dict[str, str] = {}
-        for f in self.findings:
-            seen.setdefault(" ".join(f.claim.lower().split()), f.claim)
-        return list(seen.values())

@@ -1,8 +1,7 @@
 """Per-stage timings of the answer path, so the overhead around the model is visible.
 
 Prints, as JSON lines: process start-up (imports), index build (cold, into a fresh cache) and index
-load (warm), model load, the spaCy pipeline's load, then for each question retrieve / generate (reading,
-extraction and the answer checks) / compare (grouping and the premise check) / compose in ms, and the
+load (warm), model load, then for each question retrieve / generate / compare in ms, and the
 model's prompt and generation speed in tokens/s, measured on the embedded model:
 
     python bench/stages.py [--questions ../shared/eval/dev.jsonl] [--limit 6]
@@ -69,19 +68,13 @@ def main() -> None:
     backend._load()
     print(json.dumps({"stage": "model_load", "ms": round((time.perf_counter() - t) * 1000, 1)}))
     print(json.dumps({"stage": "model_speed", **model_speed(backend)}))
-    from assistant import language
-
-    t = time.perf_counter()
-    language.nlp()
-    print(json.dumps({"stage": "language_load", "ms": round((time.perf_counter() - t) * 1000, 1),
-                      "pipeline": language.PIPELINE}))
     questions = [json.loads(l)["question"] for l in Path(args.questions).read_text(encoding="utf-8").splitlines() if l.strip()]
     rows = []
     for q in questions[: args.limit]:
         answer = assistant.ask(q)
         rows.append(answer.timings_ms)
         print(json.dumps({"stage": "question", "question": q[:60], **answer.timings_ms}))
-    for key in ("retrieve", "generate", "compare", "compose", "total"):
+    for key in ("retrieve", "generate", "compare", "total"):
         values = [r.get(key, 0.0) for r in rows]
         print(json.dumps({"stage": f"median_{key}", "ms": round(statistics.median(values), 1)}))
 

@@ -60,28 +60,21 @@ class RuleModel(ScriptedBackend):
         self.default = self._reply
 
     def _rule(self, messages):
-        """(text under judgement, answers pattern, words pattern): the sentence for a reading call, the
-        proposed answer for an answer check."""
         user = messages[-1]["content"]
         question = re.search(r"Question: (.*)", user).group(1)
-        text = re.search(r"(?:Sentence|Proposed answer|Fact): (.*)", user).group(1)
+        sentence = re.search(r"Sentence: (.*)", user).group(1)
         for q_pattern, (answers, words) in self.rules.items():
             if re.search(q_pattern, question, re.I):
-                return text, answers, words
-        return text, None, None
+                return sentence, answers, words
+        return sentence, None, None
 
     def probabilities(self, messages, options, reply_prefix=""):
         self.requests.append({"messages": list(messages), "options": list(options)})
-        user = messages[-1]["content"]
-        if user.startswith("Passage:"):  # the instruction check: a sentence that addresses AI systems
-            yes = 0.97 if re.search(r"\b(?:AI|assistants?|chatbots?)\b", user) else 0.03
+        if messages[-1]["content"].startswith("Passage:"):  # the instruction check: names AI systems?
+            yes = 0.97 if re.search(r"\b(?:AI|assistants?|chatbots?)\b", messages[-1]["content"]) else 0.03
             return {"yes": yes, "no": 1 - yes}
-        text, answers, words = self._rule(messages)
-        if "Fact:" in user:  # the premise check: a denial answers a question that presumed an admission
-            yes = 0.97 if re.search(r"\bdeni|\bdeny", text, re.I) and re.search(r"\badmit", user, re.I) else 0.03
-            return {"yes": yes, "no": 1 - yes}
-        pattern = words if "Proposed answer:" in user else answers
-        yes = 0.97 if pattern and re.search(pattern, text, re.I) else 0.03
+        sentence, answers, _ = self._rule(messages)
+        yes = 0.97 if answers and re.search(answers, sentence, re.I) else 0.03
         return {"yes": yes, "no": 1 - yes}
 
     def _reply(self, messages, schema):

