@@ -50,7 +50,7 @@ def _start(assistant: Assistant):
 
 @pytest.fixture
 def page_app(corpus_dir, cache, fake_model):
-    assistant = Assistant(corpus_dir, backend=fake_model, cache_dir=cache, reading=ReadingSettings())
+    assistant = Assistant(corpus_dir, backend=fake_model, cache_dir=cache, reading=ReadingSettings(margin=8.0))
     demo, url = _start(assistant)
     yield url, corpus_dir
     demo.close()
