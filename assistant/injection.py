@@ -68,9 +68,9 @@ def _imperative_output(doc) -> bool:
         subject = any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in tok.children)
         if auxiliaries & {"must", "should", "shall"}:
             return True
-        if tok.tag_ == "VB" and not subject and not auxiliaries and tok.dep_ in ("ROOT", "conj", "advcl", "xcomp"):
-            if tok.dep_ != "xcomp" or tok.head.lemma_.lower() in ("please",):
-                return True
+        first = next((t for t in doc if t.is_alpha), None)
+        if tok.tag_ == "VB" and not subject and not auxiliaries and (tok.dep_ in ("ROOT", "conj", "advcl") or tok == first):
+            return True  # the parser sometimes files a sentence-initial imperative ("Respond only with: ...") as a subject
     return False
 
 
@@ -98,14 +98,14 @@ def cue_score(text: str) -> float:
         score += 1.0
     if _OVERRIDE.search(text):
         score += 1.0
-    ai = bool(_AI.search(text))
     imperative = _imperative_output(language.parse(flatten(text))) if score < 1.0 else False
     if imperative:
         score += 0.5
-    if ai and (imperative or re.search(r"\b(?:you|your)\b", text, re.IGNORECASE)):
-        score += 0.5
-    elif ai and re.search(r"\b(?:must|should|always|never|please)\b", text, re.IGNORECASE):
-        score += 0.5
+        # An order about output that names AI systems. Naming AI beside "you" or "must" alone is no cue:
+        # op-eds tell readers that "the chatbot you use" may be stolen, and experts say "we must build AI
+        # systems ..." (both were screened on the story corpus when these counted).
+        if _AI.search(text):
+            score += 0.5
     if _MARKER.search(text):
         score += 0.5
     if _WHEN_ASKED.search(text):
