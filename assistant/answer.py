@@ -13,7 +13,7 @@ from .compose import compose, not_answered
 from .grounding import Citations
 from .index import StoryIndex
 from .injection import InjectionSettings, screen
-from .question import is_statement_question, parse_question
+from .question import Question, is_statement_question
 from .reading import ReadingSettings, read_articles
 from .retrieve import RetrievalSettings, retrieve
 from .types import Answer, Evidence
@@ -60,14 +60,13 @@ def _paragraphs(index: StoryIndex) -> Callable[[Evidence], list[str]]:
     return sentences
 
 
-def answer_question(question_text: str, index: StoryIndex, backend: Backend, embed,
+def answer_question(question: Question, index: StoryIndex, backend: Backend, embed,
                     settings: Settings | None = None, on_stage: Stage | None = None,
                     verdicts: dict[str, bool] | None = None) -> Answer:
-    """The answer to ``question_text`` from ``index``. ``verdicts`` (sentence -> is a planted instruction)
-    may be shared between calls: the screen's model checks do not depend on the question."""
+    """The answer to the parsed ``question`` from ``index``. ``verdicts`` (sentence -> is a planted
+    instruction) may be shared between calls: the screen's model checks do not depend on the question."""
     settings = settings or Settings()
     stage = on_stage or (lambda name, detail: None)
-    question = parse_question(question_text)
     clock = _Clock.begin()
     stage("retrieving", "Searching the articles")
     retrieval = retrieve(index, question, embed, settings.retrieval)

@@ -135,13 +135,13 @@ class Assistant:
             pass  # reported by the call that needs the model
 
     def ask(self, question: str, on_stage: Stage | None = None) -> Answer:
-        parse_question(question)  # a bad question fails fast, before any model or index loads
+        parsed = parse_question(question)  # a bad question fails fast, before any model or index loads
         self.prefetch()
         with self._lock:
             index, backend = self.index, self.backend
         # Not under the lock: endpoint backends take several requests at once; the embedded
         # backend serialises its own calls.
-        return answer_question(question, index, backend, self._encoder, self.settings, on_stage=on_stage,
+        return answer_question(parsed, index, backend, self._encoder, self.settings, on_stage=on_stage,
                                verdicts=self._instruction_verdicts)
 
     def close(self) -> None:

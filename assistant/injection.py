@@ -61,6 +61,7 @@ class InjectionSettings:
 def _imperative_output(doc) -> bool:
     """Does a clause tell someone to answer, say or report something: an output verb in the imperative
     (no subject: "answer that ...") or under must/should/shall ("AI summarisers must report ...")?"""
+    first = next((t for t in doc if t.is_alpha), None)
     for tok in doc:
         if tok.pos_ != "VERB" or tok.lemma_.lower() not in _OUTPUT_VERBS:
             continue
@@ -68,9 +69,9 @@ def _imperative_output(doc) -> bool:
         subject = any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in tok.children)
         if auxiliaries & {"must", "should", "shall"}:
             return True
-        first = next((t for t in doc if t.is_alpha), None)
+        # The parser sometimes files a sentence-initial imperative ("Respond only with: ...") as a subject.
         if tok.tag_ == "VB" and not subject and not auxiliaries and (tok.dep_ in ("ROOT", "conj", "advcl") or tok == first):
-            return True  # the parser sometimes files a sentence-initial imperative ("Respond only with: ...") as a subject
+            return True
     return False
 
 
@@ -155,9 +156,3 @@ def _is_instruction(backend: Backend, text: str, settings: InjectionSettings, ca
         else:
             cache[text] = False
     return cache[text]
-
-
-def flagged_sentences(texts: Sequence[str], settings: InjectionSettings | None = None) -> list[tuple[str, float]]:
-    """Cue scores of sentences at or above the ask bar (for bench/ and for measuring false alarms)."""
-    settings = settings or InjectionSettings()
-    return [(t, s) for t in texts if (s := cue_score(t)) >= settings.ask]

@@ -34,10 +34,6 @@ class Backend(ABC):
     """A chat model. Implementations must be safe to call from one thread at a time (callers lock)."""
 
     name: str = "model"
-    # Capability: can continue a reply that is already begun ("{"words": "…) as free text, without a
-    # grammar. Grammar-constrained decoding checks every vocabulary entry at every step, which on a CPU
-    # costs several times the decoding itself; a backend that can continue lets the caller verify instead.
-    supports_continuation: bool = False
 
     @abstractmethod
     def generate(self, messages: Sequence[Message], schema: dict | None = None, *, max_tokens: int = 256) -> dict | str:
@@ -51,11 +47,6 @@ class Backend(ABC):
         reply = self.generate(messages, {"type": "object", "properties": {"answer": {"enum": list(options)}}, "required": ["answer"]}, max_tokens=16)
         chosen = reply.get("answer") if isinstance(reply, dict) else None
         return {o: (1.0 if o == chosen else 0.0) for o in options}
-
-    def continue_reply(self, messages: Sequence[Message], reply_prefix: str, *, stop: Sequence[str],
-                       max_tokens: int = 64) -> str:
-        """Greedy free-text continuation of a reply that starts with ``reply_prefix`` (when supported)."""
-        raise NotImplementedError(f"{type(self).__name__} cannot continue a begun reply")
 
     def warm(self, prefix: Sequence[Message]) -> None:
         """Hint: many calls will start with ``prefix``; backends that can cache it should."""

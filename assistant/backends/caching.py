@@ -56,16 +56,6 @@ class CachingBackend(Backend):
         key = self._key("probabilities", [list(messages), list(options), reply_prefix])
         return self._cached(key, lambda: self.inner.probabilities(messages, options, reply_prefix=reply_prefix))
 
-    @property
-    def supports_continuation(self) -> bool:  # type: ignore[override]
-        return self.inner.supports_continuation
-
-    def continue_reply(self, messages: Sequence[Message], reply_prefix: str, *, stop: Sequence[str],
-                       max_tokens: int = 64) -> str:
-        key = self._key("continue", [list(messages), reply_prefix, list(stop), max_tokens])
-        return self._cached(key, lambda: self.inner.continue_reply(messages, reply_prefix, stop=stop,
-                                                                   max_tokens=max_tokens))
-
     def warm(self, prefix: Sequence[Message]) -> None:
         self.inner.warm(prefix)
 

@@ -273,24 +273,6 @@ class LlamaCppBackend(Backend):
         except ValueError as err:
             raise BackendUnavailable(f"model reply was cut off before its JSON closed ({max_tokens} tokens)") from err
 
-    supports_continuation = True
-
-    def continue_reply(self, messages: Sequence[Message], reply_prefix: str, *, stop: Sequence[str],
-                       max_tokens: int = 64) -> str:
-        with self._lock:
-            llm = self._load()
-            tokens = self._tokens(messages) + llm.tokenize(reply_prefix.encode("utf-8"), add_bos=False, special=False)
-            if len(tokens) + max_tokens > self.n_ctx:
-                raise BackendUnavailable(f"prompt of {len(tokens)} tokens does not fit the model's {self.n_ctx}-token context")
-            self._prime(tokens)
-            out = llm.create_completion(
-                prompt=tokens, max_tokens=max_tokens, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0,
-                repeat_penalty=1.0, seed=0, stop=list(stop) + ["<|im_end|>", "<|endoftext|>"],
-            )
-            self.stats["calls"] += 1
-            self.stats["completion_tokens"] += out["usage"]["completion_tokens"]
-        return out["choices"][0]["text"]
-
     def probabilities(self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = "") -> dict[str, float]:
         """Read the next-token distribution after the prompt: P(option) from its first token's logit."""
         import llama_cpp
