@@ -5,12 +5,17 @@
     answer.text, answer.citations, answer.conflicts, answer.to_dict()
 """
 
+from .answer import Settings
 from .api import Assistant
+from .corpus import CorpusLimits
 from .errors import BackendUnavailable, BadQuestion, CorpusError, ModelError, StorydeskError
-from .types import Answer, Citation, Conflict, Position
+from .types import AddedArticles, Answer, Citation, Conflict, Position
 
 __all__ = [
     "Assistant",
+    "Settings",
+    "CorpusLimits",
+    "AddedArticles",
     "Answer",
     "Citation",
     "Conflict",

@@ -10,6 +10,7 @@ from typing import Callable
 from .backends.base import Backend
 from .compare import group_findings, idf_from_counts
 from .compose import compose, not_answered
+from .corpus import CorpusLimits
 from .grounding import Citations
 from .index import StoryIndex
 from .injection import InjectionSettings, screen
@@ -25,11 +26,12 @@ Stage = Callable[[str, str], None]  # (stage name, human detail) for progress di
 
 @dataclass(frozen=True)
 class Settings:
-    """Every tunable number of the answer path, by stage (recorded in eval run configs)."""
+    """Every tunable number of the answer path, by stage, and the corpus limits (recorded in eval run configs)."""
 
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     reading: ReadingSettings = field(default_factory=ReadingSettings)
     injection: InjectionSettings = field(default_factory=InjectionSettings)
+    corpus: CorpusLimits = field(default_factory=CorpusLimits)  # what loading and uploads accept
 
 
 @dataclass

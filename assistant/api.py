@@ -10,22 +10,23 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from .answer import Settings, Stage, answer_question
 from .backends.base import Backend
 from .config import cache_dir as default_cache_dir
 from .config import default_corpus_dir
-from .corpus import Corpus, load_corpus
+from .corpus import Corpus, add_article, load_corpus
 from .embeddings import MiniLM
 from .index import StoryIndex, load_or_build
+from .index_worker import build_in_worker
 from .model_store import DEFAULT_MODEL, prepare_model
 from .errors import StorydeskError
 from .prompts import load_prompt
 from .question import parse_question
 from .reading import ReadingSettings
 from .retrieve import RetrievalSettings
-from .types import Answer
+from .types import AddedArticles, Answer
 
 __all__ = ["Assistant", "make_backend"]
 
@@ -78,7 +79,8 @@ class Assistant:
         self._backend_args = dict(model_path=model_path, base_url=base_url, model=model, api_key=api_key)
         self._encoder = encoder or MiniLM()  # shareable: several corpora, one loaded encoder
         self._index: StoryIndex | None = None
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # held only briefly: to create or swap the model and the index
+        self._reindexing = threading.Lock()  # one rebuild at a time; answering goes on meanwhile
         # Whether a sentence of the articles is a planted instruction does not depend on the question:
         # the verdicts are kept for the life of the Assistant (the text is the key, so edits re-check).
         self._instruction_verdicts: dict[str, bool] = {}
@@ -103,20 +105,72 @@ class Assistant:
     def index(self) -> StoryIndex:
         with self._lock:
             if self._index is None:
-                self._index, _ = load_or_build(load_corpus(self.corpus_dir), self.cache_dir, self._encoder,
-                                               self.progress)
+                self._index, _ = load_or_build(self._load_corpus(), self.cache_dir, self._encoder, self.progress)
             return self._index
 
     @property
     def corpus(self) -> Corpus:
         return self.index.corpus
 
-    def reindex(self, rebuild: bool = False) -> tuple[StoryIndex, bool]:
-        """Reload the corpus from disk, rebuilding the index if the articles changed. Returns (index, built)."""
-        with self._lock:
-            self._index, built = load_or_build(load_corpus(self.corpus_dir), self.cache_dir, self._encoder,
-                                               self.progress, rebuild=rebuild)
-            return self._index, built
+    def _load_corpus(self) -> Corpus:
+        return load_corpus(self.corpus_dir, self.settings.corpus)
+
+    def reindex(self, rebuild: bool = False, *, progress: Progress | None = None,
+                worker: bool = False) -> tuple[StoryIndex, bool]:
+        """Reload the corpus from disk, rebuilding the index if the articles changed. Returns (index, built).
+
+        Questions asked meanwhile are answered from the current index, which is replaced only once the
+        new one is complete. With ``worker`` the build runs in a separate process at a lower CPU
+        priority (the chat page's uploads): answering keeps its share of the machine too.
+        """
+        progress = progress or self.progress
+        with self._reindexing:
+            corpus = self._load_corpus()
+            built = False
+            if worker:
+                built = build_in_worker(corpus, self.cache_dir, rebuild=rebuild, progress=progress)
+            index, built_here = load_or_build(corpus, self.cache_dir, self._encoder, progress,
+                                              rebuild=rebuild and not worker)
+            with self._lock:
+                self._index = index
+            return index, built or built_here
+
+    def add_articles(self, files: Iterable[str | Path], *, max_bytes: int | None = None,
+                     progress: Progress | None = None, worker: bool = True) -> AddedArticles:
+        """Copy article files into the corpus and index them; the current index answers until the new one
+        is swapped in. Files whose text is already an article add nothing (uploading twice is harmless);
+        a file that cannot be an article is reported in ``problems``, by name, and the rest go on."""
+        target = self._writable_corpus()
+        known = {d.doc_id for d in self.corpus}
+        added: list[str] = []
+        present: list[str] = []
+        problems: list[str] = []
+        for f in files:
+            path = Path(str(f))
+            try:
+                doc_id = add_article(target, path, path.name, max_bytes, self.settings.corpus)
+            except StorydeskError as err:
+                problems.append(str(err).replace(str(path), path.name))  # never a server temp path
+                continue
+            (present if doc_id in known or doc_id in added else added).append(doc_id)
+        if added:
+            self.reindex(progress=progress, worker=worker)
+        return AddedArticles(tuple(added), tuple(present), tuple(problems))
+
+    def _writable_corpus(self) -> Path:
+        """Added articles need a directory we may write: the bundled corpus is first copied to a workspace
+        in the cache, which then becomes this assistant's corpus."""
+        if self.corpus_dir.resolve() != default_corpus_dir().resolve():
+            return self.corpus_dir
+        workspace = self.cache_dir / "workspace" / "default"
+        if not workspace.exists():
+            workspace.mkdir(parents=True)
+            for doc in self.corpus:
+                source = Path(doc.path)
+                if source.is_file():
+                    (workspace / source.name).write_bytes(source.read_bytes())
+        self.corpus_dir = workspace
+        return workspace
 
     def prefetch(self) -> None:
         """Load the model and its prompt prefixes in the background (once), while the caller parses the

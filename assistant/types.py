@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .spans import Span
 
-__all__ = ["Citation", "Position", "Conflict", "Answer", "Evidence"]
+__all__ = ["Citation", "Position", "Conflict", "Answer", "Evidence", "AddedArticles"]
 
 
 @dataclass(frozen=True)
@@ -92,3 +92,13 @@ class Evidence:
     @property
     def text(self) -> str:
         return self.span.text
+
+
+@dataclass(frozen=True)
+class AddedArticles:
+    """What ``Assistant.add_articles`` did with each file: doc ids added, doc ids already there, and one
+    line per file that could not be an article (named by its file name only)."""
+
+    added: tuple[str, ...] = ()
+    present: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()

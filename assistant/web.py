@@ -1,7 +1,8 @@
 """The chat page (Gradio): ask, watch progress, click a marker to see its passage, see who disagrees.
 
 One embedded model serves every tab: all model work shares one queue slot (``concurrency_id``),
-and waiting users see their place in the queue. Scripts use the ``/chat`` endpoint
+and waiting users see their place in the queue. Uploads are indexed on a queue of their own, in a
+separate process, so they never wait for answers nor make answers wait. Scripts use the ``/chat`` endpoint
 (``Client(url).predict("…", api_name="/chat")``), which returns the answer as plain text.
 """
 
@@ -18,7 +19,6 @@ from typing import Any, Iterator
 
 from . import config
 from .api import Assistant
-from .corpus import add_article
 from .errors import StorydeskError
 from .followup import standalone_question
 from .prompts import load_prompt
@@ -42,22 +42,6 @@ _STATIC = Path(__file__).resolve().parent / "web_static"
 
 def _stage_line(stage: str, detail: str) -> str:
     return _STAGE_TEXT.get(stage, "{detail}").format(detail=detail)
-
-
-def _writable_corpus(assistant: Assistant) -> Path:
-    """Uploads need a directory we may write: the bundled corpus is first copied to a workspace."""
-    packaged = config.default_corpus_dir().resolve()
-    if assistant.corpus_dir.resolve() != packaged:
-        return assistant.corpus_dir
-    workspace = assistant.cache_dir / "workspace" / "default"
-    if not workspace.exists():
-        workspace.mkdir(parents=True)
-        for doc in assistant.corpus:
-            source = Path(doc.path)
-            if source.is_file():
-                (workspace / source.name).write_bytes(source.read_bytes())
-    assistant.corpus_dir = workspace
-    return workspace
 
 
 class ChatSession:
@@ -158,26 +142,17 @@ def build_app(assistant: Assistant, *, examples: list[str] | None = None, max_up
             raise gr.Error(str(err)) from None
 
     def upload(files, progress=gr.Progress()):
-        added, present, problems = [], [], []
-        target = _writable_corpus(assistant)
-        known = {d.doc_id for d in assistant.corpus}
-        for f in files or []:
-            path = Path(str(f))
-            try:
-                doc_id = add_article(target, path, path.name, max_upload_bytes)
-            except StorydeskError as err:
-                problems.append(str(err).replace(str(path), path.name))  # never a server temp path
-                continue
-            (present if doc_id in known or doc_id in added else added).append(doc_id)
-        if added:
-            progress(0, desc="Re-indexing the articles…")
-            assistant.progress = lambda label, done, total: progress(done / max(total, 1), desc=label)
-            try:
-                assistant.reindex()
-            finally:
-                assistant.progress = None
-        note = ((f"Added {', '.join(added)}. " if added else "")
-                + (f"Already among the articles: {', '.join(present)}. " if present else "") + " ".join(problems))
+        # Indexed in a separate, lower-priority process and on its own queue: questions asked meanwhile
+        # are answered from the articles as they were, until the new index is complete and swapped in.
+        progress(0, desc="Adding the articles…")
+        try:
+            result = assistant.add_articles(files or [], max_bytes=max_upload_bytes,
+                                            progress=lambda label, done, total: progress(done / max(total, 1), desc=label))
+        except StorydeskError as err:
+            return articles_html(assistant.corpus), f"⚠ {err}", None
+        note = ((f"Added {', '.join(result.added)}. " if result.added else "")
+                + (f"Already among the articles: {', '.join(result.present)}. " if result.present else "")
+                + " ".join(result.problems))
         # The box is emptied so the next upload does not send these files again.
         return articles_html(assistant.corpus), note or "Nothing was added.", None
 
@@ -216,7 +191,7 @@ def build_app(assistant: Assistant, *, examples: list[str] | None = None, max_up
         outputs = [chatbot, status, sources, disagreement, export, conversation, box]
         for trigger in (box.submit, send.click):
             trigger(respond, [box, chatbot, conversation], outputs, concurrency_id="model", api_visibility="private")
-        files.upload(upload, files, [articles, upload_note, files], concurrency_id="model", api_visibility="private")
+        files.upload(upload, files, [articles, upload_note, files], concurrency_id="index", api_visibility="private")
         reset.click(clear, None, [chatbot, status, sources, disagreement, export, conversation], api_visibility="private")
         gr.api(chat_api, api_name="chat", concurrency_id="model")
     return demo

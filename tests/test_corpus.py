@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import default_corpus_dir
-from assistant.corpus import add_article, load_corpus
+from assistant.corpus import CorpusLimits, add_article, load_corpus
 from assistant.errors import CorpusError
 
 
@@ -108,3 +108,30 @@ def test_adding_the_same_text_twice_adds_one_article(corpus_dir, tmp_path_factor
     existing = corpus_dir / "a_wire.txt"
     assert add_article(corpus_dir, existing, "again.txt") == "a_wire"
     assert sorted(p.name for p in corpus_dir.iterdir()) == ["a_wire.txt", "b_daily.txt", "c_blog.txt", "report.txt"]
+
+
+def test_an_article_over_the_size_limit_is_named_and_skipped(corpus_dir):
+    (corpus_dir / "huge.txt").write_text("A long article. " * 100, encoding="utf-8")
+    corpus = load_corpus(corpus_dir, CorpusLimits(max_article_bytes=1000))
+    assert "huge" not in corpus and len(corpus) == 3
+    assert corpus.skipped == ("huge: not read (1,600 bytes is over the 1,000 bytes limit for one article, "
+                              "set by CorpusLimits.max_article_bytes)",)
+
+
+def test_a_corpus_over_its_limit_is_one_clear_error_before_any_reading(corpus_dir):
+    total = sum(p.stat().st_size for p in corpus_dir.iterdir())
+    with pytest.raises(CorpusError, match=r"add up to [\d,]+ bytes, over the 300 bytes corpus limit "
+                                          r"\(CorpusLimits.max_corpus_bytes\): raise it, or split the corpus"):
+        load_corpus(corpus_dir, CorpusLimits(max_corpus_bytes=300))
+    assert len(load_corpus(corpus_dir, CorpusLimits(max_corpus_bytes=total))) == 3
+
+
+def test_adding_past_the_corpus_limit_is_refused_and_leaves_the_corpus_as_it_was(corpus_dir, tmp_path_factory):
+    new = tmp_path_factory.mktemp("upload") / "extra.txt"
+    new.write_text("One more article about the water hack.\n" * 20, encoding="utf-8")
+    limits = CorpusLimits(max_corpus_bytes=sum(p.stat().st_size for p in corpus_dir.iterdir()) + 100)
+    with pytest.raises(CorpusError, match="corpus limit"):
+        add_article(corpus_dir, new, limits=limits)
+    with pytest.raises(CorpusError, match="extra.txt: 780 bytes is over the 700 bytes upload limit"):
+        add_article(corpus_dir, new, max_bytes=700)
+    assert sorted(p.name for p in corpus_dir.iterdir()) == ["a_wire.txt", "b_daily.txt", "c_blog.txt"]

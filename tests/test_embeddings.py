@@ -38,3 +38,16 @@ def test_a_tampered_tokenizer_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(embeddings, "_tokenizer_file", lambda: fake)
     with pytest.raises(ModelError, match="sha256"):
         MiniLM().embed(["anything"])
+
+
+def test_batched_vectors_equal_one_at_a_time_whatever_the_order_lengths_and_repeats():
+    # Batches are sorted by length and padded per batch; repeats are embedded once. None of that may
+    # change a vector: each must be what the text alone gives, in the order asked.
+    texts = ["Short.", "A much longer sentence about the water system and the council's repair bill of two million.",
+             "Short.", "Medium length sentence here.", "x " * 300]
+    encoder = MiniLM()
+    together = encoder.embed(texts, batch=2)
+    alone = np.stack([encoder.embed([t])[0] for t in texts])
+    assert together.shape == (5, 384)
+    assert np.array_equal(together, alone)  # exactly: an article's vectors never depend on its neighbours
+    assert np.array_equal(together[0], together[2])
