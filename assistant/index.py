@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -23,6 +24,7 @@ import numpy as np
 from .corpus import Corpus
 from .spans import Span, document_spans
 from .text import WORD, analyze, stemmer, stopwords
+from .vectors import ArticleVectors, doc_ranges, pooled, sentence_vectors, vocabulary_vectors
 
 __all__ = ["Paragraph", "StoryIndex", "index_key", "load_or_build", "INDEX_FORMAT"]
 
@@ -61,6 +63,7 @@ class StoryIndex:
     term_df: dict[str, int]  # analysed term -> number of sentences containing it
     lowercase_words: set[str]  # words written in lower case somewhere: a capital on them marks no name
     key: str
+    embed_model: str = ""
     directory: Path | None = None
     _retrievers: tuple | None = field(default=None, repr=False)  # llama-index BM25Retrievers, when built here
     _nodes: list | None = field(default=None, repr=False)
@@ -173,34 +176,16 @@ def _vocabulary(corpus: Corpus) -> list[str]:
     return sorted(words)
 
 
-def _embed_in_chunks(embed, texts: list[str], label: str, progress: Progress | None, chunk: int = 512) -> np.ndarray:
-    """Embed in chunks big enough for the encoder to batch texts of like length, small enough to report
-    progress every few seconds and to let a question's own embedding (same encoder) in between."""
-    out = [np.zeros((0, embed.dimensions), dtype=np.float32)]
-    for i in range(0, len(texts), chunk):
-        out.append(embed.embed(texts[i : i + chunk]))
-        if progress:
-            progress(label, min(i + chunk, len(texts)), len(texts))
-    return np.concatenate(out)
-
-
-def _pooled(sentence_vectors: np.ndarray, span_paragraph: np.ndarray, n: int) -> np.ndarray:
-    """A paragraph's vector: the normalised sum of its sentences' vectors. Embedding paragraphs again
-    would double the cost of indexing, the whole of which is embedding; pooled vectors rank the gold
-    sentences of the dev, readers and harbour suites as well (bench/retrieval_recall.py: recall@3
-    0.784/0.875/0.831 pooled, 0.784/0.883/0.831 embedded)."""
-    sums = np.zeros((n, sentence_vectors.shape[1]), dtype=np.float32)
-    np.add.at(sums, span_paragraph, sentence_vectors)
-    return sums / np.clip(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12, None)
-
-
-def build(corpus: Corpus, embed, progress: Progress | None = None) -> StoryIndex:
+def build(corpus: Corpus, embed, progress: Progress | None = None, store: ArticleVectors | None = None,
+          known_words: dict[str, np.ndarray] | None = None) -> StoryIndex:
+    """The index of ``corpus``; with a ``store`` (and the previous index's ``known_words``), only articles
+    and words not embedded before are embedded."""
     spans, paragraphs, span_paragraph = _collect(corpus)
     paragraph_texts = [corpus[p.doc_id].text[p.start : p.end] for p in paragraphs]
     vocabulary = _vocabulary(corpus)
     sentence_retriever = _bm25([s.text for s in spans], [s.key for s in spans])
     paragraph_retriever = _bm25(paragraph_texts, [f"{p.doc_id}:p{p.number}" for p in paragraphs])
-    sentence_vectors = _embed_in_chunks(embed, [s.text for s in spans], "embedding sentences", progress)
+    vectors = sentence_vectors(corpus, spans, embed, store, progress)
     index = StoryIndex(
         corpus=corpus,
         spans=spans,
@@ -208,13 +193,14 @@ def build(corpus: Corpus, embed, progress: Progress | None = None) -> StoryIndex
         span_paragraph=span_paragraph,
         sentence_bm25=sentence_retriever.bm25,
         paragraph_bm25=paragraph_retriever.bm25,
-        sentence_vectors=sentence_vectors,
-        paragraph_vectors=_pooled(sentence_vectors, span_paragraph, len(paragraphs)),
+        sentence_vectors=vectors,
+        paragraph_vectors=pooled(vectors, span_paragraph, len(paragraphs)),
         vocabulary=vocabulary,
-        vocabulary_vectors=_embed_in_chunks(embed, vocabulary, "embedding vocabulary", progress),
+        vocabulary_vectors=vocabulary_vectors(vocabulary, embed, known_words or {}, progress),
         term_df=_term_df(spans),
         lowercase_words=_lowercase_words(corpus),
         key=index_key(corpus, embed.model_name),
+        embed_model=embed.model_name,
         _retrievers=(sentence_retriever, paragraph_retriever),
     )
     return index
@@ -248,7 +234,7 @@ def save(index: StoryIndex, directory: Path) -> None:
     np.save(tmp / "paragraph_vectors.npy", index.paragraph_vectors)
     np.save(tmp / "vocabulary_vectors.npy", index.vocabulary_vectors)
     manifest = {"format": INDEX_FORMAT, "key": index.key, "corpus": index.corpus.directory, "vocabulary": index.vocabulary,
-                "spans": len(index.spans), "paragraphs": len(index.paragraphs)}
+                "spans": len(index.spans), "paragraphs": len(index.paragraphs), "embed_model": index.embed_model}
     (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")  # written last: marks it complete
     _fsync_tree(tmp)
     parked = directory.with_name(f"{directory.name}.old-{os.getpid()}")
@@ -316,7 +302,7 @@ def _load(corpus: Corpus, directory: Path, key: str) -> StoryIndex | None:
             vocabulary=list(manifest["vocabulary"]),
             vocabulary_vectors=np.load(directory / "vocabulary_vectors.npy"),
             term_df=_term_df(spans), lowercase_words=_lowercase_words(corpus),
-            key=key, directory=directory,
+            key=key, embed_model=manifest.get("embed_model", ""), directory=directory,
         )
     except (OSError, ValueError, KeyError) as err:
         log.warning("index at %s is unreadable (%s); rebuilding", directory, err)
@@ -332,8 +318,27 @@ def _prune(root: Path, keep: Iterable[Path]) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+def _known_words(root: Path, model_name: str) -> dict[str, np.ndarray]:
+    """The word vectors of the most recent complete index made with this encoder, if any."""
+    for directory in sorted((d for d in root.iterdir() if d.is_dir() and "." not in d.name),
+                            key=lambda d: d.stat().st_mtime, reverse=True):
+        try:
+            manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+            if manifest.get("format") != INDEX_FORMAT or manifest.get("embed_model") != model_name:
+                continue
+            vectors = np.load(directory / "vocabulary_vectors.npy")
+            if vectors.shape[0] == len(manifest["vocabulary"]):
+                return dict(zip(manifest["vocabulary"], vectors))
+        except (OSError, ValueError, KeyError):
+            continue
+    return {}
+
+
 def load_or_build(corpus: Corpus, cache_root: Path, embed, progress: Progress | None = None, rebuild: bool = False) -> tuple[StoryIndex, bool]:
-    """The persisted index for this exact corpus, building it when missing or stale. Returns (index, built)."""
+    """The persisted index for this exact corpus, building it when missing or stale. Returns (index, built).
+
+    A build embeds only the articles and words not embedded before (kept under the cache by content);
+    ``rebuild`` embeds everything again."""
     key = index_key(corpus, embed.model_name)
     root = cache_root / "indexes"
     root.mkdir(parents=True, exist_ok=True)
@@ -343,7 +348,14 @@ def load_or_build(corpus: Corpus, cache_root: Path, embed, progress: Progress | 
         loaded = _load(corpus, directory, key)
         if loaded is not None:
             return loaded, False
-    index = build(corpus, embed, progress)
+    started = time.time()
+    store = ArticleVectors(cache_root, embed.model_name, INDEX_FORMAT)
+    index = build(corpus, embed, progress, store=None if rebuild else store,
+                  known_words=None if rebuild else _known_words(root, embed.model_name))
+    if rebuild:
+        for doc_id, lo, hi in doc_ranges(index.spans):
+            store.put(corpus[doc_id].text, index.sentence_vectors[lo:hi])
+    store.prune(since=started)
     try:
         save(index, directory)
         index.directory = directory
