@@ -1,8 +1,8 @@
 """Storydesk: source-grounded answers over news articles that contradict each other.
 
-    from assistant import Assistant
-    answer = Assistant().ask("How long did the intrusion last?")
-    answer.text, answer.citations, answer.conflicts, answer.to_dict()
+from assistant import Assistant
+answer = Assistant().ask("How long did the intrusion last?")
+answer.text, answer.citations, answer.conflicts, answer.to_dict()
 """
 
 from .answer import Settings

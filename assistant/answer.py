@@ -56,15 +56,23 @@ def _paragraphs(index: StoryIndex) -> Callable[[Evidence], list[str]]:
     def sentences(ev: Evidence) -> list[str]:
         key = (ev.doc_id, ev.span.paragraph)
         if key not in seen:
-            seen[key] = [index.spans[i].text for i in index.spans_of(ev.doc_id)
-                         if index.spans[i].paragraph == ev.span.paragraph] or [ev.text]
+            seen[key] = [
+                index.spans[i].text for i in index.spans_of(ev.doc_id) if index.spans[i].paragraph == ev.span.paragraph
+            ] or [ev.text]
         return seen[key]
+
     return sentences
 
 
-def answer_question(question: Question, index: StoryIndex, backend: Backend, embed,
-                    settings: Settings | None = None, on_stage: Stage | None = None,
-                    verdicts: dict[str, bool] | None = None) -> Answer:
+def answer_question(
+    question: Question,
+    index: StoryIndex,
+    backend: Backend,
+    embed,
+    settings: Settings | None = None,
+    on_stage: Stage | None = None,
+    verdicts: dict[str, bool] | None = None,
+) -> Answer:
     """The answer to the parsed ``question`` from ``index``. ``verdicts`` (sentence -> is a planted
     instruction) may be shared between calls: the screen's model checks do not depend on the question."""
     settings = settings or Settings()
@@ -72,8 +80,13 @@ def answer_question(question: Question, index: StoryIndex, backend: Backend, emb
     clock = _Clock.begin()
     stage("retrieving", "Searching the articles")
     retrieval = retrieve(index, question, embed, settings.retrieval)
-    kept, screened = screen(backend, retrieval.by_article(), _paragraphs(index), settings.injection,
-                            verdicts if verdicts is not None else {})
+    kept, screened = screen(
+        backend,
+        retrieval.by_article(),
+        _paragraphs(index),
+        settings.injection,
+        verdicts if verdicts is not None else {},
+    )
     keep = {id(ev) for evs in kept.values() for ev in evs}
     retrieval = replace(retrieval, evidence=[ev for ev in retrieval.evidence if id(ev) in keep])
     t = clock.lap("retrieve", clock.start)
@@ -83,7 +96,9 @@ def answer_question(question: Question, index: StoryIndex, backend: Backend, emb
         answer = not_answered(question)
     else:
         findings = read_articles(
-            backend, retrieval, settings.reading,
+            backend,
+            retrieval,
+            settings.reading,
             on_article=lambda n, total, doc: stage("reading", f"Reading article {n} of {total} ({doc})"),
         )
         t = clock.lap("generate", t)
@@ -93,8 +108,7 @@ def answer_question(question: Question, index: StoryIndex, backend: Backend, emb
         answer = compose(question, groups, Citations(index.corpus), complementary=is_statement_question(question))
         clock.lap("compare", t)
     if screened:
-        answer.text += (f" (Instructions addressed to AI systems in {', '.join(screened)} were not followed"
-                        " or quoted.)")
+        answer.text += f" (Instructions addressed to AI systems in {', '.join(screened)} were not followed or quoted.)"
     answer.model = getattr(backend, "name", "")
     answer.timings_ms = dict(clock.marks, total=(time.perf_counter() - clock.start) * 1000.0)
     stage("answer", "Done")

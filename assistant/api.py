@@ -18,10 +18,10 @@ from .config import cache_dir as default_cache_dir
 from .config import default_corpus_dir
 from .corpus import Corpus, add_article, load_corpus
 from .embeddings import MiniLM
+from .errors import StorydeskError
 from .index import StoryIndex, load_or_build
 from .index_worker import build_in_worker
 from .model_store import DEFAULT_MODEL, prepare_model
-from .errors import StorydeskError
 from .prompts import load_prompt
 from .question import parse_question
 from .reading import ReadingSettings
@@ -35,8 +35,13 @@ _PROMPTS = ("read_sentence", "check_instruction")  # warmed in the background be
 
 
 def make_backend(
-    *, model_path: str | Path | None = None, base_url: str | None = None, model: str | None = None,
-    api_key: str | None = None, cache: Path | None = None, progress: Progress | None = None,
+    *,
+    model_path: str | Path | None = None,
+    base_url: str | None = None,
+    model: str | None = None,
+    api_key: str | None = None,
+    cache: Path | None = None,
+    progress: Progress | None = None,
 ) -> Backend:
     """An endpoint when ``base_url`` is given, else a GGUF file, else the embedded default model."""
     if base_url:
@@ -115,8 +120,9 @@ class Assistant:
     def _load_corpus(self) -> Corpus:
         return load_corpus(self.corpus_dir, self.settings.corpus)
 
-    def reindex(self, rebuild: bool = False, *, progress: Progress | None = None,
-                worker: bool = False) -> tuple[StoryIndex, bool]:
+    def reindex(
+        self, rebuild: bool = False, *, progress: Progress | None = None, worker: bool = False
+    ) -> tuple[StoryIndex, bool]:
         """Reload the corpus from disk, rebuilding the index if the articles changed. Returns (index, built).
 
         Questions asked meanwhile are answered from the current index, which is replaced only once the
@@ -129,14 +135,21 @@ class Assistant:
             built = False
             if worker:
                 built = build_in_worker(corpus, self.cache_dir, rebuild=rebuild, progress=progress)
-            index, built_here = load_or_build(corpus, self.cache_dir, self._encoder, progress,
-                                              rebuild=rebuild and not worker)
+            index, built_here = load_or_build(
+                corpus, self.cache_dir, self._encoder, progress, rebuild=rebuild and not worker
+            )
             with self._lock:
                 self._index = index
             return index, built or built_here
 
-    def add_articles(self, files: Iterable[str | Path], *, max_bytes: int | None = None,
-                     progress: Progress | None = None, worker: bool = True) -> AddedArticles:
+    def add_articles(
+        self,
+        files: Iterable[str | Path],
+        *,
+        max_bytes: int | None = None,
+        progress: Progress | None = None,
+        worker: bool = True,
+    ) -> AddedArticles:
         """Copy article files into the corpus and index them; the current index answers until the new one
         is swapped in. Files whose text is already an article add nothing (uploading twice is harmless);
         a file that cannot be an article is reported in ``problems``, by name, and the rest go on."""
@@ -195,8 +208,9 @@ class Assistant:
             index, backend = self.index, self.backend
         # Not under the lock: endpoint backends take several requests at once; the embedded
         # backend serialises its own calls.
-        return answer_question(parsed, index, backend, self._encoder, self.settings, on_stage=on_stage,
-                               verdicts=self._instruction_verdicts)
+        return answer_question(
+            parsed, index, backend, self._encoder, self.settings, on_stage=on_stage, verdicts=self._instruction_verdicts
+        )
 
     def close(self) -> None:
         with self._lock:

@@ -55,7 +55,9 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_corpus_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--corpus", metavar="DIR", help="directory of .txt/.md articles (default: the bundled five-article story)")
+    p.add_argument(
+        "--corpus", metavar="DIR", help="directory of .txt/.md articles (default: the bundled five-article story)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,58 +69,112 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log each stage to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    ask = sub.add_parser("ask", help="answer one question with citations", description="Answer one question from the articles, citing exact passages.")
+    ask = sub.add_parser(
+        "ask",
+        help="answer one question with citations",
+        description="Answer one question from the articles, citing exact passages.",
+    )
     ask.add_argument("question", nargs="?", help="the question, in quotes (omit it to ask one question after another)")
     _add_corpus_option(ask)
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object (the answer contract)")
     _add_model_options(ask)
     ask.set_defaults(run=_cmd_ask)
 
-    index = sub.add_parser("index", help="build or refresh the search index", description="Build the corpus index, or refresh it if the articles changed.")
+    index = sub.add_parser(
+        "index",
+        help="build or refresh the search index",
+        description="Build the corpus index, or refresh it if the articles changed.",
+    )
     _add_corpus_option(index)
     index.add_argument("--rebuild", action="store_true", help="rebuild even if the index is current")
     index.set_defaults(run=_cmd_index)
 
-    prepare = sub.add_parser("prepare", help="join and verify the embedded model", description="Join the packaged model parts into one verified GGUF file in the cache.")
+    prepare = sub.add_parser(
+        "prepare",
+        help="join and verify the embedded model",
+        description="Join the packaged model parts into one verified GGUF file in the cache.",
+    )
     prepare.set_defaults(run=_cmd_prepare)
 
-    srv = sub.add_parser("serve", help="start the chat page", description="Serve the chat page (Gradio) on this machine.")
+    srv = sub.add_parser(
+        "serve", help="start the chat page", description="Serve the chat page (Gradio) on this machine."
+    )
     _add_corpus_option(srv)
     srv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     srv.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     srv.add_argument("--auth", metavar="USER:PASS", help="require this user name and password")
-    srv.add_argument("--max-upload-mb", type=float, default=2.0, metavar="MB", help="largest article that can be uploaded (default 2)")
+    srv.add_argument(
+        "--max-upload-mb",
+        type=float,
+        default=2.0,
+        metavar="MB",
+        help="largest article that can be uploaded (default 2)",
+    )
     _add_model_options(srv)
     srv.set_defaults(run=_cmd_serve)
 
     ev = sub.add_parser(
-        "eval", help="score gold suites (or: eval compare RUN_A RUN_B)",
+        "eval",
+        help="score gold suites (or: eval compare RUN_A RUN_B)",
         description="Answer every case of the suites and score the answers: deterministic checks, judged citation "
-                    "support, the judge's own accuracy, and reports (results.jsonl, summary.json, report.html). "
-                    "Rerun with the same --out to resume. Compare two runs with: storydesk eval compare RUN_A RUN_B. "
-                    "Fit the judge's threshold with: storydesk eval --calibrate-judge",
+        "support, the judge's own accuracy, and reports (results.jsonl, summary.json, report.html). "
+        "Rerun with the same --out to resume. Compare two runs with: storydesk eval compare RUN_A RUN_B. "
+        "Fit the judge's threshold with: storydesk eval --calibrate-judge",
     )
-    ev.add_argument("suites", nargs="*", metavar="SUITE",
-                    help="JSONL files of gold cases (format: eval/suites/README.md)")
-    ev.add_argument("--split", choices=["tune", "heldout", "all"], default="all",
-                    help="only the cases of this split (a case without a split field is 'tune'; default all)")
+    ev.add_argument(
+        "suites", nargs="*", metavar="SUITE", help="JSONL files of gold cases (format: eval/suites/README.md)"
+    )
+    ev.add_argument(
+        "--split",
+        choices=["tune", "heldout", "all"],
+        default="all",
+        help="only the cases of this split (a case without a split field is 'tune'; default all)",
+    )
     _add_corpus_option(ev)
-    ev.add_argument("--engine", action="append", choices=["storydesk", "llamaindex-citation"],
-                    help="engine to evaluate; repeat to run several side by side (default: storydesk)")
-    ev.add_argument("--out", metavar="DIR", help="where results go; an existing run there is resumed (default: runs/<suites>)")
-    ev.add_argument("--judge", choices=["embedded", "none"], default="embedded",
-                    help="who judges citation support: the embedded model (default) or nobody; see --judge-base-url")
+    ev.add_argument(
+        "--engine",
+        action="append",
+        choices=["storydesk", "llamaindex-citation"],
+        help="engine to evaluate; repeat to run several side by side (default: storydesk)",
+    )
+    ev.add_argument(
+        "--out", metavar="DIR", help="where results go; an existing run there is resumed (default: runs/<suites>)"
+    )
+    ev.add_argument(
+        "--judge",
+        choices=["embedded", "none"],
+        default="embedded",
+        help="who judges citation support: the embedded model (default) or nobody; see --judge-base-url",
+    )
     ev.add_argument("--judge-base-url", metavar="URL", help="judge with an OpenAI-compatible endpoint instead")
     ev.add_argument("--judge-model", metavar="NAME", help="model name at the judge endpoint")
-    ev.add_argument("--judge-pairs", action="append", metavar="JSONL",
-                    help="labelled claim-passage pairs for the judge (repeatable; default: eval/judge/*.jsonl)")
-    ev.add_argument("--calibrate-judge", action="store_true",
-                    help="fit the judge's threshold on half the labelled pairs, report it on the other half, and "
-                         "write eval/judge/threshold.json (then run the suites, if any are given)")
-    ev.add_argument("--recheck-judge", action="store_true",
-                    help="re-measure the judge on the report half of the pairs even when the stored fit is current")
-    ev.add_argument("--concurrency", type=int, default=4, metavar="N", help="requests in flight for endpoint backends (default 4; the embedded model runs one at a time)")
-    ev.add_argument("--min", type=float, metavar="PASS_RATE", help="exit 1 if Storydesk's pass rate on any suite is below this")
+    ev.add_argument(
+        "--judge-pairs",
+        action="append",
+        metavar="JSONL",
+        help="labelled claim-passage pairs for the judge (repeatable; default: eval/judge/*.jsonl)",
+    )
+    ev.add_argument(
+        "--calibrate-judge",
+        action="store_true",
+        help="fit the judge's threshold on half the labelled pairs, report it on the other half, and "
+        "write eval/judge/threshold.json (then run the suites, if any are given)",
+    )
+    ev.add_argument(
+        "--recheck-judge",
+        action="store_true",
+        help="re-measure the judge on the report half of the pairs even when the stored fit is current",
+    )
+    ev.add_argument(
+        "--concurrency",
+        type=int,
+        default=4,
+        metavar="N",
+        help="requests in flight for endpoint backends (default 4; the embedded model runs one at a time)",
+    )
+    ev.add_argument(
+        "--min", type=float, metavar="PASS_RATE", help="exit 1 if Storydesk's pass rate on any suite is below this"
+    )
     _add_model_options(ev)
     ev.set_defaults(run=_cmd_eval)
     return parser
@@ -134,13 +190,19 @@ def _cmd_serve(args: argparse.Namespace, bars: _Bars) -> int:
             raise BadQuestion("--auth must look like USER:PASS")
         auth = (user, password)
     assistant = _assistant(args, bars)
-    print(f"Storydesk: serving {assistant.corpus_dir} at http://{args.host}:{args.port}  (Ctrl-C to stop)", file=sys.stderr)
+    print(
+        f"Storydesk: serving {assistant.corpus_dir} at http://{args.host}:{args.port}  (Ctrl-C to stop)",
+        file=sys.stderr,
+    )
     serve(assistant, host=args.host, port=args.port, auth=auth, max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
     return 0
 
 
 def _compare_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="storydesk eval compare", description="Per-metric deltas between two eval runs, and the cases that flipped.")
+    p = argparse.ArgumentParser(
+        prog="storydesk eval compare",
+        description="Per-metric deltas between two eval runs, and the cases that flipped.",
+    )
     p.add_argument("run_a", metavar="RUN_A", help="the earlier run's --out directory")
     p.add_argument("run_b", metavar="RUN_B", help="the later run's --out directory")
     return p
@@ -150,8 +212,11 @@ def _assistant(args: argparse.Namespace, bars: Callable):
     from .api import Assistant
 
     return Assistant(
-        getattr(args, "corpus", None), model_path=getattr(args, "model_path", None),
-        base_url=getattr(args, "base_url", None), model=getattr(args, "model", None), progress=bars,
+        getattr(args, "corpus", None),
+        model_path=getattr(args, "model_path", None),
+        base_url=getattr(args, "base_url", None),
+        model=getattr(args, "model", None),
+        progress=bars,
     )
 
 
@@ -227,7 +292,9 @@ def _cmd_index(args: argparse.Namespace, bars: _Bars) -> int:
     assistant = _assistant(args, bars)
     index, built = assistant.reindex(rebuild=args.rebuild)
     state = "built" if built else "up to date"
-    print(f"index {state}: {len(index.corpus)} articles, {len(index.spans)} sentences, {len(index.paragraphs)} paragraphs -> {index.directory}")
+    print(
+        f"index {state}: {len(index.corpus)} articles, {len(index.spans)} sentences, {len(index.paragraphs)} paragraphs -> {index.directory}"
+    )
     return 0
 
 
@@ -274,24 +341,43 @@ def _cmd_eval(args: argparse.Namespace, bars: _Bars) -> int:
         judge = judge if args.judge == "embedded" or args.judge_base_url else None
     out = args.out or str(Path("runs") / "-".join(Path(s).stem for s in args.suites))
     progress = print_progress_bar if sys.stderr.isatty() else print_progress_lines
-    run = run_eval(args.suites, out, engines=args.engine or ["storydesk"], assistant=assistant, judge=judge,
-                   judge_pairs=args.judge_pairs, judge_threshold_file=calibration.THRESHOLD_FILE,
-                   recheck_judge=args.recheck_judge, split=args.split,
-                   concurrency=args.concurrency, progress=progress)
+    run = run_eval(
+        args.suites,
+        out,
+        engines=args.engine or ["storydesk"],
+        assistant=assistant,
+        judge=judge,
+        judge_pairs=args.judge_pairs,
+        judge_threshold_file=calibration.THRESHOLD_FILE,
+        recheck_judge=args.recheck_judge,
+        split=args.split,
+        concurrency=args.concurrency,
+        progress=progress,
+    )
     for warning in run.judge.warnings if run.judge else []:
         print(f"storydesk: warning: {printable(str(warning))}", file=sys.stderr)
     print(printable(format_summary(run)))
-    print(f"reports: {Path(out) / 'report.html'}, {Path(out) / 'summary.json'}, {Path(out) / 'results.jsonl'}", file=sys.stderr)
+    print(
+        f"reports: {Path(out) / 'report.html'}, {Path(out) / 'summary.json'}, {Path(out) / 'results.jsonl'}",
+        file=sys.stderr,
+    )
     failed = [r for r in run.results if r.error]
     if failed:
         # Not a score: the engine could not answer (a dead endpoint, a missing model). Exit non-zero.
-        print(f"storydesk: error: {len(failed)} of {len(run.results)} cases got no answer from the engine; "
-              f"first: {printable(failed[0].error)}", file=sys.stderr)
+        print(
+            f"storydesk: error: {len(failed)} of {len(run.results)} cases got no answer from the engine; "
+            f"first: {printable(failed[0].error)}",
+            file=sys.stderr,
+        )
         return 1
     if args.min is not None:
         low = [s for s in run.summaries if s.engine == "storydesk" and (s.metrics.get("pass_rate") or 0) < args.min]
         if low:
-            print(f"storydesk: pass rate below {args.min}: " + ", ".join(f"{s.suite}={s.metrics['pass_rate']}" for s in low), file=sys.stderr)
+            print(
+                f"storydesk: pass rate below {args.min}: "
+                + ", ".join(f"{s.suite}={s.metrics['pass_rate']}" for s in low),
+                file=sys.stderr,
+            )
             return 1
     return 0
 
@@ -317,7 +403,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr
+    )
     bars = _Bars(enabled=sys.stderr.isatty())
     try:
         return args.run(args, bars)

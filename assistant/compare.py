@@ -13,26 +13,67 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .text import analyze, stem
 from .question import Question
 from .reading import Finding
+from .text import analyze, stem
 
 __all__ = ["Signature", "Group", "signature", "same_answer", "group_findings", "idf_from_counts", "NUMBER_WORDS"]
 
 NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "hundred": 100, "thousand": 1000, "dozen": 12, "a": 1, "an": 1,
-    "several": "several", "few": "few", "many": "many", "couple": "couple",
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "hundred": 100,
+    "thousand": 1000,
+    "dozen": 12,
+    "a": 1,
+    "an": 1,
+    "several": "several",
+    "few": "few",
+    "many": "many",
+    "couple": "couple",
 }
 _UNIT_CANON = {
-    "second": "second", "minute": "minute", "hour": "hour", "day": "day", "week": "week", "month": "month",
-    "year": "year", "decade": "decade", "million": "million", "billion": "billion", "trillion": "trillion",
-    "percent": "percent", "%": "percent", "terabyte": "terabyte", "gigabyte": "gigabyte",
+    "second": "second",
+    "minute": "minute",
+    "hour": "hour",
+    "day": "day",
+    "week": "week",
+    "month": "month",
+    "year": "year",
+    "decade": "decade",
+    "million": "million",
+    "billion": "billion",
+    "trillion": "trillion",
+    "percent": "percent",
+    "%": "percent",
+    "terabyte": "terabyte",
+    "gigabyte": "gigabyte",
 }
 _QUANTITY = re.compile(
-    r"(?P<num>\d[\d,.]*|" + "|".join(sorted((w for w in NUMBER_WORDS if len(w) > 2), key=len, reverse=True))
+    r"(?P<num>\d[\d,.]*|"
+    + "|".join(sorted((w for w in NUMBER_WORDS if len(w) > 2), key=len, reverse=True))
     + r")[\s-]*(?:of\s+)?(?P<unit>%|(?:second|minute|hour|day|week|month|year|decade|million|billion|trillion|percent|terabyte|gigabyte)s?)\b",
     re.I,
 )
@@ -40,6 +81,8 @@ _NAME = re.compile(r"\b[A-Z][\w’'-]*[\w]|\b[A-Z]{2,}\b")
 _SAME_CONTENT = 0.5
 _COMMON_SHARE = 0.25  # a name in over a quarter of all sentences ("AI" in a story about AI) is background...
 _COMMON_MIN = 10  # ...once the corpus is big enough for shares to mean anything  # weighted share of distinctive terms above which two answers say the same thing
+
+
 @dataclass(frozen=True)
 class Signature:
     names: frozenset[str]
@@ -78,7 +121,9 @@ def _quantities(text: str) -> dict[str, frozenset]:
     return {u: frozenset(v) for u, v in found.items()}
 
 
-def _names(phrase: str, sentence: str, question_terms: set[str], lowercase_words: set[str], common: Callable[[str], bool]) -> frozenset[str]:
+def _names(
+    phrase: str, sentence: str, question_terms: set[str], lowercase_words: set[str], common: Callable[[str], bool]
+) -> frozenset[str]:
     names = set()
     for m in _NAME.finditer(phrase):
         word = m.group(0)
@@ -92,7 +137,9 @@ def _names(phrase: str, sentence: str, question_terms: set[str], lowercase_words
     return frozenset(names)
 
 
-def signature(finding: Finding, question: Question, idf: Callable[[str], float], lowercase_words: set[str]) -> Signature:
+def signature(
+    finding: Finding, question: Question, idf: Callable[[str], float], lowercase_words: set[str]
+) -> Signature:
     q_terms = set(question.terms)
     text = finding.key_text
     sentence = finding.evidence.text if finding.evidence else text
@@ -140,7 +187,9 @@ def _specific(finding: Finding, sig: Signature, question: Question) -> bool:
     return True
 
 
-def group_findings(findings: Sequence[Finding], question: Question, idf: Callable[[str], float], lowercase_words: set[str]) -> list[Group]:
+def group_findings(
+    findings: Sequence[Finding], question: Question, idf: Callable[[str], float], lowercase_words: set[str]
+) -> list[Group]:
     """Single-link grouping of the answering findings; unspecific answers are dropped when specific ones exist."""
     answering = [f for f in findings if f.answers]
     sigs = {id(f): signature(f, question, idf, lowercase_words) for f in answering}

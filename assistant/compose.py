@@ -89,7 +89,7 @@ def compose(question: Question, groups: Sequence[Group], cites: Citations, *, co
         opening = "The articles do not support the premise of this question. "
     if len(groups) == 1 or complementary:
         lines = []
-        for i, group in enumerate(groups):
+        for group in groups:
             lead = (_who(group.doc_ids) + " says") if len(group.doc_ids) == 1 else (_who(group.doc_ids) + " agree")
             sentence, _ = _group_sentence(group, cites, lead + ":")
             if sentence:
@@ -99,7 +99,9 @@ def compose(question: Question, groups: Sequence[Group], cites: Citations, *, co
     else:
         lines, positions = [], []
         for group in groups:
-            sentence, ids = _group_sentence(group, cites, _who(group.doc_ids) + (" says" if len(group.doc_ids) == 1 else " say"))
+            sentence, ids = _group_sentence(
+                group, cites, _who(group.doc_ids) + (" says" if len(group.doc_ids) == 1 else " say")
+            )
             if sentence:
                 lines.append(sentence)
                 positions.append(Position(claim=group.phrase, citations=ids, doc_ids=tuple(group.doc_ids)))
@@ -110,5 +112,10 @@ def compose(question: Question, groups: Sequence[Group], cites: Citations, *, co
             body, conflicts = " ".join(lines), []
     if not cites.citations:
         return not_answered(question)
-    return Answer(question=question.text, text=(opening + body).strip(), answerable=True,
-                  citations=cites.citations, conflicts=conflicts)
+    return Answer(
+        question=question.text,
+        text=(opening + body).strip(),
+        answerable=True,
+        citations=cites.citations,
+        conflicts=conflicts,
+    )

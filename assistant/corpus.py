@@ -86,8 +86,10 @@ def read_article(path: Path, max_bytes: int = CorpusLimits.max_article_bytes) ->
     """Decode one article, refusing binaries, non-UTF-8 bytes and files over ``max_bytes``, with the file named."""
     size = path.stat().st_size
     if size > max_bytes:
-        raise CorpusError(f"{path}: {_mib(size)} is over the {_mib(max_bytes)} limit for one article, "
-                          "set by CorpusLimits.max_article_bytes")
+        raise CorpusError(
+            f"{path}: {_mib(size)} is over the {_mib(max_bytes)} limit for one article, "
+            "set by CorpusLimits.max_article_bytes"
+        )
     raw = path.read_bytes()
     if b"\0" in raw:
         raise CorpusError(f"{path}: looks like a binary file, not a text article")
@@ -106,8 +108,10 @@ def _doc_id(root: Path, path: Path) -> str:
 
 def _article_paths(root: Path) -> list[Path]:
     return sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in ARTICLE_SUFFIXES
         and not any(part.startswith(".") for part in p.relative_to(root).parts)
     )
 
@@ -119,8 +123,10 @@ def _content_key(text: str) -> str:
 def _check_total(root: Path, paths: list[Path], limits: CorpusLimits) -> None:
     total = sum(p.stat().st_size for p in paths if p.stat().st_size <= limits.max_article_bytes)
     if total > limits.max_corpus_bytes:
-        raise CorpusError(f"the articles in {root} add up to {_mib(total)}, over the {_mib(limits.max_corpus_bytes)} "
-                          "corpus limit (CorpusLimits.max_corpus_bytes): raise it, or split the corpus")
+        raise CorpusError(
+            f"the articles in {root} add up to {_mib(total)}, over the {_mib(limits.max_corpus_bytes)} "
+            "corpus limit (CorpusLimits.max_corpus_bytes): raise it, or split the corpus"
+        )
 
 
 def load_corpus(directory: str | Path, limits: CorpusLimits | None = None) -> Corpus:
@@ -192,8 +198,13 @@ def _existing_copy(directory: Path, text: str) -> str | None:
     return None
 
 
-def add_article(directory: str | Path, source: str | Path, name: str | None = None, max_bytes: int | None = None,
-                limits: CorpusLimits | None = None) -> str:
+def add_article(
+    directory: str | Path,
+    source: str | Path,
+    name: str | None = None,
+    max_bytes: int | None = None,
+    limits: CorpusLimits | None = None,
+) -> str:
     """Copy one uploaded article into a corpus directory after the same checks as loading. Returns its doc id.
 
     Refuses what loading would refuse (wrong extension, binary, not UTF-8, too big, empty), and

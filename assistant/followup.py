@@ -18,7 +18,9 @@ __all__ = ["needs_context", "standalone_question"]
 
 _REFERRING = re.compile(
     r"\b(it|its|they|them|their|theirs|that|this|those|these|he|him|his|she|her|hers|there|then|the same|the other|"
-    r"the former|the latter|which one|what about|how about|and|also|else)\b", re.I)
+    r"the former|the latter|which one|what about|how about|and|also|else)\b",
+    re.I,
+)
 _LEADING = re.compile(r"^\s*(and|but|so|also|what about|how about|then|why)\b", re.I)
 _MAX_FOLLOWUP_WORDS = 14
 
@@ -44,7 +46,9 @@ def standalone_question(question: str, history: Sequence[str], backend: Backend)
     previous = history[-1]
     prompt = load_prompt("rewrite_followup")
     try:
-        rewritten = _clean(str(backend.generate(prompt.messages(previous=previous, followup=question), None, max_tokens=48)))
+        rewritten = _clean(
+            str(backend.generate(prompt.messages(previous=previous, followup=question), None, max_tokens=48))
+        )
     except Exception:  # a rewrite is a convenience: never lose the question over it
         rewritten = ""
     too_long = len(rewritten.split()) > 2 * len(question.split()) + len(previous.split()) + 5

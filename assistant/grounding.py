@@ -21,9 +21,11 @@ def verify_citation(corpus: Corpus, citation: Citation) -> bool:
         return False
     text = corpus[citation.doc_id].text
     return (
-        isinstance(citation.start, int) and isinstance(citation.end, int)
+        isinstance(citation.start, int)
+        and isinstance(citation.end, int)
         and 0 <= citation.start < citation.end <= len(text)
-        and bool(citation.quote) and text[citation.start : citation.end] == citation.quote
+        and bool(citation.quote)
+        and text[citation.start : citation.end] == citation.quote
     )
 
 
@@ -39,8 +41,13 @@ class Citations:
         key = (evidence.doc_id, evidence.span.start, evidence.span.end)
         if key in self._by_span:
             return self._by_span[key].id
-        candidate = Citation(id=len(self._by_span) + 1, doc_id=evidence.doc_id, start=evidence.span.start,
-                             end=evidence.span.end, quote=evidence.span.text)
+        candidate = Citation(
+            id=len(self._by_span) + 1,
+            doc_id=evidence.doc_id,
+            start=evidence.span.start,
+            end=evidence.span.end,
+            quote=evidence.span.text,
+        )
         if not verify_citation(self.corpus, candidate):
             return None
         self._by_span[key] = candidate

@@ -155,7 +155,9 @@ def _bm25(texts: list[str], ids: list[str]):
 
     _quiet_bm25()
     nodes = [TextNode(id_=i, text=t) for i, t in zip(ids, texts)]
-    return BM25Retriever.from_defaults(nodes=nodes, stemmer=stemmer(), language="en", similarity_top_k=min(50, len(nodes)))
+    return BM25Retriever.from_defaults(
+        nodes=nodes, stemmer=stemmer(), language="en", similarity_top_k=min(50, len(nodes))
+    )
 
 
 def _term_df(spans: Sequence[Span]) -> dict[str, int]:
@@ -172,12 +174,19 @@ def _lowercase_words(corpus: Corpus) -> set[str]:
 
 def _vocabulary(corpus: Corpus) -> list[str]:
     stop = stopwords()
-    words = {w for doc in corpus for w in WORD.findall(doc.text.lower()) if w.isalpha() and len(w) > 2 and w not in stop}
+    words = {
+        w for doc in corpus for w in WORD.findall(doc.text.lower()) if w.isalpha() and len(w) > 2 and w not in stop
+    }
     return sorted(words)
 
 
-def build(corpus: Corpus, embed, progress: Progress | None = None, store: ArticleVectors | None = None,
-          known_words: dict[str, np.ndarray] | None = None) -> StoryIndex:
+def build(
+    corpus: Corpus,
+    embed,
+    progress: Progress | None = None,
+    store: ArticleVectors | None = None,
+    known_words: dict[str, np.ndarray] | None = None,
+) -> StoryIndex:
     """The index of ``corpus``; with a ``store`` (and the previous index's ``known_words``), only articles
     and words not embedded before are embedded."""
     spans, paragraphs, span_paragraph = _collect(corpus)
@@ -233,8 +242,15 @@ def save(index: StoryIndex, directory: Path) -> None:
     np.save(tmp / "sentence_vectors.npy", index.sentence_vectors)
     np.save(tmp / "paragraph_vectors.npy", index.paragraph_vectors)
     np.save(tmp / "vocabulary_vectors.npy", index.vocabulary_vectors)
-    manifest = {"format": INDEX_FORMAT, "key": index.key, "corpus": index.corpus.directory, "vocabulary": index.vocabulary,
-                "spans": len(index.spans), "paragraphs": len(index.paragraphs), "embed_model": index.embed_model}
+    manifest = {
+        "format": INDEX_FORMAT,
+        "key": index.key,
+        "corpus": index.corpus.directory,
+        "vocabulary": index.vocabulary,
+        "spans": len(index.spans),
+        "paragraphs": len(index.paragraphs),
+        "embed_model": index.embed_model,
+    }
     (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")  # written last: marks it complete
     _fsync_tree(tmp)
     parked = directory.with_name(f"{directory.name}.old-{os.getpid()}")
@@ -294,15 +310,21 @@ def _load(corpus: Corpus, directory: Path, key: str) -> StoryIndex | None:
         if len(spans) != manifest["spans"] or sentence_vectors.shape[0] != len(spans):
             return None
         return StoryIndex(
-            corpus=corpus, spans=spans, paragraphs=paragraphs, span_paragraph=span_paragraph,
+            corpus=corpus,
+            spans=spans,
+            paragraphs=paragraphs,
+            span_paragraph=span_paragraph,
             sentence_bm25=_load_bm25(directory / "bm25_sentences"),
             paragraph_bm25=_load_bm25(directory / "bm25_paragraphs"),
             sentence_vectors=sentence_vectors,
             paragraph_vectors=np.load(directory / "paragraph_vectors.npy"),
             vocabulary=list(manifest["vocabulary"]),
             vocabulary_vectors=np.load(directory / "vocabulary_vectors.npy"),
-            term_df=_term_df(spans), lowercase_words=_lowercase_words(corpus),
-            key=key, embed_model=manifest.get("embed_model", ""), directory=directory,
+            term_df=_term_df(spans),
+            lowercase_words=_lowercase_words(corpus),
+            key=key,
+            embed_model=manifest.get("embed_model", ""),
+            directory=directory,
         )
     except (OSError, ValueError, KeyError) as err:
         log.warning("index at %s is unreadable (%s); rebuilding", directory, err)
@@ -312,16 +334,20 @@ def _load(corpus: Corpus, directory: Path, key: str) -> StoryIndex | None:
 def _prune(root: Path, keep: Iterable[Path]) -> None:
     keep = set(keep)
     # Only finished indexes (named by their key alone): another process's .tmp-/.old- directory is in use.
-    dirs = sorted((d for d in root.iterdir() if d.is_dir() and d not in keep and "." not in d.name),
-                  key=lambda d: d.stat().st_mtime, reverse=True)
+    dirs = sorted(
+        (d for d in root.iterdir() if d.is_dir() and d not in keep and "." not in d.name),
+        key=lambda d: d.stat().st_mtime,
+        reverse=True,
+    )
     for stale in dirs[_KEEP_INDEXES - 1 :]:
         shutil.rmtree(stale, ignore_errors=True)
 
 
 def _known_words(root: Path, model_name: str) -> dict[str, np.ndarray]:
     """The word vectors of the most recent complete index made with this encoder, if any."""
-    for directory in sorted((d for d in root.iterdir() if d.is_dir() and "." not in d.name),
-                            key=lambda d: d.stat().st_mtime, reverse=True):
+    for directory in sorted(
+        (d for d in root.iterdir() if d.is_dir() and "." not in d.name), key=lambda d: d.stat().st_mtime, reverse=True
+    ):
         try:
             manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
             if manifest.get("format") != INDEX_FORMAT or manifest.get("embed_model") != model_name:
@@ -334,7 +360,9 @@ def _known_words(root: Path, model_name: str) -> dict[str, np.ndarray]:
     return {}
 
 
-def load_or_build(corpus: Corpus, cache_root: Path, embed, progress: Progress | None = None, rebuild: bool = False) -> tuple[StoryIndex, bool]:
+def load_or_build(
+    corpus: Corpus, cache_root: Path, embed, progress: Progress | None = None, rebuild: bool = False
+) -> tuple[StoryIndex, bool]:
     """The persisted index for this exact corpus, building it when missing or stale. Returns (index, built).
 
     A build embeds only the articles and words not embedded before (kept under the cache by content);
@@ -350,8 +378,13 @@ def load_or_build(corpus: Corpus, cache_root: Path, embed, progress: Progress | 
             return loaded, False
     started = time.time()
     store = ArticleVectors(cache_root, embed.model_name, INDEX_FORMAT)
-    index = build(corpus, embed, progress, store=None if rebuild else store,
-                  known_words=None if rebuild else _known_words(root, embed.model_name))
+    index = build(
+        corpus,
+        embed,
+        progress,
+        store=None if rebuild else store,
+        known_words=None if rebuild else _known_words(root, embed.model_name),
+    )
     if rebuild:
         for doc_id, lo, hi in doc_ranges(index.spans):
             store.put(corpus[doc_id].text, index.sentence_vectors[lo:hi])

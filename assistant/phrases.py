@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from .text import analyze
 from .question import ANSWER_SHAPES, Question
 from .spans import is_abbreviation
+from .text import analyze
 
 __all__ = ["answer_phrase", "clause_around", "quotation"]
 
@@ -38,7 +38,9 @@ def clause_around(sentence: str, start: int, end: int) -> str:
     pieces = _bounds(sentence)
     first = next((i for i, (a, b) in enumerate(pieces) if a <= start < b), 0)
     last = next((i for i, (a, b) in enumerate(pieces) if a < end <= b), len(pieces) - 1)
-    while len(analyze(sentence[pieces[first][0] : pieces[last][1]])) < _MIN_CLAUSE_TERMS and (first > 0 or last < len(pieces) - 1):
+    while len(analyze(sentence[pieces[first][0] : pieces[last][1]])) < _MIN_CLAUSE_TERMS and (
+        first > 0 or last < len(pieces) - 1
+    ):
         if last < len(pieces) - 1:
             last += 1
         else:
@@ -46,15 +48,21 @@ def clause_around(sentence: str, start: int, end: int) -> str:
     return sentence[pieces[first][0] : pieces[last][1]].strip(_EDGE)
 
 
-_LEAD_IN = frozenset("over for during within in by about around nearly almost some roughly more than at least just until since "
-                     "last past a an the period of up to".split())
+_LEAD_IN = frozenset(
+    "over for during within in by about around nearly almost some roughly more than at least just until since "
+    "last past a an the period of up to".split()
+)
 
 
 def _with_lead_in(sentence: str, start: int, end: int) -> str:
     """An amount with the words that frame it: 'eighteen months' -> 'over a period of eighteen months'."""
     before = sentence[:start].split()
     taken = 0
-    while taken < min(5, len(before)) and before[-1 - taken].lower().strip(_EDGE) in _LEAD_IN and not re.search(r"[,;:]$", before[-1 - taken]):
+    while (
+        taken < min(5, len(before))
+        and before[-1 - taken].lower().strip(_EDGE) in _LEAD_IN
+        and not re.search(r"[,;:]$", before[-1 - taken])
+    ):
         taken += 1
     lead = " ".join(before[len(before) - taken :]) if taken else ""
     return (lead + " " + sentence[start:end]).strip(_EDGE) if lead else sentence[start:end].strip(_EDGE)
@@ -81,7 +89,8 @@ def _names_beyond_question(words: str, question: Question) -> bool:
 _COMPOUND = re.compile(r"\b(?:and|or)\s+(?:what|how|why|when|where|which|whom?|did|was|were)\b", re.I)
 _NAME_PHRASE_STOP = frozenset(
     "of has have had is was were are be been to by for in on with that who which whose said says say accused alleged "
-    "denied claimed after before while when where as at from over into and but or".split())
+    "denied claimed after before while when where as at from over into and but or".split()
+)
 
 
 def _leading_name_phrase(words: str, question: Question) -> str | None:
@@ -102,7 +111,9 @@ def _leading_name_phrase(words: str, question: Question) -> str | None:
     return phrase if phrase and _names_beyond_question(phrase, question) else None
 
 
-def answer_phrase(words: str, sentence: str, question: Question, *, statement: bool = False, max_words: int = 16) -> str:
+def answer_phrase(
+    words: str, sentence: str, question: Question, *, statement: bool = False, max_words: int = 16
+) -> str:
     """A phrase of ``sentence`` answering ``question``, grown from the model's ``words``."""
     if statement:
         quoted = quotation(sentence)

@@ -35,7 +35,12 @@ class Prompt:
         for ex in self.examples:
             messages.append({"role": "user", "content": self.render_user(**ex["user"])})
             reply = ex["reply"]
-            messages.append({"role": "assistant", "content": reply if isinstance(reply, str) else json.dumps(reply, ensure_ascii=False)})
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": reply if isinstance(reply, str) else json.dumps(reply, ensure_ascii=False),
+                }
+            )
         return messages
 
     def messages(self, **values: Any) -> list[dict]:

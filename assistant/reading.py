@@ -21,7 +21,15 @@ from .question import is_statement_question
 from .retrieve import Evidence, Retrieval
 from .tokens import count_tokens
 
-__all__ = ["Finding", "Judgement", "ReadingSettings", "read_articles", "answer_schema", "substring_pattern", "clean_phrase"]
+__all__ = [
+    "Finding",
+    "Judgement",
+    "ReadingSettings",
+    "read_articles",
+    "answer_schema",
+    "substring_pattern",
+    "clean_phrase",
+]
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +153,10 @@ def substring_pattern(sentence: str, max_words: int) -> str:
 def answer_schema(sentence: str, max_words: int) -> dict:
     return {
         "type": "object",
-        "properties": {"answers": {"const": "yes"}, "words": {"type": "string", "pattern": substring_pattern(sentence, max_words)}},
+        "properties": {
+            "answers": {"const": "yes"},
+            "words": {"type": "string", "pattern": substring_pattern(sentence, max_words)},
+        },
         "required": ["answers", "words"],
     }
 
@@ -186,8 +197,11 @@ def judge(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, s
 
 
 def extract(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> str:
-    reply = backend.generate(_messages(prompt, question, evidence), answer_schema(shown_text(evidence), settings.max_answer_words),
-                             max_tokens=settings.max_answer_words * 4)
+    reply = backend.generate(
+        _messages(prompt, question, evidence),
+        answer_schema(shown_text(evidence), settings.max_answer_words),
+        max_tokens=settings.max_answer_words * 4,
+    )
     if not isinstance(reply, dict):
         return ""
     return verbatim_phrase(reply.get("words", ""), evidence.text)
@@ -196,27 +210,40 @@ def extract(backend: Backend, prompt: Prompt, question: str, evidence: Evidence,
 def _candidates(passages: Sequence[Evidence], settings: ReadingSettings) -> list[Evidence]:
     best = max(ev.score for ev in passages)
     ranked = sorted(passages, key=lambda ev: -ev.score)
-    return [ev for ev in ranked[: settings.candidates] if ev.score >= settings.candidate_floor * best or ev is ranked[0]]
+    return [
+        ev for ev in ranked[: settings.candidates] if ev.score >= settings.candidate_floor * best or ev is ranked[0]
+    ]
 
 
-def _judge_article(backend: Backend, prompt: Prompt, question: str, passages: Sequence[Evidence], settings: ReadingSettings) -> list[Judgement]:
+def _judge_article(
+    backend: Backend, prompt: Prompt, question: str, passages: Sequence[Evidence], settings: ReadingSettings
+) -> list[Judgement]:
     """The article's candidates, judged, best first."""
     # Weakest first: the strongest candidate, the likeliest winner, is judged last, so when it wins
     # its prompt is still in the model's KV cache for the extraction call.
     judged = [judge(backend, prompt, question, ev, settings) for ev in reversed(_candidates(passages, settings))]
-    log.debug("%s: %s", passages[0].doc_id, [(j.evidence.id, round(j.p_yes, 2), round(j.confidence, 2)) for j in judged])
+    log.debug(
+        "%s: %s", passages[0].doc_id, [(j.evidence.id, round(j.p_yes, 2), round(j.confidence, 2)) for j in judged]
+    )
     return sorted(judged, key=lambda j: -j.confidence)
 
 
 def _runners_up(judged: list[Judgement], settings: ReadingSettings) -> tuple[Evidence, ...]:
     best = judged[0]
-    close = [j.evidence for j in judged[1:] if j.p_yes >= settings.second_p and j.confidence >= best.confidence - settings.second_gap]
+    close = [
+        j.evidence
+        for j in judged[1:]
+        if j.p_yes >= settings.second_p and j.confidence >= best.confidence - settings.second_gap
+    ]
     return tuple(close[:1])  # one more at most: completeness without burying the answer
 
 
 def _passes(judgement: Judgement, top: float, settings: ReadingSettings) -> bool:
-    return (judgement.p_yes >= settings.veto and judgement.confidence >= settings.accept
-            and judgement.confidence >= top - settings.margin)
+    return (
+        judgement.p_yes >= settings.veto
+        and judgement.confidence >= settings.accept
+        and judgement.confidence >= top - settings.margin
+    )
 
 
 def read_articles(
@@ -257,6 +284,8 @@ def read_articles(
             continue
         if doc_id not in words:
             words[doc_id] = extract(backend, prompt, question.text, judgement.evidence, settings)
-        phrase = answer_phrase(words[doc_id], judgement.evidence.text, question, statement=statement, max_words=settings.max_answer_words)
+        phrase = answer_phrase(
+            words[doc_id], judgement.evidence.text, question, statement=statement, max_words=settings.max_answer_words
+        )
         findings.append(Finding(doc_id, judgement.evidence, phrase, judgement.confidence, words[doc_id], also[doc_id]))
     return findings

@@ -22,7 +22,10 @@ _MARKER = re.compile(r"\[(\d+)\]")
 
 
 def _linked(text: str) -> str:
-    return _MARKER.sub(lambda m: f'<a href="#cite-{m.group(1)}" class="cite" data-cite="{m.group(1)}">[{m.group(1)}]</a>', html.escape(text))
+    return _MARKER.sub(
+        lambda m: f'<a href="#cite-{m.group(1)}" class="cite" data-cite="{m.group(1)}">[{m.group(1)}]</a>',
+        html.escape(text),
+    )
 
 
 def _label(corpus: Corpus, doc_id: str) -> str:
@@ -35,8 +38,10 @@ def chat_html(answer: Answer, rewritten: str | None = None) -> str:
     if rewritten:
         parts.append(f'<div class="rewrite">Interpreted as: <em>{html.escape(rewritten)}</em></div>')
     if not answer.answerable:
-        parts.append(f'<p class="refusal"><strong>{REFUSAL}</strong> None of the articles answers this question, '
-                     "so nothing is cited.</p>")
+        parts.append(
+            f'<p class="refusal"><strong>{REFUSAL}</strong> None of the articles answers this question, '
+            "so nothing is cited.</p>"
+        )
         return "\n".join(parts)
     if answer.conflicts:
         parts.append('<p class="disagree-flag">⚠ Sources disagree: see the side-by-side panel.</p>')
@@ -46,13 +51,17 @@ def chat_html(answer: Answer, rewritten: str | None = None) -> str:
 
 def _paragraph_with_mark(text: str, start: int, end: int) -> str:
     lo, hi = paragraph_bounds(text, start, end)
-    return (html.escape(text[lo:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>" + html.escape(text[end:hi])).strip()
+    return (
+        html.escape(text[lo:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>" + html.escape(text[end:hi])
+    ).strip()
 
 
 def sources_html(answer: Answer | None, corpus: Corpus) -> str:
     """Each cited passage inside its paragraph, the quote highlighted; ``id="src-N"`` for the markers."""
     if answer is None or not answer.citations:
-        msg = "Cited passages appear here." if answer is None else "No passage is cited: the articles don’t answer this."
+        msg = (
+            "Cited passages appear here." if answer is None else "No passage is cited: the articles don’t answer this."
+        )
         return f'<div class="sources-empty">{msg}</div>'
     items = []
     for c in answer.citations:
@@ -77,16 +86,19 @@ def conflicts_html(answer: Answer | None, corpus: Corpus) -> str:
         for n, p in enumerate(conflict.positions, 1):
             cited = "".join(
                 f'<li><a href="#cite-{i}" class="cite" data-cite="{i}">[{i}]</a> <code class="src-doc">{html.escape(quotes[i][0])}</code>'
-                f'<blockquote>{html.escape(quotes[i][1])}</blockquote></li>'
-                for i in p.citations if i in quotes
+                f"<blockquote>{html.escape(quotes[i][1])}</blockquote></li>"
+                for i in p.citations
+                if i in quotes
             )
             count = len(p.doc_ids) or len(p.citations)
             columns.append(
                 f'<div class="position"><div class="position-n">Position {n} · {count} article{"s" if count != 1 else ""}</div>'
                 f'<div class="claim">“{html.escape(p.claim)}”</div><ul>{cited}</ul></div>'
             )
-        blocks.append(f'<div class="conflict"><h3>Sources disagree: {html.escape(conflict.topic)}</h3>'
-                      f'<div class="positions">{"".join(columns)}</div></div>')
+        blocks.append(
+            f'<div class="conflict"><h3>Sources disagree: {html.escape(conflict.topic)}</h3>'
+            f'<div class="positions">{"".join(columns)}</div></div>'
+        )
     return "\n".join(blocks)
 
 
@@ -109,7 +121,12 @@ def answer_markdown(answer: Answer, rewritten: str | None = None) -> str:
         lines += [f"_Interpreted as: {_md(rewritten)}_", ""]
     lines += [_md(answer.text), ""]
     for conflict in answer.conflicts:
-        lines += [f"## Sources disagree: {_md(conflict.topic)}", "", "| Position | Articles | Citations |", "|---|---|---|"]
+        lines += [
+            f"## Sources disagree: {_md(conflict.topic)}",
+            "",
+            "| Position | Articles | Citations |",
+            "|---|---|---|",
+        ]
         for p in conflict.positions:
             cited = " ".join(f"\\[{i}\\]" for i in p.citations)
             lines.append(f"| {_md(p.claim)} | {_md(', '.join(p.doc_ids))} | {cited} |")
@@ -140,10 +157,10 @@ def answer_plain(answer: Answer) -> str:
 def articles_html(corpus: Corpus) -> str:
     rows = "".join(
         f'<li><div class="art-title">{html.escape(d.title)}</div><div class="art-meta"><code>{html.escape(d.doc_id)}</code> · '
-        f'{len(d.text.split()):,} words · {len(d.text.encode("utf-8")) / 1024:.1f} KB</div></li>'
+        f"{len(d.text.split()):,} words · {len(d.text.encode('utf-8')) / 1024:.1f} KB</div></li>"
         for d in corpus
     )
     skipped = "".join(f"<li>{html.escape(note)}</li>" for note in corpus.skipped)
     notes = f'<div class="art-skipped">Not counted:<ul>{skipped}</ul></div>' if skipped else ""
-    count = f'{len(corpus)} article{"s" if len(corpus) != 1 else ""}'
+    count = f"{len(corpus)} article{'s' if len(corpus) != 1 else ''}"
     return f'<div class="articles"><div class="art-count">{count}</div><ul>{rows}</ul>{notes}</div>'

@@ -15,8 +15,8 @@ from typing import Sequence
 import numpy as np
 
 from .index import StoryIndex
-from .text import analyze, stem
 from .question import Question
+from .text import analyze, stem
 from .types import Evidence
 
 __all__ = ["Evidence", "Retrieval", "RetrievalSettings", "retrieve", "score_sentences", "HybridRetriever"]
@@ -70,7 +70,9 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     return x / top if top > 0 else x
 
 
-def expansion_terms(index: StoryIndex, question: Question, embed, settings: RetrievalSettings) -> tuple[list[str], list[float]]:
+def expansion_terms(
+    index: StoryIndex, question: Question, embed, settings: RetrievalSettings
+) -> tuple[list[str], list[float]]:
     """Corpus words close in meaning to the question's words ("intrusion" -> "breach", "infiltrated")."""
     if not index.vocabulary or not question.terms:
         return [], []
@@ -153,7 +155,9 @@ def HybridRetriever(index: StoryIndex, embed, settings: RetrievalSettings | None
 
     class _Hybrid(BaseRetriever):
         def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-            scores = score_sentences(index, parse_question(query_bundle.query_str), embed, settings or RetrievalSettings())
+            scores = score_sentences(
+                index, parse_question(query_bundle.query_str), embed, settings or RetrievalSettings()
+            )
             order = np.argsort(-scores)[:top_k]
             return [NodeWithScore(node=index.nodes[i], score=float(scores[i])) for i in order]
 

@@ -119,7 +119,7 @@ _WHOLE_QUOTE = re.compile(r"^[“\"][^“”\"]*[”\"][.!?]?$")
 
 def _continues_quotation(prev: str, cur: str) -> bool:
     """'“A,” said X. “B.”': the second sentence is X's words too, and says nothing of who spoke."""
-    return bool(_WHOLE_QUOTE.match(cur)) and any(q in prev for q in "“\"") and len(prev) + len(cur) <= _MAX_QUOTED
+    return bool(_WHOLE_QUOTE.match(cur)) and any(q in prev for q in '“"') and len(prev) + len(cur) <= _MAX_QUOTED
 
 
 def split_sentences(text: str) -> list[tuple[int, int, int]]:

@@ -16,7 +16,6 @@ import hashlib
 import os
 import re
 from pathlib import Path
-
 from typing import Callable, Sequence
 
 import numpy as np
@@ -89,8 +88,9 @@ def doc_ranges(spans: Sequence[Span]) -> list[tuple[str, int, int]]:
     return ranges
 
 
-def sentence_vectors(corpus: Corpus, spans: list[Span], embed, store: ArticleVectors | None,
-                      progress: Progress | None, chunk: int = 512) -> np.ndarray:
+def sentence_vectors(
+    corpus: Corpus, spans: list[Span], embed, store: ArticleVectors | None, progress: Progress | None, chunk: int = 512
+) -> np.ndarray:
     """Every sentence's vector: an article's from the store when its text was embedded before, else
     embedded now, in chunks big enough for the encoder to batch sentences of like length and small
     enough to report progress every few seconds (and to let a question's own embedding in between)."""
@@ -115,8 +115,9 @@ def sentence_vectors(corpus: Corpus, spans: list[Span], embed, store: ArticleVec
     return out
 
 
-def vocabulary_vectors(vocabulary: list[str], embed, known: dict[str, np.ndarray],
-                        progress: Progress | None) -> np.ndarray:
+def vocabulary_vectors(
+    vocabulary: list[str], embed, known: dict[str, np.ndarray], progress: Progress | None
+) -> np.ndarray:
     """Word vectors, taking those the previous index already had (a word's vector is its own)."""
     out = np.zeros((len(vocabulary), embed.dimensions), dtype=np.float32)
     new = [i for i, w in enumerate(vocabulary) if w not in known]

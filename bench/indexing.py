@@ -75,10 +75,16 @@ def _one(mb: float) -> dict:
         seconds = time.perf_counter() - began
         size = len(corpus.documents[0].text.encode("utf-8"))
         distinct = len({s.text for s in index.spans})
-    return {"mb": round(size / 1024 / 1024, 2), "sentences": len(index.spans), "distinct_sentences": distinct,
-            "seconds": round(seconds, 1), "mb_per_min": round(size / 1024 / 1024 / seconds * 60, 2),
-            "sentences_per_s": round(len(index.spans) / seconds), "peak_rss_mb": resource.getrusage(
-                resource.RUSAGE_SELF).ru_maxrss // 1024, "load_avg_1m": os.getloadavg()[0]}
+    return {
+        "mb": round(size / 1024 / 1024, 2),
+        "sentences": len(index.spans),
+        "distinct_sentences": distinct,
+        "seconds": round(seconds, 1),
+        "mb_per_min": round(size / 1024 / 1024 / seconds * 60, 2),
+        "sentences_per_s": round(len(index.spans) / seconds),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "load_avg_1m": os.getloadavg()[0],
+    }
 
 
 def _corpus(n: int) -> dict:
@@ -102,11 +108,17 @@ def _corpus(n: int) -> dict:
         load_or_build(load_corpus(corpus_dir), cache, encoder)
         update = time.perf_counter() - began
         disk = sum(f.stat().st_size for f in cache.rglob("*") if f.is_file())
-    return {"articles": n, "sentences": len(index.spans), "full_build_s": round(full, 1),
-            "articles_per_s": round(n / full, 1), "update_1_article_s": round(update, 2),
-            "update_share_of_full": round(update / full, 4), "cache_mb": round(disk / 1024 / 1024, 1),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-            "load_avg_1m": os.getloadavg()[0]}
+    return {
+        "articles": n,
+        "sentences": len(index.spans),
+        "full_build_s": round(full, 1),
+        "articles_per_s": round(n / full, 1),
+        "update_1_article_s": round(update, 2),
+        "update_share_of_full": round(update / full, 4),
+        "cache_mb": round(disk / 1024 / 1024, 1),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "load_avg_1m": os.getloadavg()[0],
+    }
 
 
 def main() -> None:

@@ -49,10 +49,17 @@ def run_clients(url: str, questions: list[str], clients: int, timeout_s: float =
                 if status.rank is not None:
                     ranks.append(status.rank)
                 time.sleep(0.05)
-            results[i] = {"answer": job.result(timeout=max(1.0, timeout_s - (time.perf_counter() - began))),
-                          "seconds": time.perf_counter() - began, "ranks": ranks}
+            results[i] = {
+                "answer": job.result(timeout=max(1.0, timeout_s - (time.perf_counter() - began))),
+                "seconds": time.perf_counter() - began,
+                "ranks": ranks,
+            }
         except Exception as err:  # counted as failed, with its message
-            results[i] = {"error": f"{type(err).__name__}: {err}", "seconds": time.perf_counter() - began, "ranks": ranks}
+            results[i] = {
+                "error": f"{type(err).__name__}: {err}",
+                "seconds": time.perf_counter() - began,
+                "ranks": ranks,
+            }
 
     threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(clients)]
     for t in threads:
@@ -75,7 +82,9 @@ def summary(results: list[dict]) -> dict:
         "lost": sum(not r for r in results),
         "told_queue_position": sum(bool(r.get("ranks")) for r in results),
         "max_queue_position": max((max(r["ranks"]) for r in results if r.get("ranks")), default=None),
-        "p50_s": pct(0.5), "p95_s": pct(0.95), "max_s": round(times[-1], 1) if times else None,
+        "p50_s": pct(0.5),
+        "p95_s": pct(0.95),
+        "max_s": round(times[-1], 1) if times else None,
         "errors": sorted({r["error"] for r in results if "error" in r})[:3],
     }
 
@@ -95,8 +104,12 @@ def _free_port() -> int:
 
 def _serve(port: int) -> subprocess.Popen:
     exe = Path(sys.executable).with_name("storydesk")
-    server = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 600
     while time.time() < deadline:
         if server.poll() is not None:

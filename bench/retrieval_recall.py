@@ -63,15 +63,20 @@ def main() -> None:
                 if args.misses and (rank > 3 or not selected):
                     print(f"  miss {case['id']}: {doc[:3]} rank={rank} selected={selected}", file=sys.stderr)
         n = max(1, len(ranks))
-        print(json.dumps({
-            "suite": Path(suite).name, "evidence": len(ranks),
-            "recall@1": round(sum(r <= 1 for r, _ in ranks) / n, 3),
-            "recall@2": round(sum(r <= 2 for r, _ in ranks) / n, 3),
-            "recall@3": round(sum(r <= 3 for r, _ in ranks) / n, 3),
-            "recall@5": round(sum(r <= 5 for r, _ in ranks) / n, 3),
-            "article_recall": round(sum(s for _, s in ranks) / n, 3),
-            "recall@3_selected": round(sum(r <= 3 and s for r, s in ranks) / n, 3),
-        }))
+        print(
+            json.dumps(
+                {
+                    "suite": Path(suite).name,
+                    "evidence": len(ranks),
+                    "recall@1": round(sum(r <= 1 for r, _ in ranks) / n, 3),
+                    "recall@2": round(sum(r <= 2 for r, _ in ranks) / n, 3),
+                    "recall@3": round(sum(r <= 3 for r, _ in ranks) / n, 3),
+                    "recall@5": round(sum(r <= 5 for r, _ in ranks) / n, 3),
+                    "article_recall": round(sum(s for _, s in ranks) / n, 3),
+                    "recall@3_selected": round(sum(r <= 3 and s for r, s in ranks) / n, 3),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

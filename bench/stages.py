@@ -68,7 +68,11 @@ def main() -> None:
     backend._load()
     print(json.dumps({"stage": "model_load", "ms": round((time.perf_counter() - t) * 1000, 1)}))
     print(json.dumps({"stage": "model_speed", **model_speed(backend)}))
-    questions = [json.loads(l)["question"] for l in Path(args.questions).read_text(encoding="utf-8").splitlines() if l.strip()]
+    questions = [
+        json.loads(line)["question"]
+        for line in Path(args.questions).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     rows = []
     for q in questions[: args.limit]:
         answer = assistant.ask(q)

@@ -91,7 +91,11 @@ def rule_model():
 # The shared gold set and grader when this checkout sits beside them; otherwise the copies kept in
 # tests/data/gold, so a clean clone anywhere runs the gold suite instead of skipping it.
 _SHARED_EVAL = ROOT.parent / "shared" / "eval"
-GOLD_DIR = _SHARED_EVAL if (_SHARED_EVAL / "grade.py").exists() and (_SHARED_EVAL / "dev.jsonl").exists() else ROOT / "tests" / "data" / "gold" / "eval"
+GOLD_DIR = (
+    _SHARED_EVAL
+    if (_SHARED_EVAL / "grade.py").exists() and (_SHARED_EVAL / "dev.jsonl").exists()
+    else ROOT / "tests" / "data" / "gold" / "eval"
+)
 
 
 def free_port() -> int:

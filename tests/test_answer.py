@@ -31,7 +31,9 @@ def test_conflicting_durations_are_reported_side_by_side(assistant):
     assert any("eighteen months" in c for c in claims) and any("several months" in c for c in claims)
     cited = {c.id: c.doc_id for c in answer.citations}
     assert [sorted(cited[i] for i in p.citations) for p in conflict.positions] in (
-        [["a_wire"], ["b_daily"]], [["b_daily"], ["a_wire"]])
+        [["a_wire"], ["b_daily"]],
+        [["b_daily"], ["a_wire"]],
+    )
 
 
 def test_culprit_conflict_and_json_contract(assistant):

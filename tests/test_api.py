@@ -26,8 +26,13 @@ def test_questions_are_answered_from_the_old_index_while_an_upload_is_indexed(as
     (upload / "long_report.txt").write_text(long_article(2400), encoding="utf-8")
     stages: list[str] = []
     result: list[AddedArticles] = []
-    adding = threading.Thread(target=lambda: result.append(assistant.add_articles(
-        [upload / "long_report.txt"], progress=lambda label, done, total: stages.append(label))))
+    adding = threading.Thread(
+        target=lambda: result.append(
+            assistant.add_articles(
+                [upload / "long_report.txt"], progress=lambda label, done, total: stages.append(label)
+            )
+        )
+    )
     adding.start()
     deadline = time.time() + 120
     while "embedding sentences" not in stages and time.time() < deadline:
@@ -48,7 +53,9 @@ def test_add_articles_reports_each_file_by_name_and_adds_the_rest(assistant, tmp
     upload = tmp_path / "upload"
     upload.mkdir()
     (upload / "new.txt").write_text("Engineers said the pumps failed after eighteen months.\n", encoding="utf-8")
-    (upload / "copy.txt").write_text((assistant.corpus_dir / "a_wire.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (upload / "copy.txt").write_text(
+        (assistant.corpus_dir / "a_wire.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     (upload / "bad.txt").write_bytes(b"\xff\xfe not text")
     result = assistant.add_articles(sorted(upload.iterdir()), worker=False)
     assert result.added == ("new",) and result.present == ("a_wire",)

@@ -1,7 +1,7 @@
 import pytest
+from conftest import free_port
 
 from assistant.backends.base import parse_json_reply
-from conftest import free_port
 from assistant.backends.caching import CachingBackend
 from assistant.backends.llamacpp import _const_prefix, _property_order
 from assistant.backends.openai_compat import OpenAICompatBackend
@@ -30,10 +30,18 @@ def test_missing_model_file_is_a_model_error(tmp_path):
 
 
 def test_constant_keys_are_written_not_decoded():
-    schema = {"type": "object", "properties": {"answers": {"const": "yes"}, "words": {"type": "string"}}, "required": ["answers", "words"]}
+    schema = {
+        "type": "object",
+        "properties": {"answers": {"const": "yes"}, "words": {"type": "string"}},
+        "required": ["answers", "words"],
+    }
     written, name, sub = _const_prefix(schema)
     assert written == '{"answers": "yes", "words": "' and name == "words" and sub == {"type": "string"}
-    assert _const_prefix({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}) == ("", "", None)
+    assert _const_prefix({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}) == (
+        "",
+        "",
+        None,
+    )
     assert _property_order({"anyOf": [{"properties": {"id": {}, "answer": {}}}]}) == ["id", "answer"]
 
 
@@ -66,7 +74,9 @@ def test_embedded_model_gives_the_same_numbers_whatever_came_before():
     sentence = "The Chinese firm, identified as a subsidiary of Beijing AI giant SenseTime, has denied the allegations."
 
     def p_yes(q: str, s: str) -> float:
-        return backend.probabilities(prompt.messages(question=q, sentence=s), ["yes", "no"], reply_prefix=_REPLY_PREFIX)["yes"]
+        return backend.probabilities(
+            prompt.messages(question=q, sentence=s), ["yes", "no"], reply_prefix=_REPLY_PREFIX
+        )["yes"]
 
     other = "The news has sent shockwaves through the AI community."
     first = p_yes(question, other)

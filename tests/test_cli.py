@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,12 +13,14 @@ from assistant.types import Answer, Citation, Conflict, Position
 
 def run_cli(*args, env=None):
     e = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, env=e, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, env=e, timeout=300
+    )
 
 
 def assert_one_line_error(proc, *needles):
     assert proc.returncode != 0 and proc.stdout == ""
-    lines = [l for l in proc.stderr.splitlines() if l.strip()]
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("storydesk: error:"), proc.stderr
     for needle in needles:
         assert needle in lines[0]
@@ -52,7 +53,16 @@ def test_non_utf8_article_is_named_and_the_rest_still_answer(corpus_dir, cache):
 
 
 def test_unreachable_endpoint(corpus_dir, cache):
-    proc = run_cli("ask", "Who was behind the hack?", "--corpus", str(corpus_dir), "--base-url", "http://127.0.0.1:9/v1", "--model", "m")
+    proc = run_cli(
+        "ask",
+        "Who was behind the hack?",
+        "--corpus",
+        str(corpus_dir),
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--model",
+        "m",
+    )
     assert_one_line_error(proc, "cannot reach")
 
 
@@ -86,9 +96,13 @@ def test_json_contract_with_a_fake_model(corpus_dir, cache, monkeypatch, capsys,
 
 
 def test_human_form_shows_quotes_and_a_disagreement_table():
-    answer = Answer("How long?", "The sources disagree. “a” [1]. “b” [2].", True,
-                    [Citation(1, "doc_a", 0, 5, "a lot"), Citation(2, "doc_b", 0, 3, "few")],
-                    [Conflict("how long", (Position("a", (1,), ("doc_a",)), Position("b", (2,), ("doc_b",))))])
+    answer = Answer(
+        "How long?",
+        "The sources disagree. “a” [1]. “b” [2].",
+        True,
+        [Citation(1, "doc_a", 0, 5, "a lot"), Citation(2, "doc_b", 0, 3, "few")],
+        [Conflict("how long", (Position("a", (1,), ("doc_a",)), Position("b", (2,), ("doc_b",))))],
+    )
     text = format_answer(answer)
     assert "[1] doc_a" in text and "“a lot”" in text and "Sources disagree: how long" in text and "| doc_b" in text
 
@@ -97,8 +111,10 @@ def test_control_characters_never_reach_the_terminal(corpus_dir, cache, monkeypa
     from assistant import api
 
     (corpus_dir / "a_wire.txt").write_text(
-        (corpus_dir / "a_wire.txt").read_text(encoding="utf-8") + " The council paid \x1b[31m£2 million\x1b[0m\x07 in\x9b2J all.\n",
-        encoding="utf-8")
+        (corpus_dir / "a_wire.txt").read_text(encoding="utf-8")
+        + " The council paid \x1b[31m£2 million\x1b[0m\x07 in\x9b2J all.\n",
+        encoding="utf-8",
+    )
     fake = rule_model({r"cost|pay": (r"£", r"£2 million")})
     monkeypatch.setattr(api, "make_backend", lambda **kw: fake)
     question = "What did the council \x1b]0;pwned\x07pay for\rrepairs?\x1b[2J"
@@ -107,13 +123,19 @@ def test_control_characters_never_reach_the_terminal(corpus_dir, cache, monkeypa
     assert main(["ask", "--json", question, "--corpus", str(corpus_dir)]) == 0
     machine = capsys.readouterr().out
     for out in (human, machine):
-        assert not any(ord(ch) < 32 and ch not in "\n\t" or 0x7f <= ord(ch) <= 0x9f for ch in out), repr(out)
+        assert not any(ord(ch) < 32 and ch not in "\n\t" or 0x7F <= ord(ch) <= 0x9F for ch in out), repr(out)
     assert "£2 million" in human
     json.loads(machine)  # escaped, not dropped: the JSON still carries the article's exact characters
 
 
-@pytest.mark.parametrize("text, shown", [("\x1b[31mred\x1b[0m", "red"), ("a\x1b]8;;javascript:x\x07link\x1b]8;;\x07", "alink"),
-                                         ("x\x00y\r\x7fz\x9b1m\tw", "xyz\tw")])
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("\x1b[31mred\x1b[0m", "red"),
+        ("a\x1b]8;;javascript:x\x07link\x1b]8;;\x07", "alink"),
+        ("x\x00y\r\x7fz\x9b1m\tw", "xyz\tw"),
+    ],
+)
 def test_printable_strips_escapes_and_controls(text, shown):
     from assistant.text import printable
 
@@ -122,12 +144,34 @@ def test_printable_strips_escapes_and_controls(text, shown):
 
 def test_eval_against_a_dead_endpoint_fails_and_scores_nothing(corpus_dir, cache, tmp_path):
     suite = tmp_path / "one.jsonl"
-    case = {"id": "c1", "kind": "single", "question": "What did the council pay for repairs?", "must_mention": [["£2"]],
-            "must_not_mention": [], "evidence": [], "docs": [], "conflict": False, "sides": [], "answerable": True}
+    case = {
+        "id": "c1",
+        "kind": "single",
+        "question": "What did the council pay for repairs?",
+        "must_mention": [["£2"]],
+        "must_not_mention": [],
+        "evidence": [],
+        "docs": [],
+        "conflict": False,
+        "sides": [],
+        "answerable": True,
+    }
     suite.write_text(json.dumps(case) + "\n", encoding="utf-8")
     out = tmp_path / "run"
-    proc = run_cli("eval", str(suite), "--corpus", str(corpus_dir), "--judge", "none", "--out", str(out),
-                   "--base-url", "http://127.0.0.1:9/v1", "--model", "m")
+    proc = run_cli(
+        "eval",
+        str(suite),
+        "--corpus",
+        str(corpus_dir),
+        "--judge",
+        "none",
+        "--out",
+        str(out),
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--model",
+        "m",
+    )
     assert proc.returncode == 1 and "1 of 1 cases got no answer" in proc.stderr and "cannot reach" in proc.stderr
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     metrics = next(iter(summary["summaries"]))["metrics"] if "summaries" in summary else summary

@@ -54,13 +54,17 @@ def test_grouping_is_single_link_and_largest_first():
 
 def test_answers_without_the_asked_shape_are_dropped():
     q = parse_question("How long did the intrusion last?")
-    fs = [finding("a", "It lasted eighteen months.", "eighteen months", 1),
-          finding("b", "The breach was serious.", "The breach was serious", 2)]
+    fs = [
+        finding("a", "It lasted eighteen months.", "eighteen months", 1),
+        finding("b", "The breach was serious.", "The breach was serious", 2),
+    ]
     assert [g.doc_ids for g in group_findings(fs, q, IDF, set())] == [["a"]]
 
 
 def test_unspecific_answer_to_a_who_question_gives_way_to_a_named_one():
     q = parse_question("Which newspaper received the briefing?")
-    fs = [finding("a", "It was leaked to The Guardian.", "The Guardian", 1),
-          finding("b", "The brief was seen by this publication.", "this publication", 2)]
+    fs = [
+        finding("a", "It was leaked to The Guardian.", "The Guardian", 1),
+        finding("b", "The brief was seen by this publication.", "this publication", 2),
+    ]
     assert [g.doc_ids for g in group_findings(fs, q, IDF, set())] == [["a"]]

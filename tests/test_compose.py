@@ -21,7 +21,10 @@ def finding(doc: str, phrase: str, n: int) -> Finding:
 
 def test_disagreement_has_one_position_per_side_each_with_its_own_citations():
     q = parse_question("How long did it last?")
-    groups = [Group([finding("b", "several months", 2), finding("c", "for several months", 3)]), Group([finding("a", "eighteen months", 1)])]
+    groups = [
+        Group([finding("b", "several months", 2), finding("c", "for several months", 3)]),
+        Group([finding("a", "eighteen months", 1)]),
+    ]
     answer = compose(q, groups, Citations(CORPUS))
     assert answer.answerable and "disagree" in answer.text
     (conflict,) = answer.conflicts
@@ -35,7 +38,9 @@ def test_disagreement_has_one_position_per_side_each_with_its_own_citations():
 
 def test_agreement_is_one_statement_citing_every_holder():
     q = parse_question("How long did it last?")
-    answer = compose(q, [Group([finding("b", "several months", 1), finding("c", "several months", 2)])], Citations(CORPUS))
+    answer = compose(
+        q, [Group([finding("b", "several months", 1), finding("c", "several months", 2)])], Citations(CORPUS)
+    )
     assert answer.conflicts == [] and "agree" in answer.text and "[1][2]" in answer.text
 
 

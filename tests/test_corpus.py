@@ -114,14 +114,19 @@ def test_an_article_over_the_size_limit_is_named_and_skipped(corpus_dir):
     (corpus_dir / "huge.txt").write_text("A long article. " * 100, encoding="utf-8")
     corpus = load_corpus(corpus_dir, CorpusLimits(max_article_bytes=1000))
     assert "huge" not in corpus and len(corpus) == 3
-    assert corpus.skipped == ("huge: not read (1,600 bytes is over the 1,000 bytes limit for one article, "
-                              "set by CorpusLimits.max_article_bytes)",)
+    assert corpus.skipped == (
+        "huge: not read (1,600 bytes is over the 1,000 bytes limit for one article, "
+        "set by CorpusLimits.max_article_bytes)",
+    )
 
 
 def test_a_corpus_over_its_limit_is_one_clear_error_before_any_reading(corpus_dir):
     total = sum(p.stat().st_size for p in corpus_dir.iterdir())
-    with pytest.raises(CorpusError, match=r"add up to [\d,]+ bytes, over the 300 bytes corpus limit "
-                                          r"\(CorpusLimits.max_corpus_bytes\): raise it, or split the corpus"):
+    with pytest.raises(
+        CorpusError,
+        match=r"add up to [\d,]+ bytes, over the 300 bytes corpus limit "
+        r"\(CorpusLimits.max_corpus_bytes\): raise it, or split the corpus",
+    ):
         load_corpus(corpus_dir, CorpusLimits(max_corpus_bytes=300))
     assert len(load_corpus(corpus_dir, CorpusLimits(max_corpus_bytes=total))) == 3
 

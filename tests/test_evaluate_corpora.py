@@ -18,29 +18,69 @@ from assistant.reading import ReadingSettings
 
 
 def ramdocs_case(cid: str, question: str, texts: list[tuple], gold: list[str], wrong=(), split="tune") -> dict:
-    return {"id": cid, "kind": "ramdocs", "split": split, "question": question, "disambig_entity": [],
-            "documents": [{"text": t, "type": k, "answer": a} for t, k, a in texts],
-            "gold_answers": gold, "wrong_answers": list(wrong)}
+    return {
+        "id": cid,
+        "kind": "ramdocs",
+        "split": split,
+        "question": question,
+        "disambig_entity": [],
+        "documents": [{"text": t, "type": k, "answer": a} for t, k, a in texts],
+        "gold_answers": gold,
+        "wrong_answers": list(wrong),
+    }
 
 
-DEADFALL = ramdocs_case("rd-deadfall", "Who directed Deadfall?", [
-    ("Deadfall is a 1993 crime drama film directed by Christopher Coppola.", "correct", "Christopher Coppola"),
-    ("Deadfall is a 1993 crime drama film directed by Bryan Singer.", "misinfo", "Bryan Singer"),
-    ("0 % 5 star 4 star 3 star", "noise", "unknown")], ["Christopher Coppola"], ["Bryan Singer"])
-POPLAR = ramdocs_case("rd-poplar", "When was Poplar station opened?", [
-    ("Poplar railway station was opened in 1840 by the Commercial Railway.", "correct", "1840")],
-    ["1840"], split="heldout")
-HARBOUR = {"id": "hb-wall", "kind": "single", "question": "When was the harbour wall rebuilt?",
-           "must_mention": [["1921"]], "must_not_mention": [],
-           "evidence": [{"doc": "x_post", "quote": "rebuilt in 1921"}], "docs": ["x_post"],
-           "conflict": False, "sides": [], "answerable": True, "corpus": "corp_b", "split": "heldout"}
-BASE = {"id": "cost", "kind": "single", "question": "How much did the council pay for repairs?",
-        "must_mention": [["£2 million"]], "must_not_mention": [],
-        "evidence": [{"doc": "a_wire", "quote": "£2 million"}], "docs": ["a_wire"], "conflict": False, "sides": [],
-        "answerable": True}
+DEADFALL = ramdocs_case(
+    "rd-deadfall",
+    "Who directed Deadfall?",
+    [
+        ("Deadfall is a 1993 crime drama film directed by Christopher Coppola.", "correct", "Christopher Coppola"),
+        ("Deadfall is a 1993 crime drama film directed by Bryan Singer.", "misinfo", "Bryan Singer"),
+        ("0 % 5 star 4 star 3 star", "noise", "unknown"),
+    ],
+    ["Christopher Coppola"],
+    ["Bryan Singer"],
+)
+POPLAR = ramdocs_case(
+    "rd-poplar",
+    "When was Poplar station opened?",
+    [("Poplar railway station was opened in 1840 by the Commercial Railway.", "correct", "1840")],
+    ["1840"],
+    split="heldout",
+)
+HARBOUR = {
+    "id": "hb-wall",
+    "kind": "single",
+    "question": "When was the harbour wall rebuilt?",
+    "must_mention": [["1921"]],
+    "must_not_mention": [],
+    "evidence": [{"doc": "x_post", "quote": "rebuilt in 1921"}],
+    "docs": ["x_post"],
+    "conflict": False,
+    "sides": [],
+    "answerable": True,
+    "corpus": "corp_b",
+    "split": "heldout",
+}
+BASE = {
+    "id": "cost",
+    "kind": "single",
+    "question": "How much did the council pay for repairs?",
+    "must_mention": [["£2 million"]],
+    "must_not_mention": [],
+    "evidence": [{"doc": "a_wire", "quote": "£2 million"}],
+    "docs": ["a_wire"],
+    "conflict": False,
+    "sides": [],
+    "answerable": True,
+}
 # What the fake "reads" in its corpus for each question: the first article holding the word is cited.
-WORDS = {"Who directed Deadfall?": "Christopher Coppola", "When was Poplar station opened?": "1840",
-         "When was the harbour wall rebuilt?": "1921", "How much did the council pay for repairs?": "£2 million"}
+WORDS = {
+    "Who directed Deadfall?": "Christopher Coppola",
+    "When was Poplar station opened?": "1840",
+    "When was the harbour wall rebuilt?": "1921",
+    "How much did the council pay for repairs?": "£2 million",
+}
 
 
 class Reply:
@@ -65,10 +105,24 @@ def asked(monkeypatch):
             if word in text:
                 at = text.index(word)
                 c = {"id": 1, "doc_id": doc_id, "start": at, "end": at + len(word), "quote": word}
-                return Reply({"question": question, "answer": f"It was {word} [1].", "answerable": True,
-                              "citations": [c], "conflicts": []})
-        return Reply({"question": question, "answer": "The articles do not say.", "answerable": False, "citations": [],
-                      "conflicts": []})
+                return Reply(
+                    {
+                        "question": question,
+                        "answer": f"It was {word} [1].",
+                        "answerable": True,
+                        "citations": [c],
+                        "conflicts": [],
+                    }
+                )
+        return Reply(
+            {
+                "question": question,
+                "answer": "The articles do not say.",
+                "answerable": False,
+                "citations": [],
+                "conflicts": [],
+            }
+        )
 
     monkeypatch.setattr(Assistant, "ask", ask)
     calls_words = calls, words
@@ -149,8 +203,20 @@ def test_split_keeps_only_the_cases_of_that_split(suite, base, asked, tmp_path):
 def test_cli_split_option(suite, corpus_dir, cache, asked, tmp_path, monkeypatch, capsys):
     calls, _ = asked
     monkeypatch.setattr(api, "make_backend", lambda **kw: ScriptedBackend())
-    code = cli.main(["eval", str(suite), "--corpus", str(corpus_dir), "--out", str(tmp_path / "cli"), "--judge", "none",
-                     "--split", "heldout"])
+    code = cli.main(
+        [
+            "eval",
+            str(suite),
+            "--corpus",
+            str(corpus_dir),
+            "--out",
+            str(tmp_path / "cli"),
+            "--judge",
+            "none",
+            "--split",
+            "heldout",
+        ]
+    )
     assert code == 0 and len(calls) == 2
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert lines[0]["cases"] == 2 and "em" in lines[0] and "all_gold" in lines[0]
@@ -165,8 +231,11 @@ def test_compare_shows_ramdocs_deltas_and_flips(suite, base, asked, tmp_path, ca
     words["Who directed Deadfall?"] = "Christopher Coppola"
     run_eval([suite], tmp_path / "b", assistant=base)
     text = compare_runs(tmp_path / "a", tmp_path / "b")
-    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines()
-            if line.startswith("  ") and len(line.split()) == 4}
+    rows = {
+        line.split()[0]: line.split()[1:]
+        for line in text.splitlines()
+        if line.startswith("  ") and len(line.split()) == 4
+    }
     assert rows["em"] == ["0.500", "1.000", "+0.500"] and rows["wrong_in"] == ["0.500", "0.000", "-0.500"]
     assert rows["all_gold"][2] == "+0.500"
     assert "FIXED  storydesk/mixed/rd-deadfall" in text and "cases that flipped: 1" in text
@@ -189,17 +258,35 @@ def test_a_judged_run_records_its_judge_calls_and_rejudges_only_when_the_thresho
 
     calls, _ = asked
     pairs = tmp_path / "pairs.jsonl"
-    pairs.write_text("".join(json.dumps({"id": f"p{k}", "claim": f"claim {k}.", "passage": "p", "label": label,
-                                         "supported": label == "entailed"}) + "\n"
-                             for k, label in enumerate(["entailed", "unrelated"] * 4)), encoding="utf-8")
+    pairs.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"p{k}",
+                    "claim": f"claim {k}.",
+                    "passage": "p",
+                    "label": label,
+                    "supported": label == "entailed",
+                }
+            )
+            + "\n"
+            for k, label in enumerate(["entailed", "unrelated"] * 4)
+        ),
+        encoding="utf-8",
+    )
     fit_judge(Judge(Sure(0.9), name="judge-x"), [pairs], out=tmp_path / "t.json")
     options = dict(assistant=base, judge_pairs=[pairs], judge_threshold_file=tmp_path / "t.json")
     judge = Judge(Sure(0.9), name="judge-x")
     run = run_eval([suite], tmp_path / "run", judge=judge, **options)
     summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
     # four answers "It was X [1].": one claim each, none verbatim in its quote -> four model calls, no calibration calls
-    assert summary["judge_calls"] == {"model_calls": 4, "reused": 0, "skipped_verbatim": 0, "skipped_no_citation": 0,
-                                      "calibration_model_calls": 0}
+    assert summary["judge_calls"] == {
+        "model_calls": 4,
+        "reused": 0,
+        "skipped_verbatim": 0,
+        "skipped_no_citation": 0,
+        "calibration_model_calls": 0,
+    }
     assert summary["judge"]["source"].startswith("stored") and summary["settings"]["judge_threshold"] == judge.threshold
     assert run.summary().metrics["citation_recall"] == 1.0
     page = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")

@@ -20,8 +20,11 @@ class KeywordJudge(ScriptedBackend):
 
 ANSWER = {
     "answer": "The sources disagree. One article (a) says “eighteen months” [1]. One article (b) says “several months” [2]; “Paris” [3].",
-    "citations": [{"id": 1, "quote": "It lasted eighteen months."}, {"id": 2, "quote": "It lasted several months."},
-                  {"id": 3, "quote": "It was in Rome."}],
+    "citations": [
+        {"id": 1, "quote": "It lasted eighteen months."},
+        {"id": 2, "quote": "It lasted several months."},
+        {"id": 3, "quote": "It was in Rome."},
+    ],
     "conflicts": [{"topic": "t", "positions": [{"claim": "eighteen months", "citations": [1]}]}],
 }
 
@@ -48,10 +51,15 @@ def test_calibration_accuracy_by_label():
         {"claim": "Bob left in 2020 for Rome.", "passage": "Bob left in 2020.", "label": "partial", "supported": False},
     ]
     cal = calibrate(Judge(KeywordJudge()), pairs)
-    assert cal.pairs == 4 and cal.accuracy == 1.0 and set(cal.by_label) == {"entailed", "contradicted", "unrelated", "partial"}
+    assert (
+        cal.pairs == 4
+        and cal.accuracy == 1.0
+        and set(cal.by_label) == {"entailed", "contradicted", "unrelated", "partial"}
+    )
 
 
 # ---- cheap judging: what deterministic checks decide never reaches the model ---------------------
+
 
 class TableJudge(ScriptedBackend):
     """P(yes) looked up by claim (``default`` otherwise); records every claim it was asked about."""
@@ -78,8 +86,10 @@ def _cite(i, quote, doc="a"):
 def test_a_claim_found_verbatim_in_its_quote_is_supported_without_a_model_call():
     backend = TableJudge(default=0.0)  # would say "no" to anything it were asked
     judge = Judge(backend)
-    answer = {"answer": "One says “LASTED   eighteen months” [1].",
-              "citations": [_cite(1, "The breach lasted eighteen months.")]}
+    answer = {
+        "answer": "One says “LASTED   eighteen months” [1].",
+        "citations": [_cite(1, "The breach lasted eighteen months.")],
+    }
     result = support(answer, judge, {"a": DOC})
     assert result["statements"] == 1 and result["supported"] == 1 and result["precise"] == 1
     assert backend.claims == [] and result["model_calls"] == 0 and result["skipped"] == 1
@@ -91,8 +101,10 @@ def test_a_claim_found_verbatim_in_its_quote_is_supported_without_a_model_call()
 def test_a_claim_without_a_valid_citation_is_unsupported_without_a_model_call():
     backend = TableJudge(default=1.0)  # would say "yes" to anything it were asked
     judge = Judge(backend)
-    forged = {"answer": "It says “Alibaba admitted it” [1]. The breach was in May [7].",
-              "citations": [dict(_cite(1, "Alibaba denied it."), quote="Alibaba admitted it.")]}
+    forged = {
+        "answer": "It says “Alibaba admitted it” [1]. The breach was in May [7].",
+        "citations": [dict(_cite(1, "Alibaba denied it."), quote="Alibaba admitted it.")],
+    }
     result = support(forged, judge, {"a": DOC})
     assert result["statements"] == 2 and result["supported"] == 0
     assert result["citations"] == 1 and result["precise"] == 0
@@ -113,10 +125,11 @@ def test_identical_questions_are_asked_once_per_run():
 
 def test_calls_for_one_claim_run_back_to_back():
     backend = TableJudge(default=0.9)
-    answer = {"answer": "The watchdog blamed Alibaba [1]. The firm called it baseless [2].",
-              "citations": [_cite(1, "Alibaba denied it."), _cite(2, "The breach lasted eighteen months.")],
-              "conflicts": [{"topic": "t",
-                             "positions": [{"claim": "The watchdog blamed Alibaba", "citations": [1, 2]}]}]}
+    answer = {
+        "answer": "The watchdog blamed Alibaba [1]. The firm called it baseless [2].",
+        "citations": [_cite(1, "Alibaba denied it."), _cite(2, "The breach lasted eighteen months.")],
+        "conflicts": [{"topic": "t", "positions": [{"claim": "The watchdog blamed Alibaba", "citations": [1, 2]}]}],
+    }
     support(answer, Judge(backend), {"a": DOC})
     # the sentence and the conflict position make one claim: its three calls come first, back to back
     assert backend.claims == ["The watchdog blamed Alibaba."] * 3 + ["The firm called it baseless."]
@@ -124,10 +137,20 @@ def test_calls_for_one_claim_run_back_to_back():
 
 # ---- the threshold: fitted on one half, reported on the other -----------------------------------
 
+
 def _pairs(prefix, n=6):
     labels = ["entailed"] * n + ["contradicted"] * n + ["unrelated"] * (n // 2)
-    return [{"id": f"{prefix}-{k}", "claim": f"{prefix} claim {k}.", "doc": "d", "passage": "p", "label": label,
-             "supported": label == "entailed"} for k, label in enumerate(labels)]
+    return [
+        {
+            "id": f"{prefix}-{k}",
+            "claim": f"{prefix} claim {k}.",
+            "doc": "d",
+            "passage": "p",
+            "label": label,
+            "supported": label == "entailed",
+        }
+        for k, label in enumerate(labels)
+    ]
 
 
 def _write(path, pairs):
@@ -179,8 +202,9 @@ def test_a_run_uses_the_stored_threshold_and_warns_when_pairs_or_model_change(tm
     other = prepare_judge(Judge(TableJudge(table), name="judge-y"), files, tmp_path / "t.json")
     assert any("'judge-x'" in w and "'judge-y'" in w for w in other.warnings)
     assert other.source == "re-checked in this run"
-    _write(files[0], _pairs("a") + [{"id": "new", "claim": "c.", "passage": "p", "label": "entailed",
-                                      "supported": True}])
+    _write(
+        files[0], _pairs("a") + [{"id": "new", "claim": "c.", "passage": "p", "label": "entailed", "supported": True}]
+    )
     changed = prepare_judge(Judge(TableJudge(table), name="judge-x"), files, tmp_path / "t.json")
     assert any("pairs changed" in w and "a.jsonl" in w for w in changed.warnings)
     unfitted = prepare_judge(Judge(TableJudge(table), name="judge-x"), files, tmp_path / "none.json")

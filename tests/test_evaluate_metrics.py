@@ -7,14 +7,41 @@ DOCS = {
     "b": "The breach lasted several months. Officials were alarmed.",
 }
 CONFLICT = {
-    "id": "dur", "kind": "conflict", "question": "How long?", "must_mention": [["eighteen months"], ["several months"]],
-    "must_not_mention": ["three years"], "evidence": [{"doc": "a", "quote": "lasted eighteen months"}, {"doc": "b", "quote": "lasted several months"}],
-    "docs": ["a", "b"], "conflict": True, "sides": [["a"], ["b"]], "answerable": True,
+    "id": "dur",
+    "kind": "conflict",
+    "question": "How long?",
+    "must_mention": [["eighteen months"], ["several months"]],
+    "must_not_mention": ["three years"],
+    "evidence": [{"doc": "a", "quote": "lasted eighteen months"}, {"doc": "b", "quote": "lasted several months"}],
+    "docs": ["a", "b"],
+    "conflict": True,
+    "sides": [["a"], ["b"]],
+    "answerable": True,
 }
-UNANSWERABLE = {"id": "date", "kind": "unanswerable", "question": "When?", "must_mention": [], "must_not_mention": ["January"],
-                "evidence": [], "docs": [], "conflict": False, "sides": [], "answerable": False}
-SINGLE = {"id": "deny", "kind": "single", "question": "Who denied it?", "must_mention": [["Alibaba"]], "must_not_mention": [],
-          "evidence": [{"doc": "a", "quote": "Alibaba denied it."}], "docs": ["a"], "conflict": False, "sides": [], "answerable": True}
+UNANSWERABLE = {
+    "id": "date",
+    "kind": "unanswerable",
+    "question": "When?",
+    "must_mention": [],
+    "must_not_mention": ["January"],
+    "evidence": [],
+    "docs": [],
+    "conflict": False,
+    "sides": [],
+    "answerable": False,
+}
+SINGLE = {
+    "id": "deny",
+    "kind": "single",
+    "question": "Who denied it?",
+    "must_mention": [["Alibaba"]],
+    "must_not_mention": [],
+    "evidence": [{"doc": "a", "quote": "Alibaba denied it."}],
+    "docs": ["a"],
+    "conflict": False,
+    "sides": [],
+    "answerable": True,
+}
 
 
 def cite(i, doc, quote):
@@ -23,9 +50,21 @@ def cite(i, doc, quote):
 
 
 PERFECT = {
-    "answer": "The sources disagree. One says “eighteen months” [1]. One says “several months” [2].", "answerable": True,
-    "citations": [cite(1, "a", "The breach lasted eighteen months."), cite(2, "b", "The breach lasted several months.")],
-    "conflicts": [{"topic": "how long", "positions": [{"claim": "eighteen months", "citations": [1]}, {"claim": "several months", "citations": [2]}]}],
+    "answer": "The sources disagree. One says “eighteen months” [1]. One says “several months” [2].",
+    "answerable": True,
+    "citations": [
+        cite(1, "a", "The breach lasted eighteen months."),
+        cite(2, "b", "The breach lasted several months."),
+    ],
+    "conflicts": [
+        {
+            "topic": "how long",
+            "positions": [
+                {"claim": "eighteen months", "citations": [1]},
+                {"claim": "several months", "citations": [2]},
+            ],
+        }
+    ],
 }
 
 
@@ -37,7 +76,10 @@ def test_perfect_answer_passes_every_check():
 
 
 def test_forged_quote_fails_verbatim_and_validity():
-    forged = dict(PERFECT, citations=[dict(PERFECT["citations"][0], quote="The breach lasted three years."), PERFECT["citations"][1]])
+    forged = dict(
+        PERFECT,
+        citations=[dict(PERFECT["citations"][0], quote="The breach lasted three years."), PERFECT["citations"][1]],
+    )
     m, failures, passed = score_case(CONFLICT, forged, DOCS)
     assert not passed and m["verbatim"] == 1 and not m["citations_valid"]
     assert any("not verbatim" in f for f in failures)
@@ -57,7 +99,10 @@ def test_missed_conflict_fails():
 
 
 def test_conflict_whose_positions_cite_one_side_only_is_not_found():
-    one_side = dict(PERFECT, conflicts=[{"topic": "t", "positions": [{"claim": "x", "citations": [1]}, {"claim": "y", "citations": [1]}]}])
+    one_side = dict(
+        PERFECT,
+        conflicts=[{"topic": "t", "positions": [{"claim": "x", "citations": [1]}, {"claim": "y", "citations": [1]}]}],
+    )
     assert score_case(CONFLICT, one_side, DOCS)[0]["conflict_found"] is False
 
 
@@ -79,8 +124,12 @@ def test_wrong_abstention_fails_both_ways():
 
 
 def test_false_alarm_on_a_single_source_fact():
-    alarm = {"answer": "Disagree: “Alibaba” [1].", "answerable": True, "citations": [cite(1, "a", "Alibaba denied it.")],
-             "conflicts": [{"topic": "t", "positions": [{"claim": "Alibaba", "citations": [1]}]}]}
+    alarm = {
+        "answer": "Disagree: “Alibaba” [1].",
+        "answerable": True,
+        "citations": [cite(1, "a", "Alibaba denied it.")],
+        "conflicts": [{"topic": "t", "positions": [{"claim": "Alibaba", "citations": [1]}]}],
+    }
     m, failures, passed = score_case(SINGLE, alarm, DOCS)
     assert m["conflict_false_alarm"] and not passed and any("single-source" in f for f in failures)
 
@@ -92,5 +141,9 @@ def test_aggregate_rates():
         rows.append(m)
         passed.append(p)
     agg = aggregate(rows, passed, [{"statements": 2, "supported": 1, "citations": 2, "precise": 2}, None, None])
-    assert agg["pass_rate"] == round(1 / 3, 3) and agg["conflict_recall"] == 0.5 and agg["abstention_acc"] == round(2 / 3, 3)
+    assert (
+        agg["pass_rate"] == round(1 / 3, 3)
+        and agg["conflict_recall"] == 0.5
+        and agg["abstention_acc"] == round(2 / 3, 3)
+    )
     assert agg["citation_recall"] == 0.5 and agg["citation_precision"] == 1.0 and agg["p50_s"] == 2.0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-from pathlib import Path
 
 import pytest
 from conftest import GOLD_DIR, ROOT
@@ -14,18 +13,33 @@ from assistant.evaluate.metrics import aggregate
 from assistant.evaluate.ramdocs import holds, norm, score_ramdocs
 
 DOCS = [
-    {"text": "Deadfall (1993 film) Deadfall is a 1993 crime drama film directed by Christopher Coppola.",
-     "type": "correct", "answer": "Christopher Coppola"},
-    {"text": "Deadfall (2012 film) Deadfall is a 2012 American crime drama film directed by Stefan Ruzowitzky.",
-     "type": "correct", "answer": "Stefan Ruzowitzky"},
-    {"text": "Deadfall (1993 film) Deadfall is a 1993 crime drama film directed by Bryan Singer.",
-     "type": "misinfo", "answer": "Bryan Singer"},
+    {
+        "text": "Deadfall (1993 film) Deadfall is a 1993 crime drama film directed by Christopher Coppola.",
+        "type": "correct",
+        "answer": "Christopher Coppola",
+    },
+    {
+        "text": "Deadfall (2012 film) Deadfall is a 2012 American crime drama film directed by Stefan Ruzowitzky.",
+        "type": "correct",
+        "answer": "Stefan Ruzowitzky",
+    },
+    {
+        "text": "Deadfall (1993 film) Deadfall is a 1993 crime drama film directed by Bryan Singer.",
+        "type": "misinfo",
+        "answer": "Bryan Singer",
+    },
     {"text": "v t e Retrieved from Categories : 1993 films", "type": "noise", "answer": "unknown"},
 ]
-CASE = {"id": "ramdocs-900", "kind": "ramdocs", "split": "tune",
-        "question": "Who is the director of the film \"Deadfall\"?", "documents": DOCS,
-        "disambig_entity": ["Deadfall (1993 film)", "Deadfall (2012 film)"],
-        "gold_answers": ["Christopher Coppola", "Stefan Ruzowitzky"], "wrong_answers": ["Bryan Singer"]}
+CASE = {
+    "id": "ramdocs-900",
+    "kind": "ramdocs",
+    "split": "tune",
+    "question": 'Who is the director of the film "Deadfall"?',
+    "documents": DOCS,
+    "disambig_entity": ["Deadfall (1993 film)", "Deadfall (2012 film)"],
+    "gold_answers": ["Christopher Coppola", "Stefan Ruzowitzky"],
+    "wrong_answers": ["Bryan Singer"],
+}
 
 
 def cite(i: int, doc: int, quote: str) -> dict:
@@ -36,31 +50,97 @@ def cite(i: int, doc: int, quote: str) -> dict:
 C1, C2 = cite(1, 0, "directed by Christopher Coppola"), cite(2, 1, "directed by Stefan Ruzowitzky")
 C3 = cite(3, 2, "Bryan Singer")
 ANSWERS = {
-    "gold_first": {"answer": "Two films: the 1993 one was directed by Christopher Coppola [1], the 2012 one by Stefan "
-                             "Ruzowitzky [2]; one document says Bryan Singer [3].", "answerable": True,
-                   "citations": [C1, C2, C3],
-                   "conflicts": [{"topic": "director", "positions": [{"claim": "Christopher Coppola", "citations": [1]},
-                                                                     {"claim": "Bryan Singer", "citations": [3]}]}]},
-    "wrong_first": {"answer": "Bryan Singer [3] directed it; others name Christopher Coppola [1] and Stefan "
-                              "Ruzowitzky [2].",
-                    "answerable": True, "citations": [C1, C2, C3], "conflicts": []},
-    "missing_gold": {"answer": "It was directed by Christopher Coppola [1].", "answerable": True, "citations": [C1],
-                     "conflicts": []},
-    "forged": {"answer": "Christopher Coppola [1] and Stefan Ruzowitzky [2].", "answerable": True, "conflicts": [],
-               "citations": [C1, dict(C2, quote="directed by Stefan Ruzowitzky and Bryan Singer")]},
+    "gold_first": {
+        "answer": "Two films: the 1993 one was directed by Christopher Coppola [1], the 2012 one by Stefan "
+        "Ruzowitzky [2]; one document says Bryan Singer [3].",
+        "answerable": True,
+        "citations": [C1, C2, C3],
+        "conflicts": [
+            {
+                "topic": "director",
+                "positions": [
+                    {"claim": "Christopher Coppola", "citations": [1]},
+                    {"claim": "Bryan Singer", "citations": [3]},
+                ],
+            }
+        ],
+    },
+    "wrong_first": {
+        "answer": "Bryan Singer [3] directed it; others name Christopher Coppola [1] and Stefan Ruzowitzky [2].",
+        "answerable": True,
+        "citations": [C1, C2, C3],
+        "conflicts": [],
+    },
+    "missing_gold": {
+        "answer": "It was directed by Christopher Coppola [1].",
+        "answerable": True,
+        "citations": [C1],
+        "conflicts": [],
+    },
+    "forged": {
+        "answer": "Christopher Coppola [1] and Stefan Ruzowitzky [2].",
+        "answerable": True,
+        "conflicts": [],
+        "citations": [C1, dict(C2, quote="directed by Stefan Ruzowitzky and Bryan Singer")],
+    },
     "abstains": {"answer": "The documents do not say.", "answerable": False, "citations": [], "conflicts": []},
 }
 EXPECTED = {  # by hand, from ramdocs_grade.py's definitions
-    "gold_first": dict(em=False, all_gold=True, gold_recall=1.0, lead_gold=True, wrong_in=True, conflict=True,
-                       verbatim=True, cites_gold=True, answerable=True),
-    "wrong_first": dict(em=False, all_gold=True, gold_recall=1.0, lead_gold=False, wrong_in=True, conflict=False,
-                        verbatim=True, cites_gold=True, answerable=True),
-    "missing_gold": dict(em=False, all_gold=False, gold_recall=0.5, lead_gold=True, wrong_in=False, conflict=False,
-                         verbatim=True, cites_gold=True, answerable=True),
-    "forged": dict(em=True, all_gold=True, gold_recall=1.0, lead_gold=True, wrong_in=False, conflict=False,
-                   verbatim=False, cites_gold=True, answerable=True),
-    "abstains": dict(em=False, all_gold=False, gold_recall=0.0, lead_gold=False, wrong_in=False, conflict=False,
-                     verbatim=True, cites_gold=None, answerable=False),
+    "gold_first": dict(
+        em=False,
+        all_gold=True,
+        gold_recall=1.0,
+        lead_gold=True,
+        wrong_in=True,
+        conflict=True,
+        verbatim=True,
+        cites_gold=True,
+        answerable=True,
+    ),
+    "wrong_first": dict(
+        em=False,
+        all_gold=True,
+        gold_recall=1.0,
+        lead_gold=False,
+        wrong_in=True,
+        conflict=False,
+        verbatim=True,
+        cites_gold=True,
+        answerable=True,
+    ),
+    "missing_gold": dict(
+        em=False,
+        all_gold=False,
+        gold_recall=0.5,
+        lead_gold=True,
+        wrong_in=False,
+        conflict=False,
+        verbatim=True,
+        cites_gold=True,
+        answerable=True,
+    ),
+    "forged": dict(
+        em=True,
+        all_gold=True,
+        gold_recall=1.0,
+        lead_gold=True,
+        wrong_in=False,
+        conflict=False,
+        verbatim=False,
+        cites_gold=True,
+        answerable=True,
+    ),
+    "abstains": dict(
+        em=False,
+        all_gold=False,
+        gold_recall=0.0,
+        lead_gold=False,
+        wrong_in=False,
+        conflict=False,
+        verbatim=True,
+        cites_gold=None,
+        answerable=False,
+    ),
 }
 PASSES = {"gold_first": True, "wrong_first": False, "missing_gold": False, "forged": False, "abstains": False}
 
@@ -119,8 +199,17 @@ def test_same_scores_as_ramdocs_grade_py_itself(name, tmp_path):
     script.write_text("import sys\nprint(open(sys.argv[1], encoding='utf-8').read())\n", encoding="utf-8")
     theirs = grader.run_case(f"{sys.executable} {script} {answer_file}", CASE, 60)
     ours = score_ramdocs(CASE, ANSWERS[name])[0]
-    keys = ("em", "all_gold", "gold_recall", "lead_gold", "wrong_in", "conflict", "verbatim", "cites_gold",
-            "answerable")
+    keys = (
+        "em",
+        "all_gold",
+        "gold_recall",
+        "lead_gold",
+        "wrong_in",
+        "conflict",
+        "verbatim",
+        "cites_gold",
+        "answerable",
+    )
     assert {k: ours[k] for k in keys} == {k: theirs[k] for k in keys}
 
 

@@ -14,15 +14,42 @@ RULES = {
 
 def write_suite(path, corpus_dir):
     cases = [
-        {"id": "dur", "kind": "conflict", "question": "How long did the intrusion into the water system last?",
-         "must_mention": [["eighteen months"], ["several months"]], "must_not_mention": [],
-         "evidence": [{"doc": "a_wire", "quote": "eighteen months"}, {"doc": "b_daily", "quote": "several months"}],
-         "docs": ["a_wire", "b_daily"], "conflict": True, "sides": [["a_wire"], ["b_daily"]], "answerable": True},
-        {"id": "cost", "kind": "single", "question": "How much did the council pay for repairs?",
-         "must_mention": [["£2 million"]], "must_not_mention": [], "evidence": [{"doc": "a_wire", "quote": "£2 million"}],
-         "docs": ["a_wire"], "conflict": False, "sides": [], "answerable": True},
-        {"id": "dog", "kind": "unanswerable", "question": "What was the name of the mayor's dog?", "must_mention": [],
-         "must_not_mention": ["Rex"], "evidence": [], "docs": [], "conflict": False, "sides": [], "answerable": False},
+        {
+            "id": "dur",
+            "kind": "conflict",
+            "question": "How long did the intrusion into the water system last?",
+            "must_mention": [["eighteen months"], ["several months"]],
+            "must_not_mention": [],
+            "evidence": [{"doc": "a_wire", "quote": "eighteen months"}, {"doc": "b_daily", "quote": "several months"}],
+            "docs": ["a_wire", "b_daily"],
+            "conflict": True,
+            "sides": [["a_wire"], ["b_daily"]],
+            "answerable": True,
+        },
+        {
+            "id": "cost",
+            "kind": "single",
+            "question": "How much did the council pay for repairs?",
+            "must_mention": [["£2 million"]],
+            "must_not_mention": [],
+            "evidence": [{"doc": "a_wire", "quote": "£2 million"}],
+            "docs": ["a_wire"],
+            "conflict": False,
+            "sides": [],
+            "answerable": True,
+        },
+        {
+            "id": "dog",
+            "kind": "unanswerable",
+            "question": "What was the name of the mayor's dog?",
+            "must_mention": [],
+            "must_not_mention": ["Rex"],
+            "evidence": [],
+            "docs": [],
+            "conflict": False,
+            "sides": [],
+            "answerable": False,
+        },
     ]
     path.write_text("\n".join(json.dumps(c) for c in cases) + "\n", encoding="utf-8")
     return path
@@ -33,7 +60,9 @@ def setup(corpus_dir, cache, tmp_path, rule_model):
     suite = write_suite(tmp_path / "mini.jsonl", corpus_dir)
 
     def make(backend=None):
-        return Assistant(corpus_dir, backend=backend or rule_model(RULES), cache_dir=cache, reading=ReadingSettings(margin=8.0))
+        return Assistant(
+            corpus_dir, backend=backend or rule_model(RULES), cache_dir=cache, reading=ReadingSettings(margin=8.0)
+        )
 
     return suite, make
 
@@ -63,7 +92,7 @@ def test_an_interrupted_run_resumes_without_reasking(setup, tmp_path, rule_model
     with pytest.raises(KeyboardInterrupt):
         run_eval([suite], tmp_path / "run", assistant=make(DiesOnSecondCase(RULES)))
     lines = (tmp_path / "run" / "results.jsonl").read_text(encoding="utf-8").splitlines()
-    assert [json.loads(l)["case"]["id"] for l in lines] == ["dur"]
+    assert [json.loads(line)["case"]["id"] for line in lines] == ["dur"]
     again = rule_model(RULES)
     run = run_eval([suite], tmp_path / "run", assistant=make(again))
     asked = {r["messages"][-1]["content"].split("\n")[0] for r in again.requests}
@@ -76,8 +105,20 @@ def test_min_pass_rate_gate_exits_nonzero(setup, tmp_path, monkeypatch, rule_mod
 
     suite, _ = setup
     monkeypatch.setattr(api, "make_backend", lambda **kw: rule_model({}))  # answers nothing: pass rate 1/3
-    code = cli.main(["eval", str(suite), "--corpus", str(suite.parent / "articles"), "--out", str(tmp_path / "gate"),
-                     "--judge", "none", "--min", "0.9"])
+    code = cli.main(
+        [
+            "eval",
+            str(suite),
+            "--corpus",
+            str(suite.parent / "articles"),
+            "--out",
+            str(tmp_path / "gate"),
+            "--judge",
+            "none",
+            "--min",
+            "0.9",
+        ]
+    )
     assert code == 1
 
 

@@ -42,8 +42,12 @@ def test_forged_or_misplaced_spans_are_dropped():
 
 
 @settings(max_examples=400, deadline=None)
-@given(doc=st.sampled_from(["doc", "other"]), start=st.integers(-5, len(TEXT) + 5), length=st.integers(-3, 40),
-       quote=st.one_of(st.none(), st.text(max_size=20)))
+@given(
+    doc=st.sampled_from(["doc", "other"]),
+    start=st.integers(-5, len(TEXT) + 5),
+    length=st.integers(-3, 40),
+    quote=st.one_of(st.none(), st.text(max_size=20)),
+)
 def test_no_citation_leaves_unless_verbatim(doc, start, length, quote):
     end = start + length
     text = quote if quote is not None else TEXT[max(0, start) : max(0, end)]

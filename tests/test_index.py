@@ -48,7 +48,9 @@ class Killed(BaseException):
 
 
 @pytest.mark.parametrize("step", range(5))
-def test_a_save_killed_at_any_step_leaves_an_index_that_loads_without_a_rebuild(corpus_dir, tmp_path, monkeypatch, step):
+def test_a_save_killed_at_any_step_leaves_an_index_that_loads_without_a_rebuild(
+    corpus_dir, tmp_path, monkeypatch, step
+):
     from pathlib import Path
 
     from assistant import index as index_module
@@ -63,6 +65,7 @@ def test_a_save_killed_at_any_step_leaves_an_index_that_loads_without_a_rebuild(
                 raise Killed
             steps["n"] += 1
             return original(*args, **kwargs)
+
         return wrapped
 
     # The steps of a save over a live index: flush, clear the parking place, park the old index, publish

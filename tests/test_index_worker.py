@@ -19,8 +19,10 @@ from assistant.errors import StorydeskError
 from assistant.index import index_key, load_or_build
 from assistant.index_worker import build_in_worker
 
-WORDS = ("council water system hackers breach months officials said repairs investigators blamed mayor residents "
-         "report engineers pumps valves network audit contract budget vote inquiry minister firm").split()
+WORDS = (
+    "council water system hackers breach months officials said repairs investigators blamed mayor residents "
+    "report engineers pumps valves network audit contract budget vote inquiry minister firm"
+).split()
 
 
 def long_article(n_sentences: int, seed: int = 1) -> str:
@@ -28,8 +30,11 @@ def long_article(n_sentences: int, seed: int = 1) -> str:
     rng = random.Random(seed)
     lines = []
     for i in range(0, n_sentences, 4):
-        lines.append(" ".join(f"{' '.join(rng.choices(WORDS, k=rng.randint(8, 20))).capitalize()} in case {i + j}."
-                              for j in range(4)))
+        lines.append(
+            " ".join(
+                f"{' '.join(rng.choices(WORDS, k=rng.randint(8, 20))).capitalize()} in case {i + j}." for j in range(4)
+            )
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -4,31 +4,37 @@ from assistant.errors import BadQuestion
 from assistant.question import parse_question
 
 
-@pytest.mark.parametrize("text,kind", [
-    ("How long did the intrusion last?", "duration"),
-    ("For how long were the servers compromised?", "duration"),
-    ("On what exact date did the breach begin?", "date"),
-    ("When was the alert issued?", "date"),
-    ("How much was the research programme worth?", "quantity"),
-    ("What is the unit number of the hacking group?", "quantity"),
-    ("Who is accused of stealing the technology?", "agent"),
-    ("Which newspaper received the briefing?", "agent"),
-    ("Where was the complaint filed?", "location"),
-    ("Why did the company deny it?", "reason"),
-    ("How was the breach detected?", "manner"),
-    ("What was stolen?", None),
-])
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        ("How long did the intrusion last?", "duration"),
+        ("For how long were the servers compromised?", "duration"),
+        ("On what exact date did the breach begin?", "date"),
+        ("When was the alert issued?", "date"),
+        ("How much was the research programme worth?", "quantity"),
+        ("What is the unit number of the hacking group?", "quantity"),
+        ("Who is accused of stealing the technology?", "agent"),
+        ("Which newspaper received the briefing?", "agent"),
+        ("Where was the complaint filed?", "location"),
+        ("Why did the company deny it?", "reason"),
+        ("How was the breach detected?", "manner"),
+        ("What was stolen?", None),
+    ],
+)
 def test_answer_types(text, kind):
     assert parse_question(text).answer_type == kind
 
 
-@pytest.mark.parametrize("text,scope", [
-    ("According to the watchdog's report, who was behind it?", ("watchdog",)),
-    ("What did Dario Amodei say?", ("dario", "amodei")),
-    ("According to GCHQ, what could the models be used for?", ("gchq",)),
-    ("According to the articles, who did it?", ()),
-    ("Who did it?", ()),
-])
+@pytest.mark.parametrize(
+    "text,scope",
+    [
+        ("According to the watchdog's report, who was behind it?", ("watchdog",)),
+        ("What did Dario Amodei say?", ("dario", "amodei")),
+        ("According to GCHQ, what could the models be used for?", ("gchq",)),
+        ("According to the articles, who did it?", ()),
+        ("Who did it?", ()),
+    ],
+)
 def test_source_scope(text, scope):
     assert parse_question(text).scope_terms == scope
 
@@ -38,9 +44,16 @@ def test_question_words_are_not_search_terms():
     assert "intrus" in parse_question("How long did the intrusion last?").terms
 
 
-@pytest.mark.parametrize("bad,message", [
-    ("", "empty"), ("   \n ", "empty"), ("?!", "no words"), ("x" * 5000, "limit"), (None, "text"),
-])
+@pytest.mark.parametrize(
+    "bad,message",
+    [
+        ("", "empty"),
+        ("   \n ", "empty"),
+        ("?!", "no words"),
+        ("x" * 5000, "limit"),
+        (None, "text"),
+    ],
+)
 def test_bad_questions_are_one_line_errors(bad, message):
     with pytest.raises(BadQuestion, match=message) as err:
         parse_question(bad)

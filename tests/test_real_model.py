@@ -10,12 +10,11 @@ import importlib.util
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import GOLD_DIR
 
 from assistant import Assistant
-from conftest import GOLD_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +47,7 @@ def dev_cases_module():
     path = GOLD_DIR / "dev.jsonl"
     if not path.exists():
         pytest.skip(f"no gold set at {path}")
-    return [json.loads(l) for l in path.read_text(encoding="utf-8").splitlines() if l.strip()]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def test_every_citation_is_verbatim_and_referenced(results):
@@ -89,8 +88,12 @@ def test_suite_level_rates_meet_the_acceptance_bars(results):
 
 
 def test_cli_json_contract_end_to_end():
-    proc = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "--json", "How long did the intrusion last?"],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", "--json", "How long did the intrusion last?"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-500:]
     answer = json.loads(proc.stdout)
     assert answer["answerable"] and answer["conflicts"] and answer["model"] == "qwen2.5-coder-1.5b-instruct-q4_k_m"

@@ -10,9 +10,15 @@ Q1 = "The hack lasted <eighteen> months, said “officials”."
 def _answer():
     s = TEXT.find(Q1)
     return Answer(
-        "How long?", "The sources disagree. One says “<eighteen> months” [1]. One says “several months” [2].", True,
+        "How long?",
+        "The sources disagree. One says “<eighteen> months” [1]. One says “several months” [2].",
+        True,
         [Citation(1, "d1", s, s + len(Q1), Q1), Citation(2, "d2", 0, 25, "It lasted several months.")],
-        [Conflict("how long", (Position("<eighteen> months", (1,), ("d1",)), Position("several months", (2,), ("d2",))))],
+        [
+            Conflict(
+                "how long", (Position("<eighteen> months", (1,), ("d1",)), Position("several months", (2,), ("d2",)))
+            )
+        ],
         model="m",
     )
 
@@ -27,7 +33,11 @@ def test_sources_show_the_quote_highlighted_in_its_paragraph():
     out = sources_html(_answer(), CORPUS)
     assert 'id="src-1"' in out and 'id="src-2"' in out
     body = out.split('id="src-1"')[1].split('<p class="src-body">')[1].split("</p>")[0]
-    assert body.startswith("<mark>The hack lasted &lt;eighteen&gt; months") and body.endswith("More.") and "Intro line" not in body
+    assert (
+        body.startswith("<mark>The hack lasted &lt;eighteen&gt; months")
+        and body.endswith("More.")
+        and "Intro line" not in body
+    )
 
 
 def test_conflict_panel_has_one_column_per_position_with_quotes():
@@ -64,9 +74,17 @@ def test_article_list_names_what_was_not_counted():
 def test_markdown_export_is_inert_and_says_a_refusal_once():
     import re
 
-    hostile = 'Click [here](javascript:alert(1)) or <javascript:alert(2)> <img src=x onerror=alert(3)> ![i](http://x/p.png)'
-    answer = Answer(hostile, f"One article says “{hostile}” [1].", True,
-                    [Citation(1, "d|1", 0, len(hostile), hostile)], [], model="m")
+    hostile = (
+        "Click [here](javascript:alert(1)) or <javascript:alert(2)> <img src=x onerror=alert(3)> ![i](http://x/p.png)"
+    )
+    answer = Answer(
+        hostile,
+        f"One article says “{hostile}” [1].",
+        True,
+        [Citation(1, "d|1", 0, len(hostile), hostile)],
+        [],
+        model="m",
+    )
     md = answer_markdown(answer)
     assert "<img" not in md and "<javascript" not in md
     assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", md)  # no [text](target) link or image survives

@@ -37,7 +37,9 @@ def _same(a, b) -> None:
 def test_adding_editing_and_removing_articles_embeds_only_what_changed(corpus_dir, tmp_path):
     encoder = Counting()
     load_or_build(load_corpus(corpus_dir), tmp_path, encoder)
-    (corpus_dir / "d_new.txt").write_text("Engineers replaced the pumps in March. The vote was close.\n", encoding="utf-8")
+    (corpus_dir / "d_new.txt").write_text(
+        "Engineers replaced the pumps in March. The vote was close.\n", encoding="utf-8"
+    )
     encoder.texts.clear()
     added, built = load_or_build(load_corpus(corpus_dir), tmp_path, encoder)
     sentences = [t for t in encoder.texts if t.endswith(".")]

@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 from assistant import Assistant
 from assistant.reading import ReadingSettings
-from conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +62,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         yield b
         b.close()
 
@@ -73,7 +75,10 @@ def _ask(page, question: str, timeout: float = 120_000) -> None:
     page.click("#ask")
     page.wait_for_function(
         "(n) => { const s = document.querySelector('#status'); return s && s.innerText.includes('Answered') "
-        "&& document.querySelectorAll('#chatbot .message').length >= n + 2 }", arg=before, timeout=timeout)
+        "&& document.querySelectorAll('#chatbot .message').length >= n + 2 }",
+        arg=before,
+        timeout=timeout,
+    )
 
 
 def _open(browser, url):
@@ -125,7 +130,9 @@ def test_uploaded_article_can_be_asked_about(page_app, browser, tmp_path):
     url, _ = page_app
     page = _open(browser, url)
     article = tmp_path / "d_report.txt"
-    article.write_text("Investigators now say the hackers got in through a phishing email sent to a clerk.\n", encoding="utf-8")
+    article.write_text(
+        "Investigators now say the hackers got in through a phishing email sent to a clerk.\n", encoding="utf-8"
+    )
     page.get_by_role("tab", name="Articles").click()
     page.set_input_files("#upload input[type=file]", str(article))
     page.wait_for_function("document.querySelector('#upload-note').innerText.includes('Added')", timeout=60_000)
@@ -157,8 +164,9 @@ def test_a_question_is_answered_while_an_upload_is_being_indexed(page_app, brows
     _ask(page, "How long did the intrusion into the water system last?")
     assert "Added" not in page.locator("#upload-note").inner_text()  # answered while the upload was indexing
     assert "months" in page.locator("#chatbot .message").last.inner_text()
-    page.wait_for_function("document.querySelector('#upload-note').innerText.includes('Added long_report')",
-                           timeout=300_000)
+    page.wait_for_function(
+        "document.querySelector('#upload-note').innerText.includes('Added long_report')", timeout=300_000
+    )
 
 
 def test_follow_up_uses_the_previous_turn(page_app, browser):

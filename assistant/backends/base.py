@@ -39,12 +39,18 @@ class Backend(ABC):
     def generate(self, messages: Sequence[Message], schema: dict | None = None, *, max_tokens: int = 256) -> dict | str:
         """Greedy completion of ``messages``; a dict matching ``schema`` when one is given, else text."""
 
-    def probabilities(self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = "") -> dict[str, float]:
+    def probabilities(
+        self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = ""
+    ) -> dict[str, float]:
         """Probability of each option as the start of the reply (after ``reply_prefix``).
 
         Default: one constrained choice, all mass on it; backends that expose logits do better.
         """
-        reply = self.generate(messages, {"type": "object", "properties": {"answer": {"enum": list(options)}}, "required": ["answer"]}, max_tokens=16)
+        reply = self.generate(
+            messages,
+            {"type": "object", "properties": {"answer": {"enum": list(options)}}, "required": ["answer"]},
+            max_tokens=16,
+        )
         chosen = reply.get("answer") if isinstance(reply, dict) else None
         return {o: (1.0 if o == chosen else 0.0) for o in options}
 

@@ -44,7 +44,9 @@ class CachingBackend(Backend):
         self.misses += 1
         value = compute()
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO replies VALUES (?, ?)", (key, json.dumps(value, ensure_ascii=False)))
+            self._db.execute(
+                "INSERT OR REPLACE INTO replies VALUES (?, ?)", (key, json.dumps(value, ensure_ascii=False))
+            )
             self._db.commit()
         return value
 
@@ -52,7 +54,9 @@ class CachingBackend(Backend):
         key = self._key("generate", [list(messages), schema, max_tokens])
         return self._cached(key, lambda: self.inner.generate(messages, schema, max_tokens=max_tokens))
 
-    def probabilities(self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = "") -> dict[str, float]:
+    def probabilities(
+        self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = ""
+    ) -> dict[str, float]:
         key = self._key("probabilities", [list(messages), list(options), reply_prefix])
         return self._cached(key, lambda: self.inner.probabilities(messages, options, reply_prefix=reply_prefix))
 

@@ -65,7 +65,13 @@ class LlamaCppBackend(Backend):
         self._kv_anchor: tuple[int, ...] = ()  # the prefix the KV cache currently starts from
         self._canonical = 0  # leading KV tokens computed in the reproducible layout
         self._token_kinds: dict[int, int] = {}
-        self.stats = {"prompt_tokens": 0, "completion_tokens": 0, "prompt_seconds": 0.0, "generate_seconds": 0.0, "calls": 0}
+        self.stats = {
+            "prompt_tokens": 0,
+            "completion_tokens": 0,
+            "prompt_seconds": 0.0,
+            "generate_seconds": 0.0,
+            "calls": 0,
+        }
 
     # -- loading -------------------------------------------------------------------------------
     def _load(self):
@@ -77,8 +83,15 @@ class LlamaCppBackend(Backend):
         except ImportError as err:
             raise ModelError("llama-cpp-python is not installed: pip install 'storydesk[local]'") from err
         try:
-            llm = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                        n_threads_batch=self.n_threads, n_batch=512, seed=0, verbose=False)
+            llm = Llama(
+                model_path=str(self.model_path),
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads,
+                n_threads_batch=self.n_threads,
+                n_batch=512,
+                seed=0,
+                verbose=False,
+            )
         except (ValueError, RuntimeError) as err:
             raise ModelError(f"llama.cpp could not load {self.model_path}: {err}") from None
         template = llm.metadata.get("tokenizer.chat_template")
@@ -219,7 +232,9 @@ class LlamaCppBackend(Backend):
     def _prime(self, tokens: list[int]) -> None:
         """Leave the KV cache holding ``tokens``, computed in the layout fixed by the tokens alone."""
         llm = self._llm
-        anchor = max((a for a in self._anchors if len(a) < len(tokens) and tuple(tokens[: len(a)]) == a), key=len, default=())
+        anchor = max(
+            (a for a in self._anchors if len(a) < len(tokens) and tuple(tokens[: len(a)]) == a), key=len, default=()
+        )
         holds = llm.n_tokens >= len(anchor) and np.array_equal(llm.input_ids[: len(anchor)], anchor)
         if anchor != self._kv_anchor or not holds:
             if not (anchor and self._set_state(self._anchors[anchor], anchor)):
@@ -249,13 +264,26 @@ class LlamaCppBackend(Backend):
             if written:
                 tokens += llm.tokenize(written.encode("utf-8"), add_bos=False, special=False)
             if len(tokens) + max_tokens > self.n_ctx:
-                raise BackendUnavailable(f"prompt of {len(tokens)} tokens does not fit the model's {self.n_ctx}-token context")
+                raise BackendUnavailable(
+                    f"prompt of {len(tokens)} tokens does not fit the model's {self.n_ctx}-token context"
+                )
             t0 = time.perf_counter()
             self._prime(tokens)  # create_completion finds the whole prompt evaluated and samples at once
-            grammar = self._grammar(rest_schema, inside_string=True) if written else (self._grammar(schema) if schema else None)
+            grammar = (
+                self._grammar(rest_schema, inside_string=True)
+                if written
+                else (self._grammar(schema) if schema else None)
+            )
             out = llm.create_completion(
-                prompt=tokens, grammar=grammar, max_tokens=max_tokens,
-                temperature=0.0, top_k=1, top_p=1.0, min_p=0.0, repeat_penalty=1.0, seed=0,
+                prompt=tokens,
+                grammar=grammar,
+                max_tokens=max_tokens,
+                temperature=0.0,
+                top_k=1,
+                top_p=1.0,
+                min_p=0.0,
+                repeat_penalty=1.0,
+                seed=0,
                 stop=["<|im_end|>", "<|endoftext|>"],
             )
             self.stats["calls"] += 1
@@ -273,7 +301,9 @@ class LlamaCppBackend(Backend):
         except ValueError as err:
             raise BackendUnavailable(f"model reply was cut off before its JSON closed ({max_tokens} tokens)") from err
 
-    def probabilities(self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = "") -> dict[str, float]:
+    def probabilities(
+        self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = ""
+    ) -> dict[str, float]:
         """Read the next-token distribution after the prompt: P(option) from its first token's logit."""
         import llama_cpp
 
@@ -283,7 +313,9 @@ class LlamaCppBackend(Backend):
             if reply_prefix:
                 tokens += llm.tokenize(reply_prefix.encode("utf-8"), add_bos=False, special=False)
             self._prime(tokens)
-            logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)).astype(np.float64)
+            logits = np.ctypeslib.as_array(
+                llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)
+            ).astype(np.float64)
             full = np.exp(logits - logits.max())
             full /= full.sum()
             mass = []
@@ -327,13 +359,13 @@ def _const_prefix(schema: dict | None) -> tuple[str, str, dict | None]:
         return "", "", None
     head = ", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in consts)
     # The opening quote goes in the prompt too: ' "' is one token in the model's own replies.
-    return "{" + head + f", {json.dumps(name)}: \"", name, sub
+    return "{" + head + f', {json.dumps(name)}: "', name, sub
 
 
 def _property_order(schema: object, order: list[str] | None = None) -> list[str]:
     order = [] if order is None else order
     if isinstance(schema, dict):
-        for name in (schema.get("properties") or {}):
+        for name in schema.get("properties") or {}:
             if name not in order:
                 order.append(name)
         for value in schema.values():

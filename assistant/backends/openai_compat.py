@@ -18,8 +18,15 @@ __all__ = ["OpenAICompatBackend"]
 
 
 class OpenAICompatBackend(Backend):
-    def __init__(self, base_url: str | None = None, model: str | None = None, api_key: str | None = None,
-                 *, timeout: float = 60.0, max_retries: int = 1) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = 60.0,
+        max_retries: int = 1,
+    ) -> None:
         try:
             import openai
         except ImportError as err:  # pragma: no cover - a declared dependency
@@ -57,9 +64,13 @@ class OpenAICompatBackend(Backend):
         try:
             return parse_json_reply(text)
         except ValueError:
-            raise BackendUnavailable(f"the model at {self.base_url or 'api.openai.com'} did not reply with JSON") from None
+            raise BackendUnavailable(
+                f"the model at {self.base_url or 'api.openai.com'} did not reply with JSON"
+            ) from None
 
-    def probabilities(self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = "") -> dict[str, float]:
+    def probabilities(
+        self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = ""
+    ) -> dict[str, float]:
         """Top log-probabilities of the first reply token, when the server offers them."""
         instruction = {"role": "user", "content": f"Reply with exactly one word: {' or '.join(options)}."}
         response = self._call(messages=list(messages) + [instruction], max_tokens=2, logprobs=True, top_logprobs=10)

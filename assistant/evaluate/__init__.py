@@ -1,8 +1,8 @@
 """Batch evaluation: gold suites -> deterministic checks, judged support, reports, run comparison.
 
-    from assistant.evaluate import evaluate
-    run = evaluate(["eval/suites/story.jsonl"], out_dir="runs/story", split="tune")
-    run.summary().metrics["pass_rate"]
+from assistant.evaluate import evaluate
+run = evaluate(["eval/suites/story.jsonl"], out_dir="runs/story", split="tune")
+run.summary().metrics["pass_rate"]
 """
 
 from .calibration import calibrate, fit_judge, prepare_judge
@@ -16,7 +16,22 @@ from .types import CaseResult, EvalRun, JudgeCalibration, SuiteSummary
 evaluate = run_eval
 
 __all__ = [
-    "evaluate", "run_eval", "compare_runs", "format_summary", "score", "score_case", "score_ramdocs", "aggregate",
-    "support", "calibrate", "fit_judge", "prepare_judge", "Judge", "CaseResult", "SuiteSummary", "EvalRun",
-    "JudgeCalibration", "ENGINES",
+    "evaluate",
+    "run_eval",
+    "compare_runs",
+    "format_summary",
+    "score",
+    "score_case",
+    "score_ramdocs",
+    "aggregate",
+    "support",
+    "calibrate",
+    "fit_judge",
+    "prepare_judge",
+    "Judge",
+    "CaseResult",
+    "SuiteSummary",
+    "EvalRun",
+    "JudgeCalibration",
+    "ENGINES",
 ]

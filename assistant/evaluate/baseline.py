@@ -65,7 +65,9 @@ class CitationEngine:
 
     name = "llamaindex-citation"
 
-    def __init__(self, index: StoryIndex, backend: Backend, encoder: MiniLM | None = None, top_k: int = 3, chunk_size: int = 256) -> None:
+    def __init__(
+        self, index: StoryIndex, backend: Backend, encoder: MiniLM | None = None, top_k: int = 3, chunk_size: int = 256
+    ) -> None:
         from llama_index.core import Document, Settings, VectorStoreIndex
         from llama_index.core.node_parser import SentenceSplitter
         from llama_index.core.query_engine import CitationQueryEngine
@@ -76,8 +78,12 @@ class CitationEngine:
         llm = backend_llm(backend)
         Settings.llm, Settings.embed_model = llm, embed  # never llama-index's OpenAI defaults
         docs = [Document(text=d.text, metadata={"doc_id": d.doc_id}, id_=d.doc_id) for d in index.corpus]
-        vector_index = VectorStoreIndex.from_documents(docs, embed_model=embed, transformations=[SentenceSplitter(chunk_size=512, chunk_overlap=20)])
-        self.engine = CitationQueryEngine.from_args(vector_index, llm=llm, similarity_top_k=top_k, citation_chunk_size=chunk_size)
+        vector_index = VectorStoreIndex.from_documents(
+            docs, embed_model=embed, transformations=[SentenceSplitter(chunk_size=512, chunk_overlap=20)]
+        )
+        self.engine = CitationQueryEngine.from_args(
+            vector_index, llm=llm, similarity_top_k=top_k, citation_chunk_size=chunk_size
+        )
 
     def ask(self, question: str) -> dict:
         t0 = time.perf_counter()
@@ -91,11 +97,18 @@ class CitationEngine:
             chunk = _SOURCE_HEAD.sub("", source.node.get_content()).strip()
             where = _locate(chunk, text)
             if where:
-                citations.append({"id": n, "doc_id": doc_id, "start": where[0], "end": where[1], "quote": text[where[0] : where[1]]})
+                citations.append(
+                    {"id": n, "doc_id": doc_id, "start": where[0], "end": where[1], "quote": text[where[0] : where[1]]}
+                )
         answer = str(response.response or "").strip()
         used = {int(m) for m in re.findall(r"\[(\d+)\]", answer)}
         citations = [c for c in citations if c["id"] in used]
         return {
-            "question": question, "answer": answer, "answerable": bool(citations), "citations": citations, "conflicts": [],
-            "model": self.backend.name, "timings_ms": {"total": round((time.perf_counter() - t0) * 1000, 1)},
+            "question": question,
+            "answer": answer,
+            "answerable": bool(citations),
+            "citations": citations,
+            "conflicts": [],
+            "model": self.backend.name,
+            "timings_ms": {"total": round((time.perf_counter() - t0) * 1000, 1)},
         }

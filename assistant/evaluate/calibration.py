@@ -26,8 +26,19 @@ from ..errors import StorydeskError
 from .judge import THRESHOLD, Judge
 from .types import JudgeCalibration
 
-__all__ = ["DEFAULT_JUDGE_DIR", "THRESHOLD_FILE", "GRID", "pair_files", "load_pairs", "halves", "fit_threshold",
-           "score_pairs", "fit_judge", "prepare_judge", "calibrate"]
+__all__ = [
+    "DEFAULT_JUDGE_DIR",
+    "THRESHOLD_FILE",
+    "GRID",
+    "pair_files",
+    "load_pairs",
+    "halves",
+    "fit_threshold",
+    "score_pairs",
+    "fit_judge",
+    "prepare_judge",
+    "calibrate",
+]
 
 DEFAULT_JUDGE_DIR = Path(__file__).resolve().parents[2] / "eval" / "judge"
 THRESHOLD_FILE = DEFAULT_JUDGE_DIR / "threshold.json"
@@ -59,8 +70,11 @@ def _sha(data: bytes) -> str:
 def _fingerprints(paths: Sequence[Path]) -> dict[str, Any]:
     files = {p.name: _sha(p.read_bytes()) for p in paths}
     prompt = prompts_dir() / "judge_entailment.yaml"
-    return {"pairs_sha256": _sha(json.dumps(files, sort_keys=True).encode("utf-8")), "pair_files": files,
-            "prompt_sha256": _sha(prompt.read_bytes()) if prompt.is_file() else None}
+    return {
+        "pairs_sha256": _sha(json.dumps(files, sort_keys=True).encode("utf-8")),
+        "pair_files": files,
+        "prompt_sha256": _sha(prompt.read_bytes()) if prompt.is_file() else None,
+    }
 
 
 def halves(pairs: Sequence[dict]) -> dict[str, str]:
@@ -78,8 +92,11 @@ def halves(pairs: Sequence[dict]) -> dict[str, str]:
 
 
 def _balanced(right: list[bool], gold: list[bool]) -> float | None:
-    recalls = [sum(r for r, g in zip(right, gold) if g == cls) / n for cls in (True, False)
-               if (n := sum(1 for g in gold if g == cls))]
+    recalls = [
+        sum(r for r, g in zip(right, gold) if g == cls) / n
+        for cls in (True, False)
+        if (n := sum(1 for g in gold if g == cls))
+    ]
     return round(sum(recalls) / len(recalls), 3) if recalls else None
 
 
@@ -90,9 +107,12 @@ def score_pairs(pairs: Sequence[dict], p_yes: Sequence[float], threshold: float)
     by_label: dict[str, list[bool]] = {}
     for pair, r in zip(pairs, right):
         by_label.setdefault(pair["label"], []).append(r)
-    return {"pairs": len(right), "accuracy": round(sum(right) / len(right), 3) if right else 0.0,
-            "balanced_accuracy": _balanced(right, gold),
-            "by_label": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_label.items())}}
+    return {
+        "pairs": len(right),
+        "accuracy": round(sum(right) / len(right), 3) if right else 0.0,
+        "balanced_accuracy": _balanced(right, gold),
+        "by_label": {k: round(sum(v) / len(v), 3) for k, v in sorted(by_label.items())},
+    }
 
 
 def fit_threshold(pairs: Sequence[dict], p_yes: Sequence[float], grid: Sequence[float] = GRID) -> float:
@@ -121,8 +141,9 @@ def _ask_all(judge: Judge, pairs: list[dict]) -> list[float]:
     return p
 
 
-def fit_judge(judge: Judge, paths: Sequence[str | Path] | None = None,
-              out: str | Path | None = THRESHOLD_FILE) -> dict[str, Any]:
+def fit_judge(
+    judge: Judge, paths: Sequence[str | Path] | None = None, out: str | Path | None = THRESHOLD_FILE
+) -> dict[str, Any]:
     """Fit the threshold on the fit half, report on the other, write the record to ``out``; set judge.threshold."""
     files = pair_files(paths)
     pairs = load_pairs(files)
@@ -131,32 +152,43 @@ def fit_judge(judge: Judge, paths: Sequence[str | Path] | None = None,
     held = [p for p in pairs if half[p["id"]] == "report"]
     p_fit, p_held = _ask_all(judge, fit), _ask_all(judge, held)
     threshold = fit_threshold(fit, p_fit)
-    record = {"judge": judge.name, **_fingerprints(files), "threshold": threshold,
-              "grid": [GRID[0], GRID[-1], len(GRID)],
-              "fit": {"pairs": len(fit), "balanced_accuracy": score_pairs(fit, p_fit, threshold)["balanced_accuracy"]},
-              "report": _report(held, p_held, threshold), "fitted": datetime.date.today().isoformat()}
+    record = {
+        "judge": judge.name,
+        **_fingerprints(files),
+        "threshold": threshold,
+        "grid": [GRID[0], GRID[-1], len(GRID)],
+        "fit": {"pairs": len(fit), "balanced_accuracy": score_pairs(fit, p_fit, threshold)["balanced_accuracy"]},
+        "report": _report(held, p_held, threshold),
+        "fitted": datetime.date.today().isoformat(),
+    }
     if out:
         Path(out).write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     judge.threshold = threshold
     return record
 
 
-def prepare_judge(judge: Judge, paths: Sequence[str | Path] | None = None,
-                  threshold_file: str | Path | None = THRESHOLD_FILE, recheck: bool = False) -> JudgeCalibration:
+def prepare_judge(
+    judge: Judge,
+    paths: Sequence[str | Path] | None = None,
+    threshold_file: str | Path | None = THRESHOLD_FILE,
+    recheck: bool = False,
+) -> JudgeCalibration:
     """Set the judge's fitted threshold and say how good it is on the report half (stored, or re-checked)."""
     files = pair_files(paths)
     path = Path(threshold_file) if threshold_file else None
     record = json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else None
     warnings = []
     if record is None:
-        warnings.append(f"the judge's threshold was never fitted: using {THRESHOLD}; "
-                        "run storydesk eval --calibrate-judge")
+        warnings.append(
+            f"the judge's threshold was never fitted: using {THRESHOLD}; run storydesk eval --calibrate-judge"
+        )
     else:
         judge.threshold = record["threshold"]
         now = _fingerprints(files)
         if record.get("judge") != judge.name:
-            warnings.append(f"threshold fitted for judge {record.get('judge')!r}, "
-                            f"judging with {judge.name!r}: refit it")
+            warnings.append(
+                f"threshold fitted for judge {record.get('judge')!r}, judging with {judge.name!r}: refit it"
+            )
         if record.get("pairs_sha256") != now["pairs_sha256"]:
             changed = {n for n, _ in set(now["pair_files"].items()) ^ set((record.get("pair_files") or {}).items())}
             warnings.append(f"the labelled pairs changed since the fit ({', '.join(sorted(changed))}): refit it")
@@ -169,8 +201,9 @@ def prepare_judge(judge: Judge, paths: Sequence[str | Path] | None = None,
         half = halves(pairs)
         held = [p for p in pairs if half[p["id"]] == "report"]
         report, source = _report(held, _ask_all(judge, held), judge.threshold), "re-checked in this run"
-    return _calibration(judge, report, fit_pairs=(record or {}).get("fit", {}).get("pairs", 0), source=source,
-                        warnings=warnings)
+    return _calibration(
+        judge, report, fit_pairs=(record or {}).get("fit", {}).get("pairs", 0), source=source, warnings=warnings
+    )
 
 
 def calibrate(judge: Judge, pairs: Sequence[dict]) -> JudgeCalibration:
@@ -180,6 +213,13 @@ def calibrate(judge: Judge, pairs: Sequence[dict]) -> JudgeCalibration:
 
 
 def _calibration(judge: Judge, report: dict[str, Any], **extra: Any) -> JudgeCalibration:
-    return JudgeCalibration(judge=judge.name, pairs=report["pairs"], accuracy=report["accuracy"],
-                            by_label=report["by_label"], balanced_accuracy=report.get("balanced_accuracy"),
-                            by_file=report.get("by_file") or {}, threshold=judge.threshold, **extra)
+    return JudgeCalibration(
+        judge=judge.name,
+        pairs=report["pairs"],
+        accuracy=report["accuracy"],
+        by_label=report["by_label"],
+        balanced_accuracy=report.get("balanced_accuracy"),
+        by_file=report.get("by_file") or {},
+        threshold=judge.threshold,
+        **extra,
+    )

@@ -52,17 +52,19 @@ def write_documents(docs: dict[str, str], directory: Path) -> Path:
 def sibling(base: Assistant, corpus_dir: str | Path) -> Assistant:
     """An Assistant over another corpus with the base's backend, encoder, cache and settings."""
     params = inspect.signature(Assistant.__init__).parameters
-    settings = {name: getattr(base, name) for name in params
-                if name not in _OWN and getattr(base, name, None) is not None}
-    return Assistant(corpus=corpus_dir, backend=base.backend, encoder=base._encoder, cache_dir=base.cache_dir,
-                     **settings)
+    settings = {
+        name: getattr(base, name) for name in params if name not in _OWN and getattr(base, name, None) is not None
+    }
+    return Assistant(
+        corpus=corpus_dir, backend=base.backend, encoder=base._encoder, cache_dir=base.cache_dir, **settings
+    )
 
 
 class CorpusGroups:
     """The corpora of a run's cases, materialised on first use and cleaned up on exit.
 
-        with CorpusGroups(base) as groups:
-            key = groups.key(case, suite_path); groups.corpus(key).fingerprint; groups.assistant(key)
+    with CorpusGroups(base) as groups:
+        key = groups.key(case, suite_path); groups.corpus(key).fingerprint; groups.assistant(key)
     """
 
     def __init__(self, base: Assistant) -> None:

@@ -28,28 +28,83 @@ COUNTS = {"cases", "errors", "fabrications", "spurious_conflicts"}
 SECONDS = {"p50_s", "max_s"}
 LOWER_IS_BETTER = {"conflict_false_alarm", "fabrications", "spurious_conflicts", "wrong_in", "abstained"}
 LABELS = {
-    "pass_rate": "pass rate", "verbatim_rate": "verbatim", "citation_validity": "citation validity",
-    "keypoint_rate": "key points", "doc_recall": "doc recall", "span_recall": "span recall",
-    "conflict_recall": "conflict recall", "conflict_false_alarm": "false alarm", "spurious_conflicts": "spurious conflicts",
-    "abstention_acc": "abstention", "fabrications": "fabrications", "p50_s": "p50 s", "max_s": "max s",
-    "citation_recall": "citation recall", "citation_precision": "citation precision",
-    "em": "exact match (paper)", "all_gold": "all gold answers", "gold_recall": "gold recall",
-    "lead_gold": "gold answer first", "wrong_in": "repeats misinformation", "flagged": "misinformation flagged",
-    "verbatim": "all citations verbatim", "cites_gold": "cites gold docs", "abstained": "abstained",
+    "pass_rate": "pass rate",
+    "verbatim_rate": "verbatim",
+    "citation_validity": "citation validity",
+    "keypoint_rate": "key points",
+    "doc_recall": "doc recall",
+    "span_recall": "span recall",
+    "conflict_recall": "conflict recall",
+    "conflict_false_alarm": "false alarm",
+    "spurious_conflicts": "spurious conflicts",
+    "abstention_acc": "abstention",
+    "fabrications": "fabrications",
+    "p50_s": "p50 s",
+    "max_s": "max s",
+    "citation_recall": "citation recall",
+    "citation_precision": "citation precision",
+    "em": "exact match (paper)",
+    "all_gold": "all gold answers",
+    "gold_recall": "gold recall",
+    "lead_gold": "gold answer first",
+    "wrong_in": "repeats misinformation",
+    "flagged": "misinformation flagged",
+    "verbatim": "all citations verbatim",
+    "cites_gold": "cites gold docs",
+    "abstained": "abstained",
 }
 SHORT = {  # table headers: short, with soft hyphens so the columns fit the page
-    "pass_rate": "pass", "verbatim_rate": "verbatim", "citation_validity": "cit. valid", "keypoint_rate": "key points",
-    "doc_recall": "doc recall", "span_recall": "span recall", "conflict_recall": "conflict recall",
-    "conflict_false_alarm": "false alarm", "spurious_conflicts": "spurious", "abstention_acc": "abstain",
-    "fabrications": "fabri&shy;cated", "citation_recall": "cit. recall", "citation_precision": "cit. preci&shy;sion",
-    "p50_s": "p50", "max_s": "max", "em": "EM", "all_gold": "all gold", "gold_recall": "gold recall",
-    "lead_gold": "gold first", "wrong_in": "wrong in", "flagged": "flag&shy;ged", "verbatim": "all verb&shy;atim",
-    "cites_gold": "cites gold", "abstained": "abs&shy;tained",
+    "pass_rate": "pass",
+    "verbatim_rate": "verbatim",
+    "citation_validity": "cit. valid",
+    "keypoint_rate": "key points",
+    "doc_recall": "doc recall",
+    "span_recall": "span recall",
+    "conflict_recall": "conflict recall",
+    "conflict_false_alarm": "false alarm",
+    "spurious_conflicts": "spurious",
+    "abstention_acc": "abstain",
+    "fabrications": "fabri&shy;cated",
+    "citation_recall": "cit. recall",
+    "citation_precision": "cit. preci&shy;sion",
+    "p50_s": "p50",
+    "max_s": "max",
+    "em": "EM",
+    "all_gold": "all gold",
+    "gold_recall": "gold recall",
+    "lead_gold": "gold first",
+    "wrong_in": "wrong in",
+    "flagged": "flag&shy;ged",
+    "verbatim": "all verb&shy;atim",
+    "cites_gold": "cites gold",
+    "abstained": "abs&shy;tained",
 }
-TABLE = ("pass_rate", "verbatim_rate", "citation_validity", "keypoint_rate", "doc_recall", "span_recall",
-         "conflict_recall", "conflict_false_alarm", "spurious_conflicts", "abstention_acc", "fabrications",
-         "em", "all_gold", "gold_recall", "lead_gold", "wrong_in", "flagged", "verbatim", "cites_gold", "abstained",
-         "citation_recall", "citation_precision", "p50_s", "max_s")
+TABLE = (
+    "pass_rate",
+    "verbatim_rate",
+    "citation_validity",
+    "keypoint_rate",
+    "doc_recall",
+    "span_recall",
+    "conflict_recall",
+    "conflict_false_alarm",
+    "spurious_conflicts",
+    "abstention_acc",
+    "fabrications",
+    "em",
+    "all_gold",
+    "gold_recall",
+    "lead_gold",
+    "wrong_in",
+    "flagged",
+    "verbatim",
+    "cites_gold",
+    "abstained",
+    "citation_recall",
+    "citation_precision",
+    "p50_s",
+    "max_s",
+)
 FAMILIES = (
     ("Citations", ("verbatim_rate", "citation_validity", "doc_recall", "span_recall")),
     ("Answers", ("pass_rate", "keypoint_rate", "abstention_acc")),
@@ -90,20 +145,24 @@ details.evidence summary{cursor:pointer;color:#3b6fb6;font-size:13px;margin:4px 
 """
 
 
-def render_report(run: dict, results: list[dict], docs: dict[str, str],
-                  case_docs: dict[tuple, dict] | None = None) -> str:
+def render_report(
+    run: dict, results: list[dict], docs: dict[str, str], case_docs: dict[tuple, dict] | None = None
+) -> str:
     """The whole report for ``run`` (EvalRun.to_dict()), its case ``results`` and the article texts:
     ``case_docs[(suite, case id)]`` for a case answered from its own corpus, else ``docs``."""
     summaries = run.get("summaries") or []
     sections = _sections(summaries, results)
     body = [_header(run), _scores(summaries, sections), _charts(summaries), _cases(sections, docs, case_docs or {})]
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-            f"<title>Storydesk eval report</title><style>{CSS}</style></head>"
-            f"<body><main>{''.join(body)}</main></body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>Storydesk eval report</title><style>{CSS}</style></head>"
+        f"<body><main>{''.join(body)}</main></body></html>\n"
+    )
 
 
 # ---- formatting ---------------------------------------------------------------------------------
+
 
 def _fmt(key: str, value: Any) -> str:
     if value is None:
@@ -129,29 +188,44 @@ def _series_name(summary: dict, many_suites: bool) -> str:
 
 # ---- header, judge, headline table --------------------------------------------------------------
 
+
 def _header(run: dict) -> str:
     s = run.get("settings") or {}
     calls = run.get("judge_calls") or {}
     judge = s.get("judge") or "none"
     if s.get("judge_threshold") is not None:
         judge += f" (supported at P(yes) ≥ {s['judge_threshold']:g})"
-    rows = [("engines", ", ".join(s.get("engines") or [])), ("suites", ", ".join(s.get("suites") or [])),
-            ("split", s.get("split") or "all"), ("model", s.get("model") or "–"), ("judge", judge),
-            ("output", run.get("out_dir") or "–")]
+    rows = [
+        ("engines", ", ".join(s.get("engines") or [])),
+        ("suites", ", ".join(s.get("suites") or [])),
+        ("split", s.get("split") or "all"),
+        ("model", s.get("model") or "–"),
+        ("judge", judge),
+        ("output", run.get("out_dir") or "–"),
+    ]
     if calls:
         skipped = calls.get("skipped_verbatim", 0) + calls.get("skipped_no_citation", 0)
-        rows.append(("judge calls", f"{calls.get('model_calls', 0)} to the model, {calls.get('reused', 0)} reused, "
-                                    f"{skipped} decided without it"))
-    dl = "".join(f"<dt>{k}</dt><dd class=\"mono\">{escape(str(v))}</dd>" for k, v in rows)
-    return (f"<h1>Storydesk eval report</h1><div class=\"muted\">Gold suites answered by each engine, scored "
-            f"deterministically{' and by the judge' if run.get('judge') else ''}.</div>"
-            f"<div class=\"cards\"><div class=\"card\"><h3>Run settings</h3><dl>{dl}</dl></div>{_judge(run.get('judge'))}</div>")
+        rows.append(
+            (
+                "judge calls",
+                f"{calls.get('model_calls', 0)} to the model, {calls.get('reused', 0)} reused, "
+                f"{skipped} decided without it",
+            )
+        )
+    dl = "".join(f'<dt>{k}</dt><dd class="mono">{escape(str(v))}</dd>' for k, v in rows)
+    return (
+        f'<h1>Storydesk eval report</h1><div class="muted">Gold suites answered by each engine, scored '
+        f"deterministically{' and by the judge' if run.get('judge') else ''}.</div>"
+        f'<div class="cards"><div class="card"><h3>Run settings</h3><dl>{dl}</dl></div>{_judge(run.get("judge"))}</div>'
+    )
 
 
 def _judge(judge: dict | None) -> str:
     if not judge:
-        return ("<div class=\"card\"><h3>Judge calibration</h3><div class=\"big\">not judged</div>"
-                "<div class=\"muted\">No judge ran: citation recall and precision are absent.</div></div>")
+        return (
+            '<div class="card"><h3>Judge calibration</h3><div class="big">not judged</div>'
+            '<div class="muted">No judge ran: citation recall and precision are absent.</div></div>'
+        )
     balanced = judge.get("balanced_accuracy")
     head = balanced if balanced is not None else (judge.get("accuracy") or 0.0)
     files = {k: v.get("balanced_accuracy") for k, v in (judge.get("by_file") or {}).items()}
@@ -169,32 +243,41 @@ def _judge(judge: dict | None) -> str:
     warn = ""
     if head < JUDGE_OK or low:
         where = f" (on {', '.join(low)})" if low and head >= JUDGE_OK else ""
-        warn = (f"<div class=\"warn\">⚠ Judge calibration is below {_pct(JUDGE_OK)}{escape(where)}: the judged "
-                "scores (citation recall / precision, unsupported-sentence failures) are unreliable.</div>")
-    warn += "".join(f"<div class=\"warn\">⚠ {escape(str(w))}</div>" for w in judge.get("warnings") or [])
-    return (f"<div class=\"card\"><h3>Judge calibration</h3><div class=\"big\">{_pct(head)}</div>"
-            f"<div class=\"muted\">{what} of <span class=\"mono\">{escape(str(judge.get('judge', '')))}</span> "
-            f"on {int(judge.get('pairs') or 0)} labelled pairs{held}{source}</div>"
-            f"<dl style=\"margin-top:8px\">{labels}</dl>{warn}</div>")
+        warn = (
+            f'<div class="warn">⚠ Judge calibration is below {_pct(JUDGE_OK)}{escape(where)}: the judged '
+            "scores (citation recall / precision, unsupported-sentence failures) are unreliable.</div>"
+        )
+    warn += "".join(f'<div class="warn">⚠ {escape(str(w))}</div>' for w in judge.get("warnings") or [])
+    return (
+        f'<div class="card"><h3>Judge calibration</h3><div class="big">{_pct(head)}</div>'
+        f'<div class="muted">{what} of <span class="mono">{escape(str(judge.get("judge", "")))}</span> '
+        f"on {int(judge.get('pairs') or 0)} labelled pairs{held}{source}</div>"
+        f'<dl style="margin-top:8px">{labels}</dl>{warn}</div>'
+    )
 
 
 def _scores(summaries: list[dict], sections: list[tuple]) -> str:
     keys = [k for k in TABLE if any(k in (s.get("metrics") or {}) for s in summaries)]
     anchors = {(e, s): i for i, (e, s, _) in enumerate(sections)}
-    head = "<th>engine · suite</th><th class=\"num\">cases</th>" + "".join(f"<th class=\"num\">{_th(k)}</th>" for k in keys)
+    head = '<th>engine · suite</th><th class="num">cases</th>' + "".join(f'<th class="num">{_th(k)}</th>' for k in keys)
     rows = []
     for s in summaries:
         m, i = s.get("metrics") or {}, anchors.get((s["engine"], s["suite"]))
-        name = f"<a href=\"#sec-{i}\">{escape(s['engine'])}</a>" if i is not None else escape(s["engine"])
-        cells = "".join(f"<td class=\"num\">{_fmt(k, m.get(k))}</td>" for k in keys)
-        rows.append(f"<tr><td class=\"mono\"><span style=\"white-space:nowrap\">{name}</span><div class=\"muted\">{escape(s['suite'])}</div></td>"
-                    f"<td class=\"num\">{s.get('cases', '–')}</td>{cells}</tr>")
-    return (f"<h2>Scores</h2><div class=\"wide\"><table class=\"scores\"><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>"
-            "<p class=\"muted\">↓ lower is better. Rates are shares of cases (or citations); – means the suite has no case it applies to.</p>")
+        name = f'<a href="#sec-{i}">{escape(s["engine"])}</a>' if i is not None else escape(s["engine"])
+        cells = "".join(f'<td class="num">{_fmt(k, m.get(k))}</td>' for k in keys)
+        rows.append(
+            f'<tr><td class="mono"><span style="white-space:nowrap">{name}</span><div class="muted">{escape(s["suite"])}</div></td>'
+            f'<td class="num">{s.get("cases", "–")}</td>{cells}</tr>'
+        )
+    return (
+        f'<h2>Scores</h2><div class="wide"><table class="scores"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        '<p class="muted">↓ lower is better. Rates are shares of cases (or citations); – means the suite has no case it applies to.</p>'
+    )
 
 
 # ---- charts -------------------------------------------------------------------------------------
+
 
 def _charts(summaries: list[dict]) -> str:
     many = len({s["suite"] for s in summaries}) > 1
@@ -204,7 +287,7 @@ def _charts(summaries: list[dict]) -> str:
         if not any(m.get(k) is not None for _, m in series for k in keys):
             continue
         figs.append(f"<figure><h3>{escape(title)}</h3>{_bar_chart(title, keys, series)}</figure>")
-    return f"<h2>Charts</h2><div class=\"charts\">{''.join(figs)}</div>" if figs else ""
+    return f'<h2>Charts</h2><div class="charts">{"".join(figs)}</div>' if figs else ""
 
 
 def _bar_chart(title: str, keys: Iterable[str], series: list[tuple[str, dict]]) -> str:
@@ -216,25 +299,33 @@ def _bar_chart(title: str, keys: Iterable[str], series: list[tuple[str, dict]]) 
     legend, y = _legend(series, W)
     y += 22
     ticks = [(f"{top * f:g} s" if seconds else f"{int(f * 100)}%", X0 + BW * f) for f in (0, 0.25, 0.5, 0.75, 1)]
-    parts = [f"<text x=\"{x:.0f}\" y=\"{y - 6}\" class=\"t\" text-anchor=\"middle\">{t}</text>" for t, x in ticks]
+    parts = [f'<text x="{x:.0f}" y="{y - 6}" class="t" text-anchor="middle">{t}</text>' for t, x in ticks]
     grid_top = y
     for key in keys:
         group_h = len(series) * (BH + 3) - 3
         lines = [LABELS.get(key, key)] + (["(lower is better)"] if key in LOWER_IS_BETTER else [])
         ly = y + group_h / 2 - (len(lines) - 1) * 7 + 4
-        parts += [f"<text x=\"{X0 - 8}\" y=\"{ly + 14 * n:.0f}\" text-anchor=\"end\" class=\"{'l' if n == 0 else 't'}\">{escape(t)}</text>"
-                  for n, t in enumerate(lines)]
+        parts += [
+            f'<text x="{X0 - 8}" y="{ly + 14 * n:.0f}" text-anchor="end" class="{"l" if n == 0 else "t"}">{escape(t)}</text>'
+            for n, t in enumerate(lines)
+        ]
         for i, (_, m) in enumerate(series):
             v = m.get(key)
             w = 0 if v is None else max(0.0, min(1.0, v / top)) * BW
             by = y + i * (BH + 3)
-            parts.append(f"<rect x=\"{X0}\" y=\"{by}\" width=\"{w:.1f}\" height=\"{BH}\" rx=\"2\" fill=\"{COLOURS[i % len(COLOURS)]}\"/>"
-                         f"<text x=\"{X0 + w + 5:.1f}\" y=\"{by + BH - 4}\" class=\"v\">{_fmt(key, v)}</text>")
+            parts.append(
+                f'<rect x="{X0}" y="{by}" width="{w:.1f}" height="{BH}" rx="2" fill="{COLOURS[i % len(COLOURS)]}"/>'
+                f'<text x="{X0 + w + 5:.1f}" y="{by + BH - 4}" class="v">{_fmt(key, v)}</text>'
+            )
         y += group_h + GAP
-    grid = "".join(f"<line x1=\"{x:.0f}\" x2=\"{x:.0f}\" y1=\"{grid_top - 2}\" y2=\"{y - GAP + 4}\" stroke=\"#e3e7ee\"/>" for _, x in ticks)
+    grid = "".join(
+        f'<line x1="{x:.0f}" x2="{x:.0f}" y1="{grid_top - 2}" y2="{y - GAP + 4}" stroke="#e3e7ee"/>' for _, x in ticks
+    )
     style = "<style>.l{font:13px system-ui,sans-serif;fill:#1d2330}.t{font:11px system-ui,sans-serif;fill:#5d6677}.v{font:12px system-ui,sans-serif;fill:#1d2330}</style>"
-    return (f"<svg viewBox=\"0 0 {W} {y}\" role=\"img\" aria-label=\"{escape(title)}\">"
-            f"{style}{legend}{grid}{''.join(parts)}</svg>")
+    return (
+        f'<svg viewBox="0 0 {W} {y}" role="img" aria-label="{escape(title)}">'
+        f"{style}{legend}{grid}{''.join(parts)}</svg>"
+    )
 
 
 def _nice(top: float) -> float:
@@ -251,13 +342,16 @@ def _legend(series: list[tuple[str, dict]], width: int) -> tuple[str, int]:
         w = 22 + 7 * len(name) + 16
         if x and x + w > width:
             x, y = 0, y + 20
-        out.append(f"<g class=\"legend\"><rect x=\"{x}\" y=\"{y}\" width=\"12\" height=\"12\" rx=\"2\" fill=\"{COLOURS[i % len(COLOURS)]}\"/>"
-                   f"<text x=\"{x + 17}\" y=\"{y + 11}\" class=\"l\">{escape(name)}</text></g>")
+        out.append(
+            f'<g class="legend"><rect x="{x}" y="{y}" width="12" height="12" rx="2" fill="{COLOURS[i % len(COLOURS)]}"/>'
+            f'<text x="{x + 17}" y="{y + 11}" class="l">{escape(name)}</text></g>'
+        )
         x += w
     return "".join(out), y + 14
 
 
 # ---- per-case tables ----------------------------------------------------------------------------
+
 
 def _sections(summaries: list[dict], results: list[dict]) -> list[tuple[str, str, list[dict]]]:
     order = [(s["engine"], s["suite"]) for s in summaries]
@@ -269,18 +363,22 @@ def _sections(summaries: list[dict], results: list[dict]) -> list[tuple[str, str
 def _cases(sections: list[tuple], docs: dict[str, str], case_docs: dict[tuple, dict]) -> str:
     if not sections:
         return ""
-    toggle = ("<label class=\"filter\"><input type=\"checkbox\" "
-              "onchange=\"document.body.classList.toggle('failonly',this.checked)\"> show failures only</label>")
-    out = [f"<h2>Cases</h2><p class=\"muted\">Failed cases come first in each table.</p>{toggle}"]
+    toggle = (
+        '<label class="filter"><input type="checkbox" '
+        "onchange=\"document.body.classList.toggle('failonly',this.checked)\"> show failures only</label>"
+    )
+    out = [f'<h2>Cases</h2><p class="muted">Failed cases come first in each table.</p>{toggle}']
     for i, (engine, suite, rows) in enumerate(sections):
         failed = sum(not r.get("passed") for r in rows)
-        out.append(f"<h3 id=\"sec-{i}\" style=\"margin-top:24px\"><span class=\"mono\">{escape(engine)}</span> on "
-                   f"<span class=\"mono\">{escape(suite)}</span> <span class=\"muted\">— {len(rows)} cases, {failed} failed</span></h3>"
-                   "<table class=\"cases\"><colgroup><col style=\"width:13%\"><col style=\"width:8%\"><col style=\"width:7%\">"
-                   "<col style=\"width:20%\"><col></colgroup><thead><tr><th>id</th><th>kind</th><th>result</th><th>question</th>"
-                   "<th>answer, failures and evidence</th></tr></thead><tbody>"
-                   + "".join(_case_row(r, case_docs.get((suite, (r.get("case") or {}).get("id")), docs)) for r in rows)
-                   + "</tbody></table>")
+        out.append(
+            f'<h3 id="sec-{i}" style="margin-top:24px"><span class="mono">{escape(engine)}</span> on '
+            f'<span class="mono">{escape(suite)}</span> <span class="muted">— {len(rows)} cases, {failed} failed</span></h3>'
+            '<table class="cases"><colgroup><col style="width:13%"><col style="width:8%"><col style="width:7%">'
+            '<col style="width:20%"><col></colgroup><thead><tr><th>id</th><th>kind</th><th>result</th><th>question</th>'
+            "<th>answer, failures and evidence</th></tr></thead><tbody>"
+            + "".join(_case_row(r, case_docs.get((suite, (r.get("case") or {}).get("id")), docs)) for r in rows)
+            + "</tbody></table>"
+        )
     return "".join(out)
 
 
@@ -289,15 +387,21 @@ def _case_row(r: dict, docs: dict[str, str]) -> str:
     verdict = "PASS" if r.get("passed") else "FAIL"
     text = _MARKER.sub(r'<span class="mk">[\1]</span>', escape(answer.get("answer") or "(no answer)"))
     fails = "".join(f"<li>{escape(str(f))}</li>" for f in r.get("failures") or [])
-    detail = (f"<p class=\"answer\">{text}</p>" + _gold(case)
-              + (f"<ul class=\"failures\">{fails}</ul>" if fails else "")
-              + _evidence(answer, docs, open_=not r.get("passed"))
-              + "".join(_conflict(cf) for cf in answer.get("conflicts") or []) + _support(r.get("support")))
+    detail = (
+        f'<p class="answer">{text}</p>'
+        + _gold(case)
+        + (f'<ul class="failures">{fails}</ul>' if fails else "")
+        + _evidence(answer, docs, open_=not r.get("passed"))
+        + "".join(_conflict(cf) for cf in answer.get("conflicts") or [])
+        + _support(r.get("support"))
+    )
     seconds = r.get("seconds")
-    return (f"<tr class=\"{'passed' if r.get('passed') else 'failed'}\"><td class=\"id mono\">{escape(str(case.get('id', '')))}</td>"
-            f"<td>{escape(str(case.get('kind', '')))}</td><td><span class=\"badge {verdict}\">{verdict}</span>"
-            f"<div class=\"muted\">{_fmt('p50_s', seconds)}</div></td><td class=\"q\">{escape(str(case.get('question', '')))}</td>"
-            f"<td>{detail}</td></tr>")
+    return (
+        f'<tr class="{"passed" if r.get("passed") else "failed"}"><td class="id mono">{escape(str(case.get("id", "")))}</td>'
+        f'<td>{escape(str(case.get("kind", "")))}</td><td><span class="badge {verdict}">{verdict}</span>'
+        f'<div class="muted">{_fmt("p50_s", seconds)}</div></td><td class="q">{escape(str(case.get("question", "")))}</td>'
+        f"<td>{detail}</td></tr>"
+    )
 
 
 def _gold(case: dict) -> str:
@@ -306,7 +410,7 @@ def _gold(case: dict) -> str:
         return ""
     wrong = ", ".join(escape(str(w)) for w in case.get("wrong_answers") or []) or "–"
     gold = ", ".join(escape(str(g)) for g in case["gold_answers"])
-    return f"<div class=\"muted\" style=\"font-size:12.5px\">gold: {gold} · misinformation: {wrong}</div>"
+    return f'<div class="muted" style="font-size:12.5px">gold: {gold} · misinformation: {wrong}</div>'
 
 
 def _evidence(answer: dict, docs: dict[str, str], open_: bool) -> str:
@@ -315,34 +419,45 @@ def _evidence(answer: dict, docs: dict[str, str], open_: bool) -> str:
     if not citations:
         return ""
     label = f"{len(citations)} citation{'s' if len(citations) != 1 else ''} in context"
-    return (f"<details class=\"evidence\"{' open' if open_ else ''}><summary>{label}</summary>"
-            + "".join(_citation(c, docs) for c in citations) + "</details>")
+    return (
+        f'<details class="evidence"{" open" if open_ else ""}><summary>{label}</summary>'
+        + "".join(_citation(c, docs) for c in citations)
+        + "</details>"
+    )
 
 
 def _citation(c: dict, docs: dict[str, str]) -> str:
-    head = f"<span class=\"mono\">[{escape(str(c.get('id')))}] {escape(str(c.get('doc_id')))}</span>"
+    head = f'<span class="mono">[{escape(str(c.get("id")))}] {escape(str(c.get("doc_id")))}</span>'
     if not citation_ok(c, docs):
         where = f"{c.get('start')}–{c.get('end')}"
-        return (f"<div class=\"cit\">{head} <span class=\"bad\">NOT VERBATIM</span> <span class=\"muted\">"
-                f"(offsets {escape(where)})</span><div class=\"ctx\">claimed: “{escape(str(c.get('quote') or ''))}”</div></div>")
+        return (
+            f'<div class="cit">{head} <span class="bad">NOT VERBATIM</span> <span class="muted">'
+            f'(offsets {escape(where)})</span><div class="ctx">claimed: “{escape(str(c.get("quote") or ""))}”</div></div>'
+        )
     text, start, end = docs[c["doc_id"]], c["start"], c["end"]
     p0, p1 = paragraph_bounds(text, start, end, reach=_CONTEXT_REACH)
     before = ("…" if p0 > 0 and text[p0 - 1] != "\n" else "") + escape(text[p0:start])
     after = escape(text[end:p1]) + ("…" if p1 < len(text) and text[p1] != "\n" else "")
     ctx = f"{before}<mark>{escape(text[start:end])}</mark>{after}"
-    return f"<div class=\"cit\">{head}<div class=\"ctx\">{ctx}</div></div>"
+    return f'<div class="cit">{head}<div class="ctx">{ctx}</div></div>'
 
 
 def _conflict(cf: dict) -> str:
-    rows = "".join(f"<tr><td>{escape(str(p.get('claim', '')))}</td>"
-                   f"<td class=\"mono\">{' '.join(f'[{escape(str(i))}]' for i in p.get('citations') or [])}</td></tr>"
-                   for p in cf.get("positions") or [])
-    return (f"<table class=\"conf\"><caption>disagreement: {escape(str(cf.get('topic', '')))}</caption>"
-            f"<thead><tr><th>claim</th><th>citations</th></tr></thead><tbody>{rows}</tbody></table>")
+    rows = "".join(
+        f"<tr><td>{escape(str(p.get('claim', '')))}</td>"
+        f'<td class="mono">{" ".join(f"[{escape(str(i))}]" for i in p.get("citations") or [])}</td></tr>'
+        for p in cf.get("positions") or []
+    )
+    return (
+        f'<table class="conf"><caption>disagreement: {escape(str(cf.get("topic", "")))}</caption>'
+        f"<thead><tr><th>claim</th><th>citations</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def _support(s: dict | None) -> str:
     if not s or not s.get("statements"):
         return ""
-    return (f"<div class=\"muted\" style=\"font-size:12.5px;margin-top:6px\">judged: {s['supported']}/{s['statements']} statements "
-            f"supported, {s.get('precise', 0)}/{s.get('citations', 0)} citations precise</div>")
+    return (
+        f'<div class="muted" style="font-size:12.5px;margin-top:6px">judged: {s["supported"]}/{s["statements"]} statements '
+        f"supported, {s.get('precise', 0)}/{s.get('citations', 0)} citations precise</div>"
+    )

@@ -152,8 +152,17 @@ def support(answer: dict, judge: Judge, docs: dict[str, str] | None = None) -> d
     """
     citations = {c.get("id"): c for c in answer.get("citations") or []}
     quotes = {i: c["quote"] for i, c in citations.items() if _valid(c, docs)}
-    result: dict[str, Any] = {"statements": 0, "supported": 0, "citations": 0, "precise": 0, "unsupported": [],
-                              "model_calls": 0, "skipped": 0, "judge": judge.name, "threshold": judge.threshold}
+    result: dict[str, Any] = {
+        "statements": 0,
+        "supported": 0,
+        "citations": 0,
+        "precise": 0,
+        "unsupported": [],
+        "model_calls": 0,
+        "skipped": 0,
+        "judge": judge.name,
+        "threshold": judge.threshold,
+    }
     for claim, ids in _by_claim(statements(answer)):
         if not claim:
             continue

@@ -17,8 +17,19 @@ from .ramdocs import RAMDOCS_HEADLINE, aggregate_ramdocs, score_ramdocs
 __all__ = ["score", "score_case", "aggregate", "citation_ok", "HEADLINE", "RAMDOCS_HEADLINE"]
 
 _MARKER = re.compile(r"\[(\d+)\]")
-HEADLINE = ("pass_rate", "verbatim_rate", "citation_validity", "keypoint_rate", "doc_recall", "span_recall",
-            "conflict_recall", "conflict_false_alarm", "abstention_acc", "fabrications", "p50_s")
+HEADLINE = (
+    "pass_rate",
+    "verbatim_rate",
+    "citation_validity",
+    "keypoint_rate",
+    "doc_recall",
+    "span_recall",
+    "conflict_recall",
+    "conflict_false_alarm",
+    "abstention_acc",
+    "fabrications",
+    "p50_s",
+)
 
 
 def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
@@ -29,13 +40,23 @@ def citation_ok(c: dict, docs: dict[str, str]) -> bool:
     """The citation's quote is its article's text at its offsets."""
     text = docs.get(c.get("doc_id"))
     start, end = c.get("start"), c.get("end")
-    return (text is not None and isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
-            and bool(c.get("quote")) and text[start:end] == c["quote"])
+    return (
+        text is not None
+        and isinstance(start, int)
+        and isinstance(end, int)
+        and 0 <= start < end <= len(text)
+        and bool(c.get("quote"))
+        and text[start:end] == c["quote"]
+    )
 
 
 def _claims_text(answer: dict) -> str:
     conflicts = answer.get("conflicts") or []
-    return (answer.get("answer") or "") + " " + " ".join(p.get("claim", "") for cf in conflicts for p in cf.get("positions", []))
+    return (
+        (answer.get("answer") or "")
+        + " "
+        + " ".join(p.get("claim", "") for cf in conflicts for p in cf.get("positions", []))
+    )
 
 
 def _conflict_found(case: dict, answer: dict, by_id: dict) -> bool:
@@ -50,14 +71,18 @@ def _conflict_found(case: dict, answer: dict, by_id: dict) -> bool:
     return False
 
 
-def score_case(case: dict, answer: dict, docs: dict[str, str], seconds: float = 0.0) -> tuple[dict[str, Any], list[str], bool]:
+def score_case(
+    case: dict, answer: dict, docs: dict[str, str], seconds: float = 0.0
+) -> tuple[dict[str, Any], list[str], bool]:
     """(metrics, failures in words, passed) for one answer."""
     cits = answer.get("citations") or []
     by_id = {c.get("id"): c for c in cits}
     ok = [citation_ok(c, docs) for c in cits]
     text = answer.get("answer") or ""
     markers = {int(m) for m in _MARKER.findall(text)}
-    referenced = markers | {i for cf in answer.get("conflicts") or [] for p in cf.get("positions", []) for i in p.get("citations", [])}
+    referenced = markers | {
+        i for cf in answer.get("conflicts") or [] for p in cf.get("positions", []) for i in p.get("citations", [])
+    }
     m: dict[str, Any] = {"n_citations": len(cits), "verbatim": sum(ok), "seconds": round(seconds, 2)}
     m["unresolved_markers"] = sorted(i for i in markers if i not in by_id)
     m["unreferenced_citations"] = sorted(c.get("id") for c in cits if c.get("id") not in referenced)
@@ -75,8 +100,13 @@ def score_case(case: dict, answer: dict, docs: dict[str, str], seconds: float = 
     for ev in case.get("evidence", []):
         doc = docs.get(ev["doc"], "")
         s = doc.find(ev["quote"])
-        hits += any(c.get("doc_id") == ev["doc"] and good and s >= 0 and _overlaps(c["start"], c["end"], s, s + len(ev["quote"]))
-                    for c, good in zip(cits, ok))
+        hits += any(
+            c.get("doc_id") == ev["doc"]
+            and good
+            and s >= 0
+            and _overlaps(c["start"], c["end"], s, s + len(ev["quote"]))
+            for c, good in zip(cits, ok)
+        )
     m["span_recall"] = hits / len(case["evidence"]) if case.get("evidence") else None
     has_conflict = bool(answer.get("conflicts"))
     if case.get("conflict"):
@@ -86,25 +116,40 @@ def score_case(case: dict, answer: dict, docs: dict[str, str], seconds: float = 
         m["spurious_conflict"] = has_conflict and case["answerable"]
     failures = _failures(case, m, cits, ok, missing)
     passed = (
-        m["verbatim"] == m["n_citations"] and not missing and not m["fabricated"] and m["answerable_ok"]
+        m["verbatim"] == m["n_citations"]
+        and not missing
+        and not m["fabricated"]
+        and m["answerable_ok"]
         and (not case["answerable"] or (m["doc_recall"] or 0) > 0)
-        and m.get("conflict_found", True) and not m.get("conflict_false_alarm", False)
+        and m.get("conflict_found", True)
+        and not m.get("conflict_false_alarm", False)
     )
     return m, failures, passed
 
 
 def _failures(case: dict, m: dict, cits: list, ok: list, missing: list) -> list[str]:
-    out = [f"citation [{c.get('id')}] is not verbatim ({c.get('doc_id')} {c.get('start')}-{c.get('end')})" for c, good in zip(cits, ok) if not good]
+    out = [
+        f"citation [{c.get('id')}] is not verbatim ({c.get('doc_id')} {c.get('start')}-{c.get('end')})"
+        for c, good in zip(cits, ok)
+        if not good
+    ]
     out += [f"marker [{i}] names no citation" for i in m["unresolved_markers"]]
     out += [f"citation [{i}] is not referenced by the answer" for i in m["unreferenced_citations"]]
     out += ["missing key point: " + " / ".join(repr(a) for a in g) for g in missing]
     out += [f"fabricated: {s!r}" for s in m["fabricated"]]
     if not m["answerable_ok"]:
-        out.append("answered a question the articles do not answer" if not case["answerable"] else "wrongly said the articles do not answer")
+        out.append(
+            "answered a question the articles do not answer"
+            if not case["answerable"]
+            else "wrongly said the articles do not answer"
+        )
     if case["answerable"] and m["answerable_ok"] and not m["doc_recall"]:
         out.append("cites none of the gold articles")
     if m.get("conflict_found") is False:
-        out.append("missed the disagreement between " + " vs ".join("/".join(d[:3] for d in side) for side in case.get("sides", [])))
+        out.append(
+            "missed the disagreement between "
+            + " vs ".join("/".join(d[:3] for d in side) for side in case.get("sides", []))
+        )
     if m.get("conflict_false_alarm"):
         out.append("reported a disagreement on a single-source fact")
     return out
@@ -115,15 +160,18 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return round(statistics.mean(vals), 3) if vals else None
 
 
-def score(case: dict, answer: dict, docs: dict[str, str], seconds: float = 0.0
-          ) -> tuple[dict[str, Any], list[str], bool]:
+def score(
+    case: dict, answer: dict, docs: dict[str, str], seconds: float = 0.0
+) -> tuple[dict[str, Any], list[str], bool]:
     """score_case for story cases, score_ramdocs (ramdocs_grade.py's definitions) for RAMDocs cases."""
     if case.get("kind") == "ramdocs":
         return score_ramdocs(case, answer, seconds)
     return score_case(case, answer, docs, seconds)
 
 
-def aggregate(rows: list[dict[str, Any]], passed: list[bool], support: list[dict | None] | None = None) -> dict[str, Any]:
+def aggregate(
+    rows: list[dict[str, Any]], passed: list[bool], support: list[dict | None] | None = None
+) -> dict[str, Any]:
     """Suite-level metrics from per-case metric dicts: story metrics over story cases, RAMDocs
     metrics over RAMDocs cases, pass rate and latency over all (errors count as failed cases)."""
     n = len(rows)
@@ -162,7 +210,9 @@ def _story(good: list[dict[str, Any]]) -> dict[str, Any]:
         "doc_recall": _mean(r["doc_recall"] for r in good),
         "span_recall": _mean(r["span_recall"] for r in good),
         "conflict_recall": round(sum(r["conflict_found"] for r in conf) / len(conf), 3) if conf else None,
-        "conflict_false_alarm": round(sum(r["conflict_false_alarm"] for r in single) / len(single), 3) if single else None,
+        "conflict_false_alarm": round(sum(r["conflict_false_alarm"] for r in single) / len(single), 3)
+        if single
+        else None,
         "spurious_conflicts": sum(bool(r.get("spurious_conflict")) for r in good),
         "abstention_acc": round(sum(r["answerable_ok"] for r in good) / len(good), 3) if good else None,
         "fabrications": sum(len(r["fabricated"]) for r in good),

@@ -16,8 +16,17 @@ from typing import Any
 
 __all__ = ["norm", "holds", "score_ramdocs", "aggregate_ramdocs", "RAMDOCS_HEADLINE"]
 
-RAMDOCS_HEADLINE = ("em", "all_gold", "gold_recall", "lead_gold", "wrong_in", "flagged", "verbatim", "cites_gold",
-                    "abstained")
+RAMDOCS_HEADLINE = (
+    "em",
+    "all_gold",
+    "gold_recall",
+    "lead_gold",
+    "wrong_in",
+    "flagged",
+    "verbatim",
+    "cites_gold",
+    "abstained",
+)
 _PUNCT = set(string.punctuation)
 
 
@@ -40,7 +49,7 @@ def _first(answers: list[str], text: str) -> int | None:
 
 def _verbatim(c: dict, docs: dict[str, dict]) -> bool:
     try:
-        return docs.get(c["doc_id"]) is not None and docs[c["doc_id"]]["text"][c["start"]:c["end"]] == c["quote"]
+        return docs.get(c["doc_id"]) is not None and docs[c["doc_id"]]["text"][c["start"] : c["end"]] == c["quote"]
     except (KeyError, TypeError):
         return False  # a citation the grader would crash on is not verbatim
 
@@ -58,14 +67,23 @@ def score_ramdocs(case: dict, answer: dict, seconds: float = 0.0) -> tuple[dict[
     ok = [_verbatim(c, docs) for c in citations]
     cited_answers = {norm(docs[c["doc_id"]].get("answer") or "") for c in citations if c.get("doc_id") in docs}
     m: dict[str, Any] = {
-        "em": len(found) == len(gold) and not wrong_in, "all_gold": len(found) == len(gold),
-        "gold_recall": len(found) / len(gold) if gold else 0.0, "lead_gold": g0 is not None and (w0 is None or g0 < w0),
-        "wrong_in": bool(wrong_in), "conflict": bool(answer.get("conflicts")), "verbatim": all(ok),
+        "em": len(found) == len(gold) and not wrong_in,
+        "all_gold": len(found) == len(gold),
+        "gold_recall": len(found) / len(gold) if gold else 0.0,
+        "lead_gold": g0 is not None and (w0 is None or g0 < w0),
+        "wrong_in": bool(wrong_in),
+        "conflict": bool(answer.get("conflicts")),
+        "verbatim": all(ok),
         "cites_gold": all(norm(g) in cited_answers for g in found) if found else None,
-        "answerable": answer.get("answerable"), "n_citations": len(citations), "seconds": round(seconds, 2),
+        "answerable": answer.get("answerable"),
+        "n_citations": len(citations),
+        "seconds": round(seconds, 2),
     }
-    failures = [f"citation [{c.get('id')}] is not verbatim ({c.get('doc_id')} {c.get('start')}-{c.get('end')})"
-                for c, good in zip(citations, ok) if not good]
+    failures = [
+        f"citation [{c.get('id')}] is not verbatim ({c.get('doc_id')} {c.get('start')}-{c.get('end')})"
+        for c, good in zip(citations, ok)
+        if not good
+    ]
     failures += [f"missing gold answer: {g!r}" for g in gold if g not in found]
     if found and not m["lead_gold"]:
         wrong_ones = ", ".join(repr(w) for w in sorted(wrong_in))
@@ -84,9 +102,12 @@ def aggregate_ramdocs(rows: list[dict[str, Any]]) -> dict[str, Any]:
     ok = [r for r in rows if not r.get("engine_error")]
     wr = [r for r in ok if r["wrong_in"]]
     return {
-        "em": _mean([r["em"] for r in ok]), "all_gold": _mean([r["all_gold"] for r in ok]),
-        "gold_recall": _mean([r["gold_recall"] for r in ok]), "wrong_in": _mean([r["wrong_in"] for r in ok]),
-        "lead_gold": _mean([r["lead_gold"] for r in ok]), "flagged": _mean([r["conflict"] for r in wr]),
+        "em": _mean([r["em"] for r in ok]),
+        "all_gold": _mean([r["all_gold"] for r in ok]),
+        "gold_recall": _mean([r["gold_recall"] for r in ok]),
+        "wrong_in": _mean([r["wrong_in"] for r in ok]),
+        "lead_gold": _mean([r["lead_gold"] for r in ok]),
+        "flagged": _mean([r["conflict"] for r in wr]),
         "verbatim": _mean([r["verbatim"] for r in ok]),
         "cites_gold": _mean([r["cites_gold"] for r in ok if r["cites_gold"] is not None]),
         "abstained": _mean([r["answerable"] is False for r in ok]),

@@ -36,10 +36,21 @@ def format_summary(run: EvalRun) -> str:
         lines.append(json.dumps({"engine": s.engine, "suite": s.suite, "cases": s.cases, **metrics}))
     if run.judge:
         j = run.judge
-        lines.append(json.dumps({"judge": j.judge, "threshold": j.threshold, "calibration": j.source,
-                                 "report_pairs": j.pairs, "fit_pairs": j.fit_pairs, "judge_accuracy": j.accuracy,
-                                 "judge_balanced_accuracy": j.balanced_accuracy, "by_label": j.by_label,
-                                 "by_file": {k: v.get("balanced_accuracy") for k, v in j.by_file.items()}}))
+        lines.append(
+            json.dumps(
+                {
+                    "judge": j.judge,
+                    "threshold": j.threshold,
+                    "calibration": j.source,
+                    "report_pairs": j.pairs,
+                    "fit_pairs": j.fit_pairs,
+                    "judge_accuracy": j.accuracy,
+                    "judge_balanced_accuracy": j.balanced_accuracy,
+                    "by_label": j.by_label,
+                    "by_file": {k: v.get("balanced_accuracy") for k, v in j.by_file.items()},
+                }
+            )
+        )
     if run.judge_calls:
         lines.append(json.dumps({"judge_calls": run.judge_calls}))
     return "\n".join(lines)
@@ -79,10 +90,15 @@ def compare_runs(a: str | Path, b: str | Path) -> str:
                 continue
             delta = f"{vb - va:+.3f}" if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else "n/a"
             out.append(f"  {metric:<22}{_fmt(va):>9}{_fmt(vb):>9}{delta:>9}")
-    flips = [(k, ca[k]["passed"], cb[k]["passed"]) for k in sorted(set(ca) & set(cb)) if ca[k]["passed"] != cb[k]["passed"]]
+    flips = [
+        (k, ca[k]["passed"], cb[k]["passed"]) for k in sorted(set(ca) & set(cb)) if ca[k]["passed"] != cb[k]["passed"]
+    ]
     out.append(f"cases that flipped: {len(flips)}")
-    for (engine, suite, case_id), before, after in flips:
-        out.append(f"  {'FIXED ' if after else 'BROKEN'} {engine}/{suite}/{case_id}" + ("" if after else f": {'; '.join(cb[(engine, suite, case_id)]['failures'][:2])}"))
+    for (engine, suite, case_id), _before, after in flips:
+        out.append(
+            f"  {'FIXED ' if after else 'BROKEN'} {engine}/{suite}/{case_id}"
+            + ("" if after else f": {'; '.join(cb[(engine, suite, case_id)]['failures'][:2])}")
+        )
     return "\n".join(out)
 
 

@@ -50,12 +50,13 @@ def _code_hash() -> str:
 
 def _engine_parts(engine: str, assistant: Assistant) -> dict[str, Any]:
     backend = assistant.backend.describe()
-    parts: dict[str, Any] = {"engine": engine,
-                             "backend": {k: backend.get(k) for k in ("name", "base_url", "path") if backend.get(k)}}
+    parts: dict[str, Any] = {
+        "engine": engine,
+        "backend": {k: backend.get(k) for k in ("name", "base_url", "path") if backend.get(k)},
+    }
     if engine == "storydesk":
         prompts = b"".join(p.read_bytes() for p in sorted(prompts_dir().glob("*.yaml")))
-        parts.update(settings=repr(assistant.settings), code=_code_hash(),
-                     prompts=hashlib.sha256(prompts).hexdigest())
+        parts.update(settings=repr(assistant.settings), code=_code_hash(), prompts=hashlib.sha256(prompts).hexdigest())
     else:
         parts["baseline"] = (Path(__file__).parent / "baseline.py").read_bytes().decode("utf-8")
     return parts
@@ -108,8 +109,15 @@ def _stale(result: CaseResult, judge: Judge) -> bool:
     return s is None or s.get("judge") != judge.name or s.get("threshold") != judge.threshold
 
 
-def _one(case: dict, suite: str, engine: str, config: str, ask: Callable[[str], dict], docs: dict[str, str],
-         judge: Judge | None) -> CaseResult:
+def _one(
+    case: dict,
+    suite: str,
+    engine: str,
+    config: str,
+    ask: Callable[[str], dict],
+    docs: dict[str, str],
+    judge: Judge | None,
+) -> CaseResult:
     t0 = time.perf_counter()
     try:
         answer = ask(case["question"])
@@ -195,12 +203,12 @@ def run_eval(
             def work(item):
                 nonlocal finished
                 name, case, key = item
-                result = _one(case, name, engine, configs[key], ask, docs[key], judge)
+                result = _one(case, name, engine, configs[key], ask, docs[key], judge)  # noqa: B023 - run in this iteration
                 keep(result)
                 with lock:
                     finished += 1
                     if progress:
-                        progress(f"{engine}", finished, len(todo))
+                        progress(f"{engine}", finished, len(todo))  # noqa: B023 - run in this iteration
                 return result
 
             # The embedded model runs one request at a time; endpoints can take several in flight.
@@ -215,10 +223,15 @@ def run_eval(
                     with ThreadPoolExecutor(max_workers=workers) as pool:
                         list(pool.map(work, items))
     summaries = _summaries(results, loaded, engines)
-    settings = {"engines": list(engines), "suites": [str(s) for s in suites], "split": split,
-                "model": base.backend.name, "judge": judge.name if judge else None,
-                "judge_threshold": judge.threshold if judge else None,
-                "answer_settings": dataclasses.asdict(base.settings)}  # every tunable number of the answer path
+    settings = {
+        "engines": list(engines),
+        "suites": [str(s) for s in suites],
+        "split": split,
+        "model": base.backend.name,
+        "judge": judge.name if judge else None,
+        "judge_threshold": judge.threshold if judge else None,
+        "answer_settings": dataclasses.asdict(base.settings),
+    }  # every tunable number of the answer path
     calls = None
     if judge:
         calls = {k: judge.stats[k] - start[k] for k in judge.stats}
@@ -233,8 +246,10 @@ def _summaries(results: list[CaseResult], loaded, engines: Sequence[str]) -> lis
     out = []
     for engine in engines:
         for name, _, _ in loaded:
-            rows = sorted((r for r in results if r.engine == engine and r.suite == name),
-                          key=lambda r: order.get((name, r.case_id), 0))
+            rows = sorted(
+                (r for r in results if r.engine == engine and r.suite == name),
+                key=lambda r: order.get((name, r.case_id), 0),
+            )
             if rows:
                 metrics = aggregate([r.metrics for r in rows], [r.passed for r in rows], [r.support for r in rows])
                 configs = sorted({r.config for r in rows})

@@ -20,7 +20,18 @@ from .corpora import BASE, case_corpus, inline_documents
 __all__ = ["load_suite", "KINDS", "REQUIRED", "REQUIRED_RAMDOCS", "SPLITS", "case_split"]
 
 KINDS = ("conflict", "corroborated", "single", "unanswerable", "false_premise", "adversarial", "ramdocs")
-REQUIRED = ("id", "kind", "question", "must_mention", "must_not_mention", "evidence", "docs", "conflict", "sides", "answerable")
+REQUIRED = (
+    "id",
+    "kind",
+    "question",
+    "must_mention",
+    "must_not_mention",
+    "evidence",
+    "docs",
+    "conflict",
+    "sides",
+    "answerable",
+)
 REQUIRED_RAMDOCS = ("id", "kind", "question", "documents", "gold_answers", "wrong_answers")
 SPLITS = ("tune", "heldout")
 
@@ -79,7 +90,7 @@ def _texts(case: dict, path: Path, corpus: Corpus | None, own: dict, n: int) -> 
     if key[0] == "inline":
         docs = case["documents"]
         if not isinstance(docs, list) or not all(isinstance(d, dict) and "text" in d for d in docs):
-            raise StorydeskError(f"{path}:{n}: documents of {case['id']!r} must be a list of {{\"text\": ...}}")
+            raise StorydeskError(f'{path}:{n}: documents of {case["id"]!r} must be a list of {{"text": ...}}')
         return inline_documents(case)
     if key not in own:
         try:

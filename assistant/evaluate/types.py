@@ -79,5 +79,10 @@ class EvalRun:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"out_dir": self.out_dir, "settings": self.settings, "summaries": [s.to_dict() for s in self.summaries],
-                "judge": self.judge.to_dict() if self.judge else None, "judge_calls": self.judge_calls}
+        return {
+            "out_dir": self.out_dir,
+            "settings": self.settings,
+            "summaries": [s.to_dict() for s in self.summaries],
+            "judge": self.judge.to_dict() if self.judge else None,
+            "judge_calls": self.judge_calls,
+        }
