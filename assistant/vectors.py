@@ -48,7 +48,7 @@ class ArticleVectors:
         try:
             vectors = np.load(path, allow_pickle=False)
             os.utime(path)  # marks it in use, for prune
-        except (OSError, ValueError):
+        except (OSError, ValueError, EOFError):  # missing, damaged or cut short: embedded again
             return None
         return vectors if vectors.ndim == 2 and vectors.shape[0] == rows and vectors.dtype == np.float32 else None
 
