@@ -107,6 +107,11 @@ class Assistant:
             return self._backend
 
     @property
+    def encoder(self) -> MiniLM:
+        """The sentence encoder: shareable between assistants over different corpora."""
+        return self._encoder
+
+    @property
     def index(self) -> StoryIndex:
         with self._lock:
             if self._index is None:

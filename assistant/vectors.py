@@ -89,11 +89,17 @@ def doc_ranges(spans: Sequence[Span]) -> list[tuple[str, int, int]]:
 
 
 def sentence_vectors(
-    corpus: Corpus, spans: list[Span], embed, store: ArticleVectors | None, progress: Progress | None, chunk: int = 512
+    corpus: Corpus,
+    spans: list[Span],
+    embed,
+    store: ArticleVectors | None,
+    progress: Progress | None,
+    chunk: int = 512,
 ) -> np.ndarray:
     """Every sentence's vector: an article's from the store when its text was embedded before, else
-    embedded now, in chunks big enough for the encoder to batch sentences of like length and small
-    enough to report progress every few seconds (and to let a question's own embedding in between)."""
+    embedded now. The sentences of all new articles go through the encoder together, in chunks big
+    enough for it to batch sentences of like length across articles, and small enough to report progress
+    every few seconds (and to let a question's own embedding in between)."""
     out = np.zeros((len(spans), embed.dimensions), dtype=np.float32)
     todo = []
     for doc_id, lo, hi in doc_ranges(spans):
@@ -102,15 +108,14 @@ def sentence_vectors(
             todo.append((doc_id, lo, hi))
         else:
             out[lo:hi] = stored
-    total, done = sum(hi - lo for _, lo, hi in todo), 0
-    for doc_id, lo, hi in todo:
-        for start in range(lo, hi, chunk):
-            end = min(start + chunk, hi)
-            out[start:end] = embed.embed([s.text for s in spans[start:end]])
-            done += end - start
-            if progress:
-                progress("embedding sentences", done, total)
-        if store:
+    rows = [i for _, lo, hi in todo for i in range(lo, hi)]
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        out[part] = embed.embed([spans[i].text for i in part])
+        if progress:
+            progress("embedding sentences", start + len(part), len(rows))
+    if store:
+        for doc_id, lo, hi in todo:
             store.put(corpus[doc_id].text, out[lo:hi])
     return out
 

@@ -54,6 +54,8 @@ class RuleModel(ScriptedBackend):
     regex whose match in the sentence is the answer's words).
     """
 
+    supports_logprobs = True  # probabilities() below gives graded numbers, as a model's logits would
+
     def __init__(self, rules: dict[str, tuple[str, str]]) -> None:
         super().__init__()
         self.rules = rules

@@ -1,3 +1,8 @@
+import http.server
+import json
+import logging
+import threading
+
 import pytest
 from conftest import free_port
 
@@ -86,3 +91,68 @@ def test_embedded_model_gives_the_same_numbers_whatever_came_before():
     assert p_yes(question, other) == first
     p_yes("Who is accused of the theft?", other)  # shares the question's opening words
     assert p_yes(question, other) == first
+
+
+def test_backends_declare_what_they_can_do():
+    from assistant.backends.llamacpp import LlamaCppBackend
+
+    assert LlamaCppBackend.supports_logprobs and LlamaCppBackend.supports_schema and not LlamaCppBackend.concurrent
+    endpoint = OpenAICompatBackend(base_url="http://127.0.0.1:9/v1")
+    assert endpoint.capabilities() == {"supports_logprobs": True, "supports_schema": True, "concurrent": True}
+    assert ScriptedBackend().capabilities() == {
+        "supports_logprobs": False,
+        "supports_schema": True,
+        "concurrent": False,
+    }
+    assert CachingBackend(endpoint, ":memory:").concurrent  # a cache in front keeps the flags of what it wraps
+
+
+class _NoLogprobsServer(http.server.BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint that answers "yes" and, like some servers, gives no logprobs."""
+
+    bodies: list[dict] = []
+
+    def do_POST(self):  # noqa: N802 - the http.server hook
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).bodies.append(body)
+        reply = {
+            "id": "x",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                    "message": {"role": "assistant", "content": "yes"},
+                }
+            ],
+        }
+        data = json.dumps(reply).encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_endpoint_without_logprobs_is_noted_once_and_degrades_explicitly(caplog):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NoLogprobsServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        backend = OpenAICompatBackend(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", model="m")
+        ask = [{"role": "user", "content": "Does it answer?"}]
+        with caplog.at_level(logging.WARNING):
+            assert backend.probabilities(ask, ["yes", "no"]) == {"yes": 1.0, "no": 0.0}
+            assert backend.probabilities(ask, ["yes", "no"]) == {"yes": 1.0, "no": 0.0}
+    finally:
+        server.shutdown()
+    assert not backend.supports_logprobs
+    assert [r.getMessage() for r in caplog.records].count(
+        f"the endpoint at {backend.base_url} gives no logprobs: its yes/no checks count as 0 or 1 from now on"
+    ) == 1
+    assert _NoLogprobsServer.bodies[0].get("logprobs") is True and "logprobs" not in _NoLogprobsServer.bodies[1]

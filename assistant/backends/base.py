@@ -31,9 +31,16 @@ def parse_json_reply(text: str) -> dict:
 
 
 class Backend(ABC):
-    """A chat model. Implementations must be safe to call from one thread at a time (callers lock)."""
+    """A chat model. Implementations must be safe to call from one thread at a time (callers lock).
+
+    Capability flags, as simonw/llm's ``Model`` declares ``supports_schema``: callers read these instead
+    of guessing from the class or its ``describe()``.
+    """
 
     name: str = "model"
+    supports_logprobs: bool = False  # probabilities() reads the model's own token probabilities, not a 0/1 pick
+    supports_schema: bool = False  # generate() constrains a reply to the JSON schema it is given
+    concurrent: bool = False  # several requests may be in flight at once (a server), so callers need not queue
 
     @abstractmethod
     def generate(self, messages: Sequence[Message], schema: dict | None = None, *, max_tokens: int = 256) -> dict | str:
@@ -59,6 +66,10 @@ class Backend(ABC):
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name}
+
+    def capabilities(self) -> dict[str, bool]:
+        """The flags, as recorded in eval run configs."""
+        return {f: bool(getattr(self, f)) for f in ("supports_logprobs", "supports_schema", "concurrent")}
 
     def close(self) -> None:
         """Release the model; the default has nothing to release."""

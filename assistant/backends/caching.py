@@ -63,6 +63,18 @@ class CachingBackend(Backend):
     def warm(self, prefix: Sequence[Message]) -> None:
         self.inner.warm(prefix)
 
+    @property
+    def supports_logprobs(self) -> bool:  # type: ignore[override]
+        return self.inner.supports_logprobs
+
+    @property
+    def supports_schema(self) -> bool:  # type: ignore[override]
+        return self.inner.supports_schema
+
+    @property
+    def concurrent(self) -> bool:  # type: ignore[override]
+        return self.inner.concurrent
+
     def describe(self) -> dict[str, Any]:
         return dict(self.inner.describe(), cache=True)
 

@@ -41,6 +41,10 @@ def default_threads() -> int:
 
 
 class LlamaCppBackend(Backend):
+    supports_logprobs = True  # the logits of the next token, in process
+    supports_schema = True  # a llama.cpp grammar built from the schema
+    concurrent = False  # one model in this process: calls take turns
+
     def __init__(
         self,
         model_path: str | Path,

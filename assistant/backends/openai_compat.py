@@ -7,6 +7,7 @@ server become one-line BackendUnavailable errors.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from typing import Any, Sequence
@@ -16,8 +17,14 @@ from .base import Backend, Message, parse_json_reply
 
 __all__ = ["OpenAICompatBackend"]
 
+log = logging.getLogger(__name__)
+
 
 class OpenAICompatBackend(Backend):
+    supports_logprobs = True  # asked for; turned off for this instance when the server gives none
+    supports_schema = True  # response_format json_schema; replies are parsed leniently either way
+    concurrent = True  # a server takes several requests at once
+
     def __init__(
         self,
         base_url: str | None = None,
@@ -71,19 +78,29 @@ class OpenAICompatBackend(Backend):
     def probabilities(
         self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = ""
     ) -> dict[str, float]:
-        """Top log-probabilities of the first reply token, when the server offers them."""
+        """Top log-probabilities of the first reply token. A server that gives none is noted once, with
+        a warning, and from then on the reply's first word counts as certainty (``supports_logprobs``
+        turns False, and eval run configs record it)."""
         instruction = {"role": "user", "content": f"Reply with exactly one word: {' or '.join(options)}."}
-        response = self._call(messages=list(messages) + [instruction], max_tokens=2, logprobs=True, top_logprobs=10)
+        asked = self.supports_logprobs
+        extra = {"logprobs": True, "top_logprobs": 10} if asked else {}
+        response = self._call(messages=list(messages) + [instruction], max_tokens=2, **extra)
         choice = response.choices[0]
         mass = {o: 0.0 for o in options}
         content = getattr(choice, "logprobs", None) and choice.logprobs.content
         if content:
-            for candidate in content[0].top_logprobs:
+            for candidate in content[0].top_logprobs or ():
                 token = candidate.token.strip().lower()
                 for o in options:
                     if token and o.lower().startswith(token):
                         mass[o] += math.exp(candidate.logprob)
-        if sum(mass.values()) == 0:  # no logprobs: fall back to the text of the reply
+        elif asked:
+            self.supports_logprobs = False
+            log.warning(
+                "the endpoint at %s gives no logprobs: its yes/no checks count as 0 or 1 from now on",
+                self.base_url or "api.openai.com",
+            )
+        if sum(mass.values()) == 0:  # no usable logprobs: the text of the reply
             said = (choice.message.content or "").strip().lower()
             mass = {o: (1.0 if said.startswith(o.lower()) else 0.0) for o in options}
         total = sum(mass.values()) or 1.0

@@ -18,6 +18,7 @@ Reply = dict | str | Callable[[Sequence[Message], dict | None], Any]
 
 class ScriptedBackend(Backend):
     name = "scripted"
+    supports_schema = True  # replies are whatever the test scripted, dicts included
 
     def __init__(self, replies: Sequence[Reply] = (), default: Reply | None = None) -> None:
         self.queue: deque[Reply] = deque(replies)

@@ -56,7 +56,7 @@ def sibling(base: Assistant, corpus_dir: str | Path) -> Assistant:
         name: getattr(base, name) for name in params if name not in _OWN and getattr(base, name, None) is not None
     }
     return Assistant(
-        corpus=corpus_dir, backend=base.backend, encoder=base._encoder, cache_dir=base.cache_dir, **settings
+        corpus=corpus_dir, backend=base.backend, encoder=base.encoder, cache_dir=base.cache_dir, **settings
     )
 
 

@@ -91,7 +91,7 @@ def _answer_fn(engine: str, assistant: Assistant) -> Callable[[str], dict]:
     if engine == "llamaindex-citation":
         from .baseline import CitationEngine
 
-        baseline = CitationEngine(assistant.index, assistant.backend, assistant._encoder)
+        baseline = CitationEngine(assistant.index, assistant.backend, assistant.encoder)
         return baseline.ask
     raise StorydeskError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
 
@@ -212,7 +212,7 @@ def run_eval(
                 return result
 
             # The embedded model runs one request at a time; endpoints can take several in flight.
-            workers = concurrency if base.backend.describe().get("base_url") else 1
+            workers = concurrency if base.backend.concurrent else 1
             for key in dict.fromkeys(key for _, _, key in todo):  # one corpus at a time
                 items = [item for item in todo if item[2] == key]
                 ask = _answer_fn(engine, groups.assistant(key))
@@ -228,6 +228,7 @@ def run_eval(
         "suites": [str(s) for s in suites],
         "split": split,
         "model": base.backend.name,
+        "model_capabilities": base.backend.capabilities(),  # as they stood at the end (logprobs can turn off)
         "judge": judge.name if judge else None,
         "judge_threshold": judge.threshold if judge else None,
         "answer_settings": dataclasses.asdict(base.settings),
