@@ -38,9 +38,11 @@ class _Bars:
             scale = 1024 * 1024 if total > 10_000_000 else 1
             # The rate names what is counted: "812 sentences/s" while indexing, MB/s while copying the model.
             unit = "MB" if scale > 1 else " " + label.split()[-1]
-            bar = self.bars[label] = tqdm(total=total / scale, desc=label, unit=unit, file=sys.stderr, leave=False)
+            bar = self.bars[label] = tqdm(
+                total=total / scale if scale > 1 else total, desc=label, unit=unit, file=sys.stderr, leave=False
+            )
             bar.scale = scale
-        bar.n = done / bar.scale
+        bar.n = done / bar.scale if bar.scale > 1 else done
         bar.refresh()
         if done >= total:
             bar.close()

@@ -109,6 +109,8 @@ def sentence_vectors(
         else:
             out[lo:hi] = stored
     rows = [i for _, lo, hi in todo for i in range(lo, hi)]
+    if progress and rows:
+        progress("embedding sentences", 0, len(rows))  # starts the clock: a rate shown counts the first chunk
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         out[part] = embed.embed([spans[i].text for i in part])
@@ -129,6 +131,8 @@ def vocabulary_vectors(
     for i, word in enumerate(vocabulary):
         if word in known:
             out[i] = known[word]
+    if progress and new:
+        progress("embedding vocabulary", 0, len(new))
     for start in range(0, len(new), 1024):
         rows = new[start : start + 1024]
         out[rows] = embed.embed([vocabulary[i] for i in rows])

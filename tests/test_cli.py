@@ -176,3 +176,21 @@ def test_eval_against_a_dead_endpoint_fails_and_scores_nothing(corpus_dir, cache
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     metrics = next(iter(summary["summaries"]))["metrics"] if "summaries" in summary else summary
     assert metrics.get("citation_validity") is None and metrics["errors"] == 1 and metrics["pass_rate"] == 0
+
+
+def test_progress_bars_name_what_they_count_and_time_the_first_chunk(monkeypatch):
+    import io
+    import re
+    import time
+
+    from assistant.cli import _Bars
+
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    bars = _Bars(enabled=True)
+    bars("embedding sentences", 0, 1000)  # the stage starts: its clock too
+    time.sleep(0.2)
+    bars("embedding sentences", 500, 1000)
+    shown = err.getvalue().split("\r")[-1]
+    rate = float(re.search(r"([\d.]+) sentences/s", shown).group(1))
+    assert "500/1000" in shown and rate < 5000  # about 2,500/s: not the first chunk over no time at all

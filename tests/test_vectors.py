@@ -89,3 +89,11 @@ def test_the_store_drops_the_least_recently_used_past_its_budget_but_never_what_
     store.prune(since=time.time() - 60)  # all three were used by this "build": all stay, over budget or not
     assert all(store.get(t, 4) is not None for t in ("older", "recent", "new"))
     assert store.get("new", 5) is None  # a different number of sentences is not this article's
+
+
+def test_progress_starts_at_zero_so_a_rate_counts_the_first_chunk(corpus_dir, tmp_path):
+    calls = []
+    load_or_build(load_corpus(corpus_dir), tmp_path, MiniLM(), progress=lambda *a: calls.append(a))
+    sentences = [c for c in calls if c[0] == "embedding sentences"]
+    assert sentences[0][1] == 0 and sentences[-1][1] == sentences[-1][2] > 0
+    assert [c for c in calls if c[0] == "embedding vocabulary"][0][1] == 0
