@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from .answer import Settings, Stage, answer_question
 from .backends.base import Backend
@@ -26,11 +26,10 @@ from .prompts import load_prompt
 from .question import parse_question
 from .reading import ReadingSettings
 from .retrieve import RetrievalSettings
-from .types import AddedArticles, Answer
+from .types import AddedArticles, Answer, Progress
 
 __all__ = ["Assistant", "make_backend"]
 
-Progress = Callable[[str, int, int], None]
 _PROMPTS = ("read_sentence", "check_instruction")  # warmed in the background before the first answer
 
 

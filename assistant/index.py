@@ -17,13 +17,14 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
 from .corpus import Corpus
 from .spans import Span, document_spans
 from .text import WORD, analyze, stemmer, stopwords
+from .types import Progress
 from .vectors import ArticleVectors, doc_ranges, pooled, sentence_vectors, vocabulary_vectors
 
 __all__ = ["Paragraph", "StoryIndex", "index_key", "load_or_build", "INDEX_FORMAT"]
@@ -32,8 +33,6 @@ log = logging.getLogger(__name__)
 
 INDEX_FORMAT = "storydesk-index-5"  # 5: paragraph vectors pooled from sentences
 _KEEP_INDEXES = 8
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,13 @@ import multiprocessing
 import os
 import queue
 from pathlib import Path
-from typing import Callable
 
 from .corpus import Corpus
 from .errors import StorydeskError
+from .types import Progress
 
 __all__ = ["build_in_worker", "WORKER_NICENESS"]
 
-Progress = Callable[[str, int, int], None]
 WORKER_NICENESS = 10  # on 2 cores, the model's threads keep the CPU while an upload is indexed
 _POLL_S = 0.5
 

@@ -11,14 +11,13 @@ import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .config import cache_dir
 from .errors import ModelError
+from .types import Progress
 
 __all__ = ["ModelSpec", "DEFAULT_MODEL", "default_model_path", "verify_file", "prepare_model"]
 
-Progress = Callable[[str, int, int], None]
 _CHUNK = 8 * 1024 * 1024
 
 

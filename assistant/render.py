@@ -8,17 +8,16 @@ to the passage they cite (``#src-N``), which the page's script scrolls into view
 from __future__ import annotations
 
 import html
-import re
 from typing import Mapping
 
 from .corpus import Corpus
 from .spans import paragraph_bounds
+from .text import MARKER as _MARKER
 from .types import Answer
 
 __all__ = ["chat_html", "sources_html", "conflicts_html", "answer_markdown", "answer_plain", "articles_html", "REFUSAL"]
 
 REFUSAL = "The articles don’t say."
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def _linked(text: str) -> str:

@@ -5,12 +5,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from .spans import Span
 
-__all__ = ["Citation", "Position", "Conflict", "Answer", "Evidence", "AddedArticles"]
+__all__ = ["Citation", "Position", "Conflict", "Answer", "Evidence", "AddedArticles", "Progress"]
+
+# (stage label, done, total): how indexing, the model download and eval runs report progress.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)

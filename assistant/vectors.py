@@ -16,16 +16,16 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from .corpus import Corpus
 from .spans import Span
+from .types import Progress
 
 __all__ = ["ArticleVectors", "sentence_vectors", "vocabulary_vectors", "pooled", "doc_ranges"]
 
-Progress = Callable[[str, int, int], None]
 
 _KEEP_BYTES = 1 << 30  # vectors of articles no longer in any corpus are dropped, oldest first, past this
 

@@ -14,6 +14,7 @@ from typing import Any
 from ..backends.base import Backend
 from ..embeddings import MiniLM, llama_index_embedding
 from ..index import StoryIndex
+from ..text import MARKER
 
 __all__ = ["CitationEngine", "backend_llm"]
 
@@ -101,7 +102,7 @@ class CitationEngine:
                     {"id": n, "doc_id": doc_id, "start": where[0], "end": where[1], "quote": text[where[0] : where[1]]}
                 )
         answer = str(response.response or "").strip()
-        used = {int(m) for m in re.findall(r"\[(\d+)\]", answer)}
+        used = {int(m) for m in MARKER.findall(answer)}
         citations = [c for c in citations if c["id"] in used]
         return {
             "question": question,

@@ -12,11 +12,11 @@ flagged NOT VERBATIM and shown with no context, since there is none to trust.
 from __future__ import annotations
 
 import math
-import re
 from html import escape
 from typing import Any, Iterable
 
 from ..spans import paragraph_bounds
+from ..text import MARKER as _MARKER
 from .metrics import citation_ok
 
 __all__ = ["render_report"]
@@ -114,7 +114,6 @@ FAMILIES = (
     ("Support (judged)", ("citation_recall", "citation_precision")),
     ("Latency", ("p50_s", "max_s")),
 )  # a family is drawn only when some summary has one of its metrics
-_MARKER = re.compile(r"\[(\d+)\]")
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1d2330;

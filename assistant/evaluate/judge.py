@@ -22,11 +22,11 @@ from typing import Any, Sequence
 
 from ..backends.base import Backend
 from ..prompts import load_prompt
+from ..text import MARKER as _MARKER
 from .metrics import citation_ok
 
 __all__ = ["Judge", "statements", "support", "verbatim_in", "THRESHOLD"]
 
-_MARKER = re.compile(r"\[(\d+)\]")
 _QUOTED_CLAIM = re.compile(r"“([^”]+)”\s*((?:\[\d+\])+)")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
 _EDGES = " \t\n.,;:!?\"'“”‘’"

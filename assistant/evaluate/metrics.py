@@ -8,15 +8,14 @@ RAMDocs cases are scored by ramdocs.py (ramdocs_grade.py's definitions); ``score
 
 from __future__ import annotations
 
-import re
 import statistics
 from typing import Any, Iterable
 
+from ..text import MARKER as _MARKER
 from .ramdocs import RAMDOCS_HEADLINE, aggregate_ramdocs, score_ramdocs
 
 __all__ = ["score", "score_case", "aggregate", "citation_ok", "HEADLINE", "RAMDOCS_HEADLINE"]
 
-_MARKER = re.compile(r"\[(\d+)\]")
 HEADLINE = (
     "pass_rate",
     "verbatim_rate",

@@ -23,6 +23,7 @@ from ..api import Assistant
 from ..config import prompts_dir
 from ..corpus import load_corpus
 from ..errors import StorydeskError
+from ..types import Progress
 from .calibration import DEFAULT_JUDGE_DIR, THRESHOLD_FILE, prepare_judge
 from .corpora import BASE, CorpusGroups, case_corpus
 from .judge import Judge, support
@@ -34,7 +35,6 @@ __all__ = ["run_eval", "config_hash", "ENGINES", "DEFAULT_JUDGE_PAIRS"]
 
 ENGINES = ("storydesk", "llamaindex-citation")
 DEFAULT_JUDGE_PAIRS = DEFAULT_JUDGE_DIR
-Progress = Callable[[str, int, int], None]
 _UNSUPPORTED = "unsupported by its citations: "
 
 
