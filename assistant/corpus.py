@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CorpusLimits:
-    """How much text one corpus may hold. Indexing costs about 45 s per MB of text here (2 cores; the
+    """How much text one corpus may hold. Indexing costs about 48 s per MB of new text here (2 cores; the
     embedding of every sentence is nearly all of it), so these bound the work one file or one
     directory can ask for. Raise them on purpose, for a bigger machine."""
 
@@ -121,7 +121,8 @@ def _content_key(text: str) -> str:
 
 
 def _check_total(root: Path, paths: list[Path], limits: CorpusLimits) -> None:
-    total = sum(p.stat().st_size for p in paths if p.stat().st_size <= limits.max_article_bytes)
+    sizes = (p.stat().st_size for p in paths)
+    total = sum(size for size in sizes if size <= limits.max_article_bytes)
     if total > limits.max_corpus_bytes:
         raise CorpusError(
             f"the articles in {root} add up to {_mib(total)}, over the {_mib(limits.max_corpus_bytes)} "
@@ -184,10 +185,10 @@ def load_corpus(directory: str | Path, limits: CorpusLimits | None = None) -> Co
     return Corpus(directory=str(root), documents=tuple(docs), skipped=tuple(skipped))
 
 
-def _existing_copy(directory: Path, text: str) -> str | None:
-    """The doc id of an article in ``directory`` with exactly this text, if there is one."""
+def _existing_copy(directory: Path, paths: list[Path], text: str) -> str | None:
+    """The doc id of an article among ``paths`` (of ``directory``) with exactly this text, if there is one."""
     inside, size = directory.resolve(), len(text.encode("utf-8"))
-    for path in _article_paths(directory):
+    for path in paths:
         # On disk the text may have CRLF line ends (read as LF), so its file is at most twice as long.
         if path.resolve().is_relative_to(inside) and size <= path.stat().st_size <= 2 * size:
             try:
@@ -227,10 +228,11 @@ def add_article(
         raise CorpusError(f"{name}: the file is empty")
     target_dir = Path(directory)
     target_dir.mkdir(parents=True, exist_ok=True)
-    existing = _existing_copy(target_dir, text)
+    paths = _article_paths(target_dir)
+    existing = _existing_copy(target_dir, paths, text)
     if existing is not None:
         return existing
-    _check_total(target_dir, _article_paths(target_dir) + [source], limits)
+    _check_total(target_dir, paths + [source], limits)
     stem = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stem).strip("._") or "article"
     target, n = target_dir / f"{stem}{suffix}", 1
     while any((target_dir / f"{target.stem}{s}").exists() for s in ARTICLE_SUFFIXES):

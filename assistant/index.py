@@ -25,7 +25,7 @@ from .corpus import Corpus
 from .spans import Span, document_spans
 from .text import WORD, analyze, stemmer, stopwords
 from .types import Progress
-from .vectors import ArticleVectors, doc_ranges, pooled, sentence_vectors, vocabulary_vectors
+from .vectors import ArticleVectors, pooled, sentence_vectors, vocabulary_vectors
 
 __all__ = ["Paragraph", "StoryIndex", "index_key", "load_or_build", "INDEX_FORMAT"]
 
@@ -330,23 +330,22 @@ def _load(corpus: Corpus, directory: Path, key: str) -> StoryIndex | None:
         return None
 
 
+def _finished(root: Path) -> list[Path]:
+    """Finished indexes (named by their key alone), newest first: a .tmp-/.old- directory is another
+    process's, in use."""
+    dirs = (d for d in root.iterdir() if d.is_dir() and "." not in d.name)
+    return sorted(dirs, key=lambda d: d.stat().st_mtime, reverse=True)
+
+
 def _prune(root: Path, keep: Iterable[Path]) -> None:
     keep = set(keep)
-    # Only finished indexes (named by their key alone): another process's .tmp-/.old- directory is in use.
-    dirs = sorted(
-        (d for d in root.iterdir() if d.is_dir() and d not in keep and "." not in d.name),
-        key=lambda d: d.stat().st_mtime,
-        reverse=True,
-    )
-    for stale in dirs[_KEEP_INDEXES - 1 :]:
+    for stale in [d for d in _finished(root) if d not in keep][_KEEP_INDEXES - 1 :]:
         shutil.rmtree(stale, ignore_errors=True)
 
 
 def _known_words(root: Path, model_name: str) -> dict[str, np.ndarray]:
     """The word vectors of the most recent complete index made with this encoder, if any."""
-    for directory in sorted(
-        (d for d in root.iterdir() if d.is_dir() and "." not in d.name), key=lambda d: d.stat().st_mtime, reverse=True
-    ):
+    for directory in _finished(root):
         try:
             manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
             if manifest.get("format") != INDEX_FORMAT or manifest.get("embed_model") != model_name:
@@ -376,17 +375,10 @@ def load_or_build(
         if loaded is not None:
             return loaded, False
     started = time.time()
-    store = ArticleVectors(cache_root, embed.model_name, INDEX_FORMAT)
+    store = ArticleVectors(cache_root, embed.model_name, INDEX_FORMAT, reuse=not rebuild)
     index = build(
-        corpus,
-        embed,
-        progress,
-        store=None if rebuild else store,
-        known_words=None if rebuild else _known_words(root, embed.model_name),
+        corpus, embed, progress, store=store, known_words=None if rebuild else _known_words(root, embed.model_name)
     )
-    if rebuild:
-        for doc_id, lo, hi in doc_ranges(index.spans):
-            store.put(corpus[doc_id].text, index.sentence_vectors[lo:hi])
     store.prune(since=started)
     try:
         save(index, directory)

@@ -24,7 +24,7 @@ from .corpus import Corpus
 from .spans import Span
 from .types import Progress
 
-__all__ = ["ArticleVectors", "sentence_vectors", "vocabulary_vectors", "pooled", "doc_ranges"]
+__all__ = ["ArticleVectors", "sentence_vectors", "vocabulary_vectors", "pooled"]
 
 
 _KEEP_BYTES = 1 << 30  # vectors of articles no longer in any corpus are dropped, oldest first, past this
@@ -33,10 +33,13 @@ _KEEP_BYTES = 1 << 30  # vectors of articles no longer in any corpus are dropped
 class ArticleVectors:
     """``get``/``put`` an article's sentence vectors by its text; ``prune`` drops the least recently used."""
 
-    def __init__(self, cache_root: Path, model_name: str, index_format: str, keep_bytes: int = _KEEP_BYTES) -> None:
+    def __init__(
+        self, cache_root: Path, model_name: str, index_format: str, keep_bytes: int = _KEEP_BYTES, reuse: bool = True
+    ) -> None:
         self.directory = Path(cache_root) / "vectors" / re.sub(r"[^\w.-]", "_", model_name)
         self.index_format = index_format
         self.keep_bytes = keep_bytes
+        self.reuse = reuse  # False for a rebuild: everything is embedded again, and written over what was stored
 
     def _path(self, text: str) -> Path:
         key = hashlib.sha256(self.index_format.encode("utf-8") + b"\0" + text.encode("utf-8")).hexdigest()
@@ -44,6 +47,8 @@ class ArticleVectors:
 
     def get(self, text: str, rows: int) -> np.ndarray | None:
         """The stored vectors of an article with this text, if there are ``rows`` of them; else None."""
+        if not self.reuse:
+            return None
         path = self._path(text)
         try:
             vectors = np.load(path, allow_pickle=False)
@@ -77,7 +82,7 @@ class ArticleVectors:
             total -= size
 
 
-def doc_ranges(spans: Sequence[Span]) -> list[tuple[str, int, int]]:
+def _doc_ranges(spans: Sequence[Span]) -> list[tuple[str, int, int]]:
     """(doc_id, first, end) of each article's run of sentences (``_collect`` keeps them together)."""
     ranges: list[tuple[str, int, int]] = []
     for i, span in enumerate(spans):
@@ -102,7 +107,7 @@ def sentence_vectors(
     every few seconds (and to let a question's own embedding in between)."""
     out = np.zeros((len(spans), embed.dimensions), dtype=np.float32)
     todo = []
-    for doc_id, lo, hi in doc_ranges(spans):
+    for doc_id, lo, hi in _doc_ranges(spans):
         stored = store.get(corpus[doc_id].text, hi - lo) if store else None
         if stored is None:
             todo.append((doc_id, lo, hi))
