@@ -5,16 +5,29 @@ answer = Assistant().ask("How long did the intrusion last?")
 answer.text, answer.citations, answer.conflicts, answer.to_dict()
 """
 
-from .answer import Settings
 from .api import Assistant
-from .corpus import CorpusLimits
 from .errors import BackendUnavailable, BadQuestion, CorpusError, ModelError, StorydeskError
-from .types import AddedArticles, Answer, Citation, Conflict, Position
+from .settings import (
+    CompareSettings,
+    CorpusLimits,
+    InjectionSettings,
+    ReadingSettings,
+    RetrievalSettings,
+    RetrievalWeights,
+    Settings,
+)
+from .types import AddedArticles, Answer, Citation, Conflict, Event, Position
 
 __all__ = [
     "Assistant",
     "Settings",
+    "RetrievalSettings",
+    "RetrievalWeights",
+    "ReadingSettings",
+    "InjectionSettings",
+    "CompareSettings",
     "CorpusLimits",
+    "Event",
     "AddedArticles",
     "Answer",
     "Citation",

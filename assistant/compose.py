@@ -9,11 +9,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .compare import Group
-from .grounding import Citations
-from .question import Question
-from .reading import clean_phrase
-from .types import Answer, Conflict, Position
+from .text import clean_phrase
+from .types import Answer, Citer, Conflict, Group, Position, Question
 
 __all__ = ["compose", "not_answered", "premise_contradicted", "topic_of"]
 
@@ -56,8 +53,9 @@ def _who(doc_ids: Sequence[str]) -> str:
     return f"{words.get(len(doc_ids), str(len(doc_ids)))} articles ({', '.join(doc_ids)})"
 
 
-def _group_sentence(group: Group, cites: Citations, lead: str) -> tuple[str, tuple[int, ...]]:
-    """'<lead> “phrase A” [1][2]; “phrase B” [3]; also “sentence C” [4].' each phrase cited by its own articles."""
+def _group_sentence(group: Group, cites: Citer, lead: str) -> tuple[str, tuple[int, ...]]:
+    """'<lead> “phrase A” [1][2]; “phrase B” [3]; also “sentence C” [4].': each phrase cited by the
+    articles that hold it."""
     parts, all_ids = [], []
     for phrase in group.distinct_phrases():
         ids = cites.cite_all(f.evidence for f in group.findings if f.phrase.lower() == phrase.lower())
@@ -81,7 +79,7 @@ def not_answered(question: Question, reason: str = "") -> Answer:
     return Answer(question=question.text, text=text, answerable=False)
 
 
-def compose(question: Question, groups: Sequence[Group], cites: Citations, *, complementary: bool = False) -> Answer:
+def compose(question: Question, groups: Sequence[Group], cites: Citer, *, complementary: bool = False) -> Answer:
     if not groups:
         return not_answered(question)
     opening = ""

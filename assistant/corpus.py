@@ -8,78 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorpusError
+from .settings import CorpusLimits
+from .types import Corpus, Document
 
-__all__ = ["Document", "Corpus", "CorpusLimits", "load_corpus", "read_article", "add_article", "ARTICLE_SUFFIXES"]
+__all__ = ["load_corpus", "read_article", "add_article", "ARTICLE_SUFFIXES"]
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 _MIB = 1024 * 1024
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class CorpusLimits:
-    """How much text one corpus may hold. Indexing costs about 48 s per MB of new text here (2 cores; the
-    embedding of every sentence is nearly all of it), so these bound the work one file or one
-    directory can ask for. Raise them on purpose, for a bigger machine."""
-
-    max_article_bytes: int = 10 * _MIB  # a bigger file is skipped and named, never read
-    max_corpus_bytes: int = 256 * _MIB  # all articles together: over it, loading stops with an error
-
-
 def _mib(n: int) -> str:
     return f"{n / _MIB:,.1f} MiB" if n >= _MIB else f"{n:,} bytes"
-
-
-@dataclass(frozen=True)
-class Document:
-    doc_id: str
-    text: str
-    path: str = ""
-
-    @property
-    def title(self) -> str:
-        """A short label: the first line (the headline, or the lede's opening words), cut at a word."""
-        for line in self.text.splitlines():
-            line = line.strip().lstrip("#").strip()
-            if line:
-                return line if len(line) <= 72 else line[:72].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-        return self.doc_id
-
-
-@dataclass(frozen=True)
-class Corpus:
-    directory: str
-    documents: tuple[Document, ...]
-    # Files that were not read, one line each: links that resolve outside the directory, and copies of
-    # an article already loaded (identical text never counts twice: five copies would outvote the rest).
-    skipped: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_id", {d.doc_id: d for d in self.documents})
-
-    def __getitem__(self, doc_id: str) -> Document:
-        return self._by_id[doc_id]  # type: ignore[attr-defined]
-
-    def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._by_id  # type: ignore[attr-defined]
-
-    def __iter__(self):
-        return iter(self.documents)
-
-    def __len__(self) -> int:
-        return len(self.documents)
-
-    @property
-    def fingerprint(self) -> str:
-        """Content hash: any edit, addition or removal gives a new value (and a new index)."""
-        h = hashlib.sha256()
-        for doc in self.documents:
-            h.update(doc.doc_id.encode("utf-8") + b"\0" + doc.text.encode("utf-8") + b"\0")
-        return h.hexdigest()
 
 
 def read_article(path: Path, max_bytes: int = CorpusLimits.max_article_bytes) -> str:
@@ -130,17 +73,38 @@ def _check_total(root: Path, paths: list[Path], limits: CorpusLimits) -> None:
         )
 
 
+def _directory(directory: str | Path) -> Path:
+    root = Path(directory).expanduser()
+    if not root.exists():
+        raise CorpusError(f"corpus directory not found: {root}")
+    if not root.is_dir():
+        raise CorpusError(f"corpus path is not a directory: {root}")
+    return root
+
+
+def _add_once(docs: list[Document], contents: dict[str, str], doc: Document) -> str | None:
+    """Adds ``doc`` unless its text is already there; then the note naming the copy left out."""
+    key = _content_key(doc.text)
+    kept = contents.get(key)
+    if kept is None:
+        contents[key] = doc.doc_id
+        docs.append(doc)
+        return None
+    left_out = doc.doc_id
+    # Of the copies, the shortest name stays ("report" over "report-2"), wherever it sorts.
+    if (len(doc.doc_id), doc.doc_id) < (len(kept), kept):
+        docs[:] = [doc if d.doc_id == kept else d for d in docs]
+        contents[key], left_out, kept = doc.doc_id, kept, doc.doc_id
+    return f"{left_out}: the same text as {kept}, counted once"
+
+
 def load_corpus(directory: str | Path, limits: CorpusLimits | None = None) -> Corpus:
     """Every article below ``directory``, in path order. A file that resolves outside the directory (a
     symlink to /etc/passwd) is never read, a file that cannot be read as a UTF-8 text article is
     skipped, and a file whose text repeats an earlier article's is the same article: each is named in
     ``Corpus.skipped`` and logged as a warning, and loading goes on (a documented choice: one bad file
     among thousands must not block the rest)."""
-    root = Path(directory).expanduser()
-    if not root.exists():
-        raise CorpusError(f"corpus directory not found: {root}")
-    if not root.is_dir():
-        raise CorpusError(f"corpus path is not a directory: {root}")
+    root = _directory(directory)
     limits = limits or CorpusLimits()
     paths = _article_paths(root)
     _check_total(root, paths, limits)  # before reading anything: a corpus over the limit costs no work
@@ -164,19 +128,9 @@ def load_corpus(directory: str | Path, limits: CorpusLimits | None = None) -> Co
             # skipped. Only a corpus with nothing readable left is an error (below).
             skipped.append(f"{doc_id}: not read ({str(err).split(': ', 1)[-1]})")
             continue
-        if not text.strip():
-            continue
-        key = _content_key(text)
-        kept = contents.get(key)
-        if kept is not None:
-            # Of the copies, the shortest name stays ("report" over "report-2"), wherever it sorts.
-            if (len(doc_id), doc_id) < (len(kept), kept):
-                docs = [Document(doc_id=doc_id, text=text, path=str(path)) if d.doc_id == kept else d for d in docs]
-                contents[key], doc_id, kept = doc_id, kept, doc_id
-            skipped.append(f"{doc_id}: the same text as {kept}, counted once")
-            continue
-        contents[key] = doc_id
-        docs.append(Document(doc_id=doc_id, text=text, path=str(path)))
+        if text.strip():
+            note = _add_once(docs, contents, Document(doc_id=doc_id, text=text, path=str(path)))
+            skipped.extend([note] if note else [])
     for note in skipped:
         log.warning("%s", note)
     if not docs:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .corpus import Corpus
-from .retrieve import Evidence
-from .types import Citation
+from .text import quote_matches
+from .types import Citation, Corpus, Evidence
 
 __all__ = ["verify_citation", "Citations"]
 
@@ -19,14 +18,7 @@ __all__ = ["verify_citation", "Citations"]
 def verify_citation(corpus: Corpus, citation: Citation) -> bool:
     if citation.doc_id not in corpus:
         return False
-    text = corpus[citation.doc_id].text
-    return (
-        isinstance(citation.start, int)
-        and isinstance(citation.end, int)
-        and 0 <= citation.start < citation.end <= len(text)
-        and bool(citation.quote)
-        and text[citation.start : citation.end] == citation.quote
-    )
+    return quote_matches(corpus[citation.doc_id].text, citation.start, citation.end, citation.quote)
 
 
 class Citations:

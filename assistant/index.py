@@ -21,10 +21,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .corpus import Corpus
-from .spans import Span, document_spans
+from .spans import document_spans
 from .text import WORD, analyze, stemmer, stopwords
-from .types import Progress
+from .types import Corpus, Progress, Span
 from .vectors import ArticleVectors, pooled, sentence_vectors, vocabulary_vectors
 
 __all__ = ["Paragraph", "StoryIndex", "index_key", "load_or_build", "INDEX_FORMAT"]

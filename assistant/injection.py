@@ -14,23 +14,23 @@ from are named in the answer ("article K contains instructions addressed to AI s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from . import language
 from .backends.base import Backend
 from .prompts import load_prompt
+from .settings import InjectionSettings
 from .text import flatten, stopwords
 from .types import Evidence
 
-__all__ = ["InjectionSettings", "cue_score", "screen"]
+__all__ = ["cue_score", "screen"]
 
-_VERDICT_PREFIX = '{"verdict": "'
 
 # Form that news prose does not take: chat-template tokens, a speaker label of a chat turn, an
 # instruction heading, a JSON object (a reply or a message imitated), an HTML comment.
 _MARKUP = re.compile(
-    r"<\|[a-z_]+\|>|\[/?INST\]|<<SYS>>|<!--|(?:^|\n)\s*(?:system|assistant|user|human|ai|bot|asistente|assistant[e]?)\s*:"
+    r"<\|[a-z_]+\|>|\[/?INST\]|<<SYS>>|<!--"
+    r"|(?:^|\n)\s*(?:system|assistant|user|human|ai|bot|asistente|assistant[e]?)\s*:"
     r"|(?:^|\n)\s*#{1,6}\s*(?:instructions?|system|response|prompt)\b|\{\s*\"[A-Za-z_]+\"\s*:",
     re.IGNORECASE,
 )
@@ -77,13 +77,6 @@ _ADDRESSED = re.compile(
     re.IGNORECASE,
 )
 _WHEN_ASKED = re.compile(r"\b(?:when|if)\s+(?:you\s+are\s+|you're\s+)?asked\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class InjectionSettings:
-    strong: float = 1.0  # a cue score at or above this screens the sentence without asking the model
-    ask: float = 0.5  # a score at or above this (and below strong) is put to the model
-    model_bar: float = 0.5  # P("yes") of the model's check at or above which the sentence is screened
 
 
 def _imperative_output(doc) -> bool:
@@ -154,7 +147,7 @@ def cue_score(text: str) -> float:
 def _model_says_instruction(backend: Backend, text: str) -> float:
     prompt = load_prompt("check_instruction")
     messages = prompt.messages(sentence=flatten(text))
-    return backend.probabilities(messages, ["yes", "no"], reply_prefix=_VERDICT_PREFIX).get("yes", 0.0)
+    return backend.probabilities(messages, ["yes", "no"], reply_prefix=prompt.reply_prefix).get("yes", 0.0)
 
 
 def screen(

@@ -72,7 +72,8 @@ def verify_file(path: Path, spec: ModelSpec, progress: Progress | None = None) -
         digest.update(chunk)
     if digest.hexdigest() != spec.sha256:
         raise ModelError(
-            f"model file {path} fails its sha256 check (got {digest.hexdigest()[:16]}…): delete it and run `storydesk prepare`"
+            f"model file {path} fails its sha256 check (got {digest.hexdigest()[:16]}…): "
+            "delete it and run `storydesk prepare`"
         )
 
 

@@ -10,27 +10,25 @@ from __future__ import annotations
 
 import re
 
-from .question import ANSWER_SHAPES, Question
-from .spans import is_abbreviation
-from .text import analyze
+from .text import ANSWER_SHAPES, EDGE_PUNCT, analyze, is_abbreviation
+from .types import Question
 
 __all__ = ["answer_phrase", "clause_around", "quotation"]
 
 _CLAUSE_BREAK = re.compile(r"[,;:—–()]\s+|\s+[—–]\s+|\s\(")
 _QUOTE = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 _MIN_CLAUSE_TERMS = 3
-_EDGE = " \t,;:.!?\"'“”‘’()[]—–-"
 
 
 def quotation(sentence: str) -> str | None:
     """The words someone is quoted as saying, if the sentence quotes anyone."""
     match = _QUOTE.search(sentence)
-    return match.group(1).strip(_EDGE) if match else None
+    return match.group(1).strip(EDGE_PUNCT) if match else None
 
 
 def _bounds(sentence: str) -> list[tuple[int, int]]:
     cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(sentence)] + [len(sentence)]
-    return [(a, b) for a, b in zip(cuts, cuts[1:]) if sentence[a:b].strip(_EDGE)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if sentence[a:b].strip(EDGE_PUNCT)]
 
 
 def clause_around(sentence: str, start: int, end: int) -> str:
@@ -45,7 +43,7 @@ def clause_around(sentence: str, start: int, end: int) -> str:
             last += 1
         else:
             first -= 1
-    return sentence[pieces[first][0] : pieces[last][1]].strip(_EDGE)
+    return sentence[pieces[first][0] : pieces[last][1]].strip(EDGE_PUNCT)
 
 
 _LEAD_IN = frozenset(
@@ -60,12 +58,12 @@ def _with_lead_in(sentence: str, start: int, end: int) -> str:
     taken = 0
     while (
         taken < min(5, len(before))
-        and before[-1 - taken].lower().strip(_EDGE) in _LEAD_IN
+        and before[-1 - taken].lower().strip(EDGE_PUNCT) in _LEAD_IN
         and not re.search(r"[,;:]$", before[-1 - taken])
     ):
         taken += 1
     lead = " ".join(before[len(before) - taken :]) if taken else ""
-    return (lead + " " + sentence[start:end]).strip(_EDGE) if lead else sentence[start:end].strip(_EDGE)
+    return (lead + " " + sentence[start:end]).strip(EDGE_PUNCT) if lead else sentence[start:end].strip(EDGE_PUNCT)
 
 
 def _locate(words: str, sentence: str) -> tuple[int, int] | None:
@@ -101,13 +99,13 @@ def _leading_name_phrase(words: str, question: Question) -> str | None:
     """
     taken = []
     for token in words.split()[:10]:
-        bare = token.strip(_EDGE)
+        bare = token.strip(EDGE_PUNCT)
         if not bare or (taken and bare.lower() in _NAME_PHRASE_STOP):
             break
         taken.append(bare if token.endswith((",", ";", ":")) else token)
         if token.endswith((",", ";", ":")) or (token.endswith(".") and not is_abbreviation(bare)):
             break
-    phrase = " ".join(taken).strip(_EDGE)
+    phrase = " ".join(taken).strip(EDGE_PUNCT)
     return phrase if phrase and _names_beyond_question(phrase, question) else None
 
 
@@ -134,7 +132,7 @@ def answer_phrase(
     if where is None or len(words.split()) >= max_words - 1:
         # No usable words, or the model was copying wholesale and hit the limit: the whole
         # sentence says it better than a cut-off fragment.
-        return sentence.strip(_EDGE)
+        return sentence.strip(EDGE_PUNCT)
     if len(analyze(words)) >= _MIN_CLAUSE_TERMS + 1:
-        return words.strip(_EDGE)
+        return words.strip(EDGE_PUNCT)
     return clause_around(sentence, *where)

@@ -12,48 +12,23 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Generator, Sequence
 
 from .backends.base import Backend
 from .phrases import answer_phrase
 from .prompts import Prompt, load_prompt
-from .question import is_statement_question
-from .retrieve import Evidence, Retrieval
+from .settings import ReadingSettings
+from .text import clean_phrase
 from .tokens import count_tokens
+from .types import Event, Evidence, Finding, Question, Retrieval
 
-__all__ = [
-    "Finding",
-    "Judgement",
-    "ReadingSettings",
-    "read_articles",
-    "answer_schema",
-    "substring_pattern",
-    "clean_phrase",
-]
+__all__ = ["Judgement", "read_articles", "reading_steps", "answer_schema", "substring_pattern", "verbatim_phrase"]
 
 log = logging.getLogger(__name__)
 
-_EDGE_PUNCT = " \t,;:.!?\"'“”‘’()[]—–-"
 # llama-cpp-python's regex-to-grammar converter unescapes only these; others go in a class.
 _BACKSLASH_ESCAPED = set("[]()|{}*+?")
 _CLASS_ESCAPED = set(".$/")
-MAX_SENTENCE_TOKENS = 200  # counted with tiktoken; news sentences run 20-80
-_REPLY_PREFIX = '{"answers": "'
-
-
-@dataclass(frozen=True)
-class ReadingSettings:
-    candidates: int = 3  # sentences judged per article, strongest retrieval first
-    candidate_floor: float = 0.7  # ...and only those scoring >= this x the article's best
-    accept: float = 2.0  # bar for confidence = logit(P(yes)) + retrieval_weight * retrieval score
-    margin: float = 3.0  # ...and an article must come within this of the most confident article
-    veto: float = 0.2  # a clear "no" from the model (P(yes) below this) is never overruled by retrieval
-    # A runner-up sentence of an accepted article is cited too when the model is this sure of it and
-    # it is this close to the winner: articles often state a fact twice, in different words.
-    second_p: float = 0.7
-    second_gap: float = 2.5
-    retrieval_weight: float = 10.0
-    max_answer_words: int = 16
 
 
 @dataclass(frozen=True)
@@ -61,30 +36,6 @@ class Judgement:
     evidence: Evidence
     p_yes: float
     confidence: float  # logit(P(yes)) blended with the retrieval score
-
-
-@dataclass(frozen=True)
-class Finding:
-    """What one article says on the question: a sentence and the words in it that answer."""
-
-    doc_id: str
-    evidence: Evidence | None  # None: the article does not answer
-    phrase: str = ""  # what the answer shows: a readable run of the sentence
-    confidence: float = 0.0
-    words: str = ""  # the model's own (shorter) copied words: what answers are compared on
-    also: tuple[Evidence, ...] = ()  # further sentences of the same article that answer too
-
-    @property
-    def key_text(self) -> str:
-        """What the answer is compared on: the shorter of the shown phrase and the model's words
-        (a whole sentence shown for context names every actor in it, not just the answer)."""
-        if self.words and (not self.phrase or len(self.words.split()) < len(self.phrase.split())):
-            return self.words
-        return self.phrase
-
-    @property
-    def answers(self) -> bool:
-        return self.evidence is not None and bool(self.phrase)
 
 
 def _escape(word: str) -> str:
@@ -161,10 +112,6 @@ def answer_schema(sentence: str, max_words: int) -> dict:
     }
 
 
-def clean_phrase(phrase: str) -> str:
-    return phrase.strip(_EDGE_PUNCT)
-
-
 def verbatim_phrase(phrase: str, sentence: str) -> str:
     """The phrase if it is a run of the sentence's words; endpoints without grammars may paraphrase."""
     phrase = clean_phrase(" ".join(str(phrase).split()))
@@ -174,7 +121,7 @@ def verbatim_phrase(phrase: str, sentence: str) -> str:
     return ""
 
 
-def shown_text(evidence: Evidence, budget: int = MAX_SENTENCE_TOKENS) -> str:
+def shown_text(evidence: Evidence, budget: int = ReadingSettings.max_sentence_tokens) -> str:
     """The sentence as the model sees it: whitespace flattened, and cut to a token budget so that a
     runaway "sentence" (a table, a list without full stops) can never overflow the context."""
     words = evidence.text.split()
@@ -185,12 +132,13 @@ def shown_text(evidence: Evidence, budget: int = MAX_SENTENCE_TOKENS) -> str:
     return text
 
 
-def _messages(prompt: Prompt, question: str, evidence: Evidence) -> list[dict]:
-    return prompt.messages(question=question, sentence=shown_text(evidence))
+def _messages(prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> list[dict]:
+    return prompt.messages(question=question, sentence=shown_text(evidence, settings.max_sentence_tokens))
 
 
 def judge(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> Judgement:
-    probs = backend.probabilities(_messages(prompt, question, evidence), ["yes", "no"], reply_prefix=_REPLY_PREFIX)
+    messages = _messages(prompt, question, evidence, settings)
+    probs = backend.probabilities(messages, ["yes", "no"], reply_prefix=prompt.reply_prefix)
     p = min(max(probs.get("yes", 0.0), 1e-4), 1 - 1e-4)
     confidence = math.log(p / (1 - p)) + settings.retrieval_weight * evidence.score
     return Judgement(evidence, p, confidence)
@@ -198,8 +146,8 @@ def judge(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, s
 
 def extract(backend: Backend, prompt: Prompt, question: str, evidence: Evidence, settings: ReadingSettings) -> str:
     reply = backend.generate(
-        _messages(prompt, question, evidence),
-        answer_schema(shown_text(evidence), settings.max_answer_words),
+        _messages(prompt, question, evidence, settings),
+        answer_schema(shown_text(evidence, settings.max_sentence_tokens), settings.max_answer_words),
         max_tokens=settings.max_answer_words * 4,
     )
     if not isinstance(reply, dict):
@@ -246,30 +194,35 @@ def _passes(judgement: Judgement, top: float, settings: ReadingSettings) -> bool
     )
 
 
-def read_articles(
-    backend: Backend,
-    retrieval: Retrieval,
-    settings: ReadingSettings | None = None,
-    on_article: Callable[[int, int, str], None] | None = None,
-) -> list[Finding]:
+def read_articles(backend: Backend, retrieval: Retrieval, settings: ReadingSettings | None = None) -> list[Finding]:
+    """What every retrieved article says on the question (``reading_steps`` without its progress events)."""
+    steps = reading_steps(backend, retrieval, settings or ReadingSettings())
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def reading_steps(
+    backend: Backend, retrieval: Retrieval, settings: ReadingSettings
+) -> Generator[Event, None, list[Finding]]:
     """Judge every article's candidates, then extract words only from the articles that clear the bar.
+    Yields a ``reading`` event as each article is started; returns the findings.
 
     The bar is absolute (``accept``) and relative (within ``margin`` of the most confident article):
     when one article plainly answers and the rest only brush the topic, the rest stay silent.
     """
-    settings = settings or ReadingSettings()
     prompt = load_prompt("read_sentence")
     backend.warm(prompt.prefix())
     question = retrieval.question
-    statement = is_statement_question(question)
     groups = retrieval.by_article()
     best: dict[str, Judgement] = {}
     also: dict[str, tuple[Evidence, ...]] = {}
     words: dict[str, str] = {}
     top = float("-inf")
     for n, (doc_id, passages) in enumerate(groups.items(), 1):
-        if on_article:
-            on_article(n, len(groups), doc_id)
+        yield Event("reading", f"Reading article {n} of {len(groups)} ({doc_id})", n, len(groups), doc_id)
         judged = _judge_article(backend, prompt, question.text, passages, settings)
         judgement = best[doc_id] = judged[0]
         also[doc_id] = _runners_up(judged, settings)
@@ -277,15 +230,26 @@ def read_articles(
         # Extract now while the sentence is still in the KV cache, if the article is in the running.
         if judgement.evidence is _candidates(passages, settings)[0] and _passes(judgement, top, settings):
             words[doc_id] = extract(backend, prompt, question.text, judgement.evidence, settings)
-    findings = []
-    for doc_id, judgement in best.items():
-        if not _passes(judgement, top, settings):
-            findings.append(Finding(doc_id, None, confidence=judgement.confidence))
-            continue
-        if doc_id not in words:
-            words[doc_id] = extract(backend, prompt, question.text, judgement.evidence, settings)
-        phrase = answer_phrase(
-            words[doc_id], judgement.evidence.text, question, statement=statement, max_words=settings.max_answer_words
-        )
-        findings.append(Finding(doc_id, judgement.evidence, phrase, judgement.confidence, words[doc_id], also[doc_id]))
-    return findings
+    return [_finding(backend, prompt, question, j, also[d], words.get(d), top, settings) for d, j in best.items()]
+
+
+def _finding(
+    backend: Backend,
+    prompt: Prompt,
+    question: Question,
+    judgement: Judgement,
+    also: tuple[Evidence, ...],
+    words: str | None,
+    top: float,
+    settings: ReadingSettings,
+) -> Finding:
+    """One article's finding: silent unless its best sentence clears the bar; words extracted if not yet."""
+    doc_id = judgement.evidence.doc_id
+    if not _passes(judgement, top, settings):
+        return Finding(doc_id, None, confidence=judgement.confidence)
+    if words is None:
+        words = extract(backend, prompt, question.text, judgement.evidence, settings)
+    phrase = answer_phrase(
+        words, judgement.evidence.text, question, statement=question.statement, max_words=settings.max_answer_words
+    )
+    return Finding(doc_id, judgement.evidence, phrase, judgement.confidence, words, also)

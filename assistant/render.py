@@ -10,10 +10,9 @@ from __future__ import annotations
 import html
 from typing import Mapping
 
-from .corpus import Corpus
-from .spans import paragraph_bounds
 from .text import MARKER as _MARKER
-from .types import Answer
+from .text import paragraph_bounds, quote_matches
+from .types import Answer, Corpus
 
 __all__ = ["chat_html", "sources_html", "conflicts_html", "answer_markdown", "answer_plain", "articles_html", "REFUSAL"]
 
@@ -58,14 +57,14 @@ def _paragraph_with_mark(text: str, start: int, end: int) -> str:
 def sources_html(answer: Answer | None, corpus: Corpus) -> str:
     """Each cited passage inside its paragraph, the quote highlighted; ``id="src-N"`` for the markers."""
     if answer is None or not answer.citations:
-        msg = (
-            "Cited passages appear here." if answer is None else "No passage is cited: the articles don’t answer this."
-        )
+        msg = "No passage is cited: the articles don’t answer this."
+        msg = "Cited passages appear here." if answer is None else msg
         return f'<div class="sources-empty">{msg}</div>'
     items = []
     for c in answer.citations:
         text = corpus[c.doc_id].text if c.doc_id in corpus else ""
-        body = _paragraph_with_mark(text, c.start, c.end) if text[c.start : c.end] == c.quote else html.escape(c.quote)
+        verbatim = quote_matches(text, c.start, c.end, c.quote)
+        body = _paragraph_with_mark(text, c.start, c.end) if verbatim else html.escape(c.quote)
         items.append(
             f'<div class="src" id="src-{c.id}"><div class="src-head"><span class="src-n">[{c.id}]</span> '
             f'<span class="src-title">{html.escape(_label(corpus, c.doc_id))}</span> '
@@ -84,14 +83,16 @@ def conflicts_html(answer: Answer | None, corpus: Corpus) -> str:
         columns = []
         for n, p in enumerate(conflict.positions, 1):
             cited = "".join(
-                f'<li><a href="#cite-{i}" class="cite" data-cite="{i}">[{i}]</a> <code class="src-doc">{html.escape(quotes[i][0])}</code>'
+                f'<li><a href="#cite-{i}" class="cite" data-cite="{i}">[{i}]</a> '
+                f'<code class="src-doc">{html.escape(quotes[i][0])}</code>'
                 f"<blockquote>{html.escape(quotes[i][1])}</blockquote></li>"
                 for i in p.citations
                 if i in quotes
             )
             count = len(p.doc_ids) or len(p.citations)
             columns.append(
-                f'<div class="position"><div class="position-n">Position {n} · {count} article{"s" if count != 1 else ""}</div>'
+                f'<div class="position"><div class="position-n">Position {n} · '
+                f"{count} article{'s' if count != 1 else ''}</div>"
                 f'<div class="claim">“{html.escape(p.claim)}”</div><ul>{cited}</ul></div>'
             )
         blocks.append(
@@ -155,7 +156,8 @@ def answer_plain(answer: Answer) -> str:
 
 def articles_html(corpus: Corpus) -> str:
     rows = "".join(
-        f'<li><div class="art-title">{html.escape(d.title)}</div><div class="art-meta"><code>{html.escape(d.doc_id)}</code> · '
+        f'<li><div class="art-title">{html.escape(d.title)}</div>'
+        f'<div class="art-meta"><code>{html.escape(d.doc_id)}</code> · '
         f"{len(d.text.split()):,} words · {len(d.text.encode('utf-8')) / 1024:.1f} KB</div></li>"
         for d in corpus
     )

@@ -9,50 +9,18 @@ visible when both sides are in the evidence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from .index import StoryIndex
-from .question import Question
+from .settings import RetrievalSettings
 from .text import analyze, stem
-from .types import Evidence
+from .types import Evidence, Question, Retrieval
 
-__all__ = ["Evidence", "Retrieval", "RetrievalSettings", "retrieve", "score_sentences", "HybridRetriever"]
+if TYPE_CHECKING:  # the index is the data retrieval reads; only its type is named here
+    from .index import StoryIndex
 
-
-@dataclass(frozen=True)
-class RetrievalSettings:
-    per_article: int = 5  # sentences shown to the model for each article (cut to the token budget)
-    max_articles: int = 6
-    relative_floor: float = 0.35  # an article joins when its best score >= this x the best overall
-    absolute_floor: float = 0.18
-    expansion_min_similarity: float = 0.62
-    expansion_per_term: int = 3
-    weights: tuple[float, ...] = (0.30, 0.15, 0.25, 0.10, 0.10, 0.10, 0.10)
-    # (dense sentence, dense paragraph, bm25 sentence, bm25 paragraph, bm25 expanded, answer-shape bonus,
-    #  lead prior: news puts the who/what/how of a story in its first paragraphs)
-
-
-@dataclass
-class Retrieval:
-    question: Question
-    evidence: list[Evidence]
-    scores: np.ndarray = field(repr=False)  # per-sentence fused score, aligned with index.spans
-    out_of_scope: bool = False  # the question names a source no article mentions
-
-    def by_article(self) -> dict[str, list[Evidence]]:
-        groups: dict[str, list[Evidence]] = {}
-        for ev in self.evidence:
-            groups.setdefault(ev.doc_id, []).append(ev)
-        return groups
-
-    def get(self, evidence_id: int) -> Evidence | None:
-        for ev in self.evidence:
-            if ev.id == evidence_id:
-                return ev
-        return None
+__all__ = ["retrieve", "score_sentences", "expansion_terms"]
 
 
 def _bm25_scores(bm25, terms: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
@@ -89,7 +57,7 @@ def expansion_terms(
             if row[j] < settings.expansion_min_similarity:
                 break
             term = stem(index.vocabulary[j])
-            if term not in own and sum(1 for _ in chosen) < 64:
+            if term not in own and len(chosen) < settings.expansion_max_terms:
                 chosen[term] = max(chosen.get(term, 0.0), float(row[j]))
     return list(chosen), list(chosen.values())
 
@@ -106,7 +74,15 @@ def score_sentences(index: StoryIndex, question: Question, embed, settings: Retr
     bonus = np.array([1.0 if shape and shape.search(s.text) else 0.0 for s in index.spans], dtype=np.float32)
     lead = np.array([1.0 / (1.0 + s.paragraph) for s in index.spans], dtype=np.float32)
     w = settings.weights
-    return w[0] * dense_s + w[1] * dense_p + w[2] * bm25_s + w[3] * bm25_p + w[4] * bm25_x + w[5] * bonus + w[6] * lead
+    return (
+        w.dense_sentence * dense_s
+        + w.dense_paragraph * dense_p
+        + w.bm25_sentence * bm25_s
+        + w.bm25_paragraph * bm25_p
+        + w.bm25_expanded * bm25_x
+        + w.answer_shape * bonus
+        + w.lead * lead
+    )
 
 
 def _in_scope(index: StoryIndex, question: Question) -> set[str] | None:
@@ -144,21 +120,3 @@ def retrieve(index: StoryIndex, question: Question, embed, settings: RetrievalSe
         for i in ranked:
             evidence.append(Evidence(id=len(evidence) + 1, span=index.spans[i], score=float(scores[i])))
     return Retrieval(question, evidence, scores)
-
-
-def HybridRetriever(index: StoryIndex, embed, settings: RetrievalSettings | None = None, top_k: int = 10):
-    """The same scoring as a llama-index retriever (returns NodeWithScore), for llama-index engines."""
-    from llama_index.core.base.base_retriever import BaseRetriever
-    from llama_index.core.schema import NodeWithScore, QueryBundle
-
-    from .question import parse_question
-
-    class _Hybrid(BaseRetriever):
-        def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-            scores = score_sentences(
-                index, parse_question(query_bundle.query_str), embed, settings or RetrievalSettings()
-            )
-            order = np.argsort(-scores)[:top_k]
-            return [NodeWithScore(node=index.nodes[i], score=float(scores[i])) for i in order]
-
-    return _Hybrid()

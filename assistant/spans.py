@@ -8,59 +8,19 @@ is verbatim by construction.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterable
 
-from .corpus import Document
+from .text import is_abbreviation
+from .types import Document, Span
 
-__all__ = ["Span", "split_sentences", "document_spans", "is_abbreviation", "paragraph_bounds"]
+__all__ = ["split_sentences", "document_spans"]
 
-# Words that end in a full stop without ending a sentence.
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st mt vs etc e.g i.e inc ltd co corp plc no nos gen col lt sgt capt
-    sen rep gov pres dept univ approx est fig al jan feb mar apr jun jul aug sep sept oct nov dec
-    u.s u.k u.n e.u a.m p.m""".split()
-)
 _CLOSERS = "\"'”’)]»"
 _OPENERS = "\"'“‘([«"
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, then whitespace.
 _BOUNDARY = re.compile(r"[.!?…]+[" + re.escape(_CLOSERS) + r"]*(?=\s+)")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _MAX_QUOTED = 700
-
-
-@dataclass(frozen=True)
-class Span:
-    doc_id: str
-    index: int  # position of the sentence within its document
-    paragraph: int  # which line/paragraph it sits in
-    start: int
-    end: int
-    text: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.doc_id}:{self.start}-{self.end}"
-
-
-def is_abbreviation(word: str) -> bool:
-    """Whether ``word`` (its full stop optional) is a title, an initial or a short form, not an ending."""
-    bare = word.rstrip(".")
-    # A lone capital ("J. Smith") is an initial, not the end of a sentence.
-    return bare.lower() in _ABBREVIATIONS or (len(bare) == 1 and bare.isupper())
-
-
-def paragraph_bounds(text: str, start: int, end: int, reach: int | None = None) -> tuple[int, int]:
-    """The [lo, hi) of the paragraph (line) holding text[start:end]; with ``reach``, trimmed at word
-    boundaries to at most that many characters on either side of the span."""
-    lo, hi = text.rfind("\n", 0, start) + 1, text.find("\n", end)
-    hi = len(text) if hi < 0 else hi
-    if reach is not None and start - lo > reach:
-        lo = text.find(" ", start - reach, start) + 1 or start
-    if reach is not None and hi - end > reach:
-        cut = text.rfind(" ", end, end + reach)
-        hi = cut if cut > end else end
-    return lo, hi
 
 
 def _is_abbreviation(paragraph: str, dot_at: int) -> bool:

@@ -1,12 +1,37 @@
-"""Text utilities every stage shares: the BM25 analysis (stemmed, stopword-free terms), the ``[n]``
-citation-marker pattern and terminal-safe output. No stage-specific logic lives here."""
+"""Text utilities every stage shares: the BM25 analysis (stemmed, stopword-free terms), the vocabulary of
+answer shapes (number words, units, months, currencies), span location (abbreviations, paragraph bounds,
+the verbatim-quote check), the ``[n]`` citation-marker pattern and terminal-safe output. No stage-specific
+logic lives here."""
 
 from __future__ import annotations
 
 import json
 import re
 
-__all__ = ["analyze", "stem", "stopwords", "WORD", "MARKER", "flatten", "printable", "json_line"]
+__all__ = [
+    "analyze",
+    "stem",
+    "stemmer",
+    "stopwords",
+    "WORD",
+    "MARKER",
+    "EDGE_PUNCT",
+    "NUMBER_WORDS",
+    "NUMBER_WORD_PATTERN",
+    "UNIT_PATTERN",
+    "MONTH_PATTERN",
+    "ANSWER_SHAPES",
+    "ABSOLUTE_DATE",
+    "CURRENCIES",
+    "ANY_MONEY",
+    "clean_phrase",
+    "is_abbreviation",
+    "paragraph_bounds",
+    "quote_matches",
+    "flatten",
+    "printable",
+    "json_line",
+]
 
 WORD = re.compile(r"(?u)\b\w\w+\b")
 MARKER = re.compile(r"\[(\d+)\]")  # a citation marker in answer text
@@ -66,3 +91,190 @@ def printable(text: str) -> str:
 def json_line(obj: object) -> str:
     """One line of JSON, readable UTF-8, with every control character escaped (never raw on a terminal)."""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False))
+
+
+# --- Answer shapes: the words that make a phrase a duration, a date, an amount -------------------------
+
+# Number words and their values: comparison reads the values ("three days" vs "five days"); the
+# answer-shape patterns below match the words (every entry longer than "an", plus two phrases).
+NUMBER_WORDS: dict[str, int | str] = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "hundred": 100,
+    "thousand": 1000,
+    "dozen": 12,
+    "a": 1,
+    "an": 1,
+    "several": "several",
+    "few": "few",
+    "many": "many",
+    "couple": "couple",
+}
+_SPELLED = sorted((w for w in NUMBER_WORDS if len(w) > 2), key=len, reverse=True)  # longest first
+NUMBER_WORD_PATTERN = "(?:" + "|".join(["a few", "dozens? of", *_SPELLED]) + ")"
+UNIT_PATTERN = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)"
+MONTH_PATTERN = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_WEEKDAYS = r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+
+
+def _any_of(*alternatives: str, flags: int = re.I) -> re.Pattern:
+    """One pattern matching any of the alternatives (kept as a list so each stays readable)."""
+    return re.compile("|".join(alternatives), flags)
+
+
+# answer type -> (pattern in the question, pattern a sentence must contain to be that shape)
+ANSWER_SHAPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
+    "duration": (
+        _any_of(
+            r"\bhow long\b",
+            r"\bfor how long\b",
+            r"\bduration\b",
+            r"\bover what (?:period|time)\b",
+            r"\bhow many (?:days|weeks|months|years)\b",
+            r"\btime ?frame\b",
+            r"\bspan\b",
+        ),
+        _any_of(
+            rf"\b(?:\d+|{NUMBER_WORD_PATTERN})[\s-]+{UNIT_PATTERN}\b",
+            rf"\b(?:for|over|during|within)\s+(?:\w+\s+){{0,2}}{UNIT_PATTERN}\b",
+        ),
+    ),
+    "date": (
+        _any_of(
+            r"\bwhen\b",
+            r"\bwhat (?:exact )?(?:date|day|year|month|time)\b",
+            r"\bwhich (?:date|day|year|month)\b",
+            r"\bon what\b.*\bdate\b",
+        ),
+        _any_of(
+            rf"\b{MONTH_PATTERN}\b",
+            r"\b(?:19|20)\d\d\b",
+            _WEEKDAYS,
+            r"\b(?:last|next|this) (?:year|month|week)\b",
+            r"\b\w+ (?:days|weeks|months|years) (?:ago|before|after|earlier|later)\b",
+            r"\byesterday\b",
+        ),
+    ),
+    "quantity": (
+        _any_of(
+            r"\bhow (?:much|many)\b",
+            r"\bwhat (?:amount|sum|percentage|proportion|number|size|value)\b",
+            r"\bnumbers?\b",
+            r"\bhow (?:big|large)\b",
+            r"\bcost\b",
+            r"\bworth\b",
+        ),
+        _any_of(
+            r"[£$€¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k)\b)?",
+            r"\b\d[\d,.]*\s?(?:%|percent|per cent|million|billion|trillion|bn|m)?\b",
+            r"\b(?:million|billion|trillion|terabytes?|gigabytes?|petabytes?)\b",
+            rf"\b{NUMBER_WORD_PATTERN}\b",
+        ),
+    ),
+    "agent": (
+        _any_of(
+            r"^\W*(?:who|whom)\b",
+            r"\bwho (?:is|was|were|wrote|said|made|filed|carried|stole|did)\b",
+            r"\bwhose\b",
+            r"\bwhich (?:person|official|expert|executive|author|journalist|reporter|spokes\w+|company|firm|agency|"
+            r"body|organi[sz]ation|newspaper|publication|paper|outlet|government|country|lab|institute|group|entity|"
+            r"department|authority|authorities|agencies)\b",
+            r"\bname of\b",
+        ),
+        _any_of(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*[A-Za-z]", r"\b[A-Z]{2,}\b", flags=0),
+    ),
+    "location": (
+        _any_of(
+            r"\bwhere\b", r"\bwhich (?:city|country|place|location|region)\b", r"\bin what (?:city|country|place)\b"
+        ),
+        _any_of(r"\b(?:in|at|from|to|with|into|across)\s+(?:the\s+)?[A-Z]\w+", flags=0),
+    ),
+    "reason": (
+        _any_of(
+            r"^\W*why\b", r"\bwhat (?:was|is|were) the (?:reason|motive|motivation|purpose)\b", r"\bfor what reason\b"
+        ),
+        _any_of(r"\b(?:because|due to|in order to|so that|aims?|aimed|seeking|motive|reason|purpose|intend\w*)\b"),
+    ),
+    "manner": (
+        _any_of(r"^\W*how (?:was|were|did|do|does|is|are|had|has|could)\b"),
+        _any_of(r"\b(?:through|by|using|via|exploit\w*|techniques?|methods?|means)\b"),
+    ),
+}
+ABSOLUTE_DATE = _any_of(rf"\b{MONTH_PATTERN}\b", r"\b(?:19|20)\d\d\b", _WEEKDAYS, r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b")
+CURRENCIES = {
+    "dollar": _any_of(r"\$", r"\bdollars?\b", r"\bUSD\b"),
+    "pound": _any_of(r"£", r"\bpounds?\b", r"\bsterling\b", r"\bGBP\b"),
+    "euro": _any_of(r"€", r"\beuros?\b", r"\bEUR\b"),
+    "yuan": _any_of(r"¥", r"\byuan\b", r"\brenminbi\b", r"\bRMB\b"),
+}
+ANY_MONEY = _any_of(r"[£$€¥]", r"\b(?:dollars?|pounds?|euros?|yuan|sterling)\b")
+
+
+# --- Span location ---------------------------------------------------------------------------------
+
+EDGE_PUNCT = " \t,;:.!?\"'“”‘’()[]—–-"  # what may be trimmed off either end of a quoted phrase
+# Words that end in a full stop without ending a sentence.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt vs etc e.g i.e inc ltd co corp plc no nos gen col lt sgt capt
+    sen rep gov pres dept univ approx est fig al jan feb mar apr jun jul aug sep sept oct nov dec
+    u.s u.k u.n e.u a.m p.m""".split()
+)
+
+
+def clean_phrase(phrase: str) -> str:
+    """``phrase`` without spaces and punctuation at its ends."""
+    return phrase.strip(EDGE_PUNCT)
+
+
+def is_abbreviation(word: str) -> bool:
+    """Whether ``word`` (its full stop optional) is a title, an initial or a short form, not an ending."""
+    bare = word.rstrip(".")
+    # A lone capital ("J. Smith") is an initial, not the end of a sentence.
+    return bare.lower() in _ABBREVIATIONS or (len(bare) == 1 and bare.isupper())
+
+
+def paragraph_bounds(text: str, start: int, end: int, reach: int | None = None) -> tuple[int, int]:
+    """The [lo, hi) of the paragraph (line) holding text[start:end]; with ``reach``, trimmed at word
+    boundaries to at most that many characters on either side of the span."""
+    lo, hi = text.rfind("\n", 0, start) + 1, text.find("\n", end)
+    hi = len(text) if hi < 0 else hi
+    if reach is not None and start - lo > reach:
+        lo = text.find(" ", start - reach, start) + 1 or start
+    if reach is not None and hi - end > reach:
+        cut = text.rfind(" ", end, end + reach)
+        hi = cut if cut > end else end
+    return lo, hi
+
+
+def quote_matches(text: str, start: object, end: object, quote: object) -> bool:
+    """The one citation check: ``quote`` is exactly ``text[start:end]``, a non-empty span inside ``text``."""
+    return (
+        isinstance(start, int)
+        and isinstance(end, int)
+        and 0 <= start < end <= len(text)
+        and isinstance(quote, str)
+        and bool(quote)
+        and text[start:end] == quote
+    )

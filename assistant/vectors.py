@@ -20,9 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .corpus import Corpus
-from .spans import Span
-from .types import Progress
+from .types import Corpus, Progress, Span
 
 __all__ = ["ArticleVectors", "sentence_vectors", "vocabulary_vectors", "pooled"]
 

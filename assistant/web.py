@@ -4,18 +4,23 @@ One embedded model serves every tab: all model work shares one queue slot (``con
 and waiting users see their place in the queue. Uploads are indexed on a queue of their own, in a
 separate process, so they never wait for answers nor make answers wait. Scripts use the ``/chat`` endpoint
 (``Client(url).predict("…", api_name="/chat")``), which returns the answer as plain text.
+
+The page has three parts: the layout (``_layout``: which components, where), the handlers (``_Handlers``:
+what each event changes, as ``{component: value}``) and the wiring (``_wire``: which event runs which handler).
 """
 
 from __future__ import annotations
 
 import atexit
 import os
-import queue
 import shutil
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
+
+import gradio as gr
 
 from . import config
 from .api import Assistant
@@ -23,6 +28,7 @@ from .errors import StorydeskError
 from .followup import standalone_question
 from .prompts import load_prompt
 from .render import answer_markdown, answer_plain, articles_html, chat_html, conflicts_html, sources_html
+from .types import Answer, Event
 
 __all__ = ["build_app", "serve", "DEFAULT_EXAMPLES", "MAX_UPLOAD_BYTES"]
 
@@ -35,55 +41,27 @@ DEFAULT_EXAMPLES = [
     "How did the accused company respond?",
     "On what date did the breach begin?",
 ]
+# The status line while a stage runs; the ``done`` event shows the answer instead.
 _STAGE_TEXT = {
-    "retrieving": "Searching the articles…",
-    "reading": "{detail}…",
+    "searching": "Searching the articles…",
+    "reading": "Reading article {done} of {total} ({doc_id})…",
     "comparing": "Comparing what the articles say…",
-    "answer": "Done",
 }
+_BRAND = (
+    '<div class="brand"><span class="logo">▤</span> <b>Storydesk</b> '
+    '<span class="tagline">answers from your articles, with the exact passages — and who disagrees</span></div>'
+)
+# What each handler may change (names of ``_Page`` fields); a handler returns only what it changes.
+_ASK_OUTPUTS = ("chatbot", "status", "sources", "disagreement", "export", "conversation", "box")
+_CLEAR_OUTPUTS = ("chatbot", "status", "sources", "disagreement", "export", "conversation")
+_UPLOAD_OUTPUTS = ("articles", "upload_note", "files")
 _STATIC = Path(__file__).resolve().parent / "web_static"
 
 
-def _stage_line(stage: str, detail: str) -> str:
-    return _STAGE_TEXT.get(stage, "{detail}").format(detail=detail)
-
-
-class ChatSession:
-    """What one event handler needs: the assistant, plus the conversation's standalone questions."""
-
-    def __init__(self, assistant: Assistant) -> None:
-        self.assistant = assistant
-
-    def ask_streaming(self, question: str, history: list[str]) -> Iterator[tuple[str, Any]]:
-        """Yields ("status", text) while working, then ("done", (answer, rewritten)) or ("error", message)."""
-        rewritten = None
-        try:
-            standalone = standalone_question(question, history, self.assistant.backend) if history else question
-        except StorydeskError as err:
-            yield "error", str(err)
-            return
-        if standalone != question:
-            rewritten = standalone
-            yield "status", f"Interpreted as: {standalone}"
-        events: queue.Queue = queue.Queue()
-
-        def work() -> None:
-            try:
-                answer = self.assistant.ask(
-                    standalone, on_stage=lambda stage, detail: events.put(("status", _stage_line(stage, detail)))
-                )
-                events.put(("done", (answer, rewritten)))
-            except StorydeskError as err:
-                events.put(("error", str(err)))
-            except Exception as err:  # shown to the user, not swallowed; the page keeps working
-                events.put(("error", f"unexpected error: {type(err).__name__}: {err}"))
-
-        threading.Thread(target=work, daemon=True).start()
-        while True:
-            kind, payload = events.get()
-            yield kind, payload
-            if kind in ("done", "error"):
-                return
+def _status_line(event: Event) -> str:
+    """What the page says while ``event``'s stage runs (a stage it does not know: the pipeline's own words)."""
+    template = _STAGE_TEXT.get(event.stage, "{detail}")
+    return template.format(detail=event.detail, done=event.done, total=event.total, doc_id=event.doc_id)
 
 
 class _Exports:
@@ -107,145 +85,213 @@ class _Exports:
             return str(path)
 
 
-def build_app(assistant: Assistant, *, examples: list[str] | None = None, max_upload_bytes: int = MAX_UPLOAD_BYTES):
-    import gradio as gr
+@dataclass(frozen=True)
+class _Page:
+    """The components that handlers read or change."""
 
-    session = ChatSession(assistant)
-    exports = _Exports()
-    corpus_dir_is_default = assistant.corpus_dir.resolve() == config.default_corpus_dir().resolve()
-    examples = examples if examples is not None else (DEFAULT_EXAMPLES if corpus_dir_is_default else [])
+    conversation: gr.State  # one {"question", "standalone"} per answered turn: follow-ups are rewritten from it
+    chatbot: gr.Chatbot
+    disagreement: gr.HTML
+    box: gr.Textbox
+    send: gr.Button
+    status: gr.Markdown
+    export: gr.DownloadButton
+    reset: gr.Button
+    sources: gr.HTML
+    articles: gr.HTML
+    files: gr.File
+    upload_note: gr.Markdown
 
-    def respond(message: str, chat: list, conversation: list):
+    def pick(self, names: tuple[str, ...]) -> list[Any]:
+        return [getattr(self, name) for name in names]
+
+
+def _layout(assistant: Assistant, examples: list[str], max_upload_bytes: int) -> _Page:
+    """The page: a bar on top, the conversation on the left, sources and articles on the right."""
+    conversation = gr.State([])
+    with gr.Row(elem_id="topbar"):
+        gr.HTML(_BRAND)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=420):
+            chat = _chat_column(examples)
+        with gr.Column(scale=2, min_width=340):
+            side = _side_column(assistant, max_upload_bytes)
+    return _Page(conversation=conversation, **chat, **side)
+
+
+def _chat_column(examples: list[str]) -> dict[str, Any]:
+    chatbot = gr.Chatbot(
+        elem_id="chatbot",
+        height=460,
+        show_label=False,
+        sanitize_html=True,
+        placeholder="Ask about the story. Every answer cites the exact passages it rests on.",
+    )
+    disagreement = gr.HTML("", visible=False, elem_id="disagreement")
+    with gr.Row():
+        box = gr.Textbox(
+            elem_id="question",
+            placeholder="Ask a question about the articles…",
+            show_label=False,
+            scale=8,
+            max_lines=4,
+            autofocus=True,
+        )
+        send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
+    status = gr.Markdown("", elem_id="status")
+    with gr.Row():
+        export = gr.DownloadButton("Export answer as Markdown", visible=False, elem_id="export", size="sm")
+        reset = gr.Button("New conversation", size="sm", elem_id="reset")
+    if examples:
+        gr.Examples(examples, inputs=box, label="Try")
+    return dict(
+        chatbot=chatbot, disagreement=disagreement, box=box, send=send, status=status, export=export, reset=reset
+    )
+
+
+def _side_column(assistant: Assistant, max_upload_bytes: int) -> dict[str, Any]:
+    with gr.Tab("Sources", elem_id="sources-tab"):
+        sources = gr.HTML(sources_html(None, assistant.corpus), elem_id="sources")
+    with gr.Tab("Articles", elem_id="articles-tab"):
+        articles = gr.HTML(articles_html(assistant.corpus), elem_id="articles")
+        files = gr.File(
+            label=f"Add articles (.txt or .md, up to {max_upload_bytes // 1024 // 1024} MB each)",
+            file_types=[".txt", ".md"],
+            file_count="multiple",
+            elem_id="upload",
+        )
+        upload_note = gr.Markdown("", elem_id="upload-note")
+    return dict(sources=sources, articles=articles, files=files, upload_note=upload_note)
+
+
+class _Handlers:
+    """What each event changes on the page. Every handler returns (or yields) a dict ``{component: value}``
+    naming only the components it changes: the others stay as they are."""
+
+    def __init__(self, assistant: Assistant, page: _Page, exports: _Exports, max_upload_bytes: int) -> None:
+        self.assistant = assistant
+        self.page = page
+        self.exports = exports
+        self.max_upload_bytes = max_upload_bytes
+
+    def respond(self, message: str, chat: list, conversation: list) -> Iterator[dict]:
+        """Asking: the question in the chat, a status line per progress event, then the answer (or the error)."""
         message = (message or "").strip()
-        chat = list(chat or [])
         if not message:
-            yield (
-                gr.update(),
-                "Type a question first.",
-                gr.update(),
-                gr.update(),
-                gr.update(),
-                conversation,
-                gr.update(),
-            )
+            yield {self.page.status: "Type a question first."}
             return
-        chat.append({"role": "user", "content": message})
-        yield chat, "Starting…", gr.update(), gr.update(), gr.update(), conversation, ""
-        for kind, payload in session.ask_streaming(message, [c["standalone"] for c in conversation]):
-            if kind == "status":
-                yield chat, payload, gr.update(), gr.update(), gr.update(), conversation, ""
-            elif kind == "error":
-                chat.append({"role": "assistant", "content": f"⚠ {payload}"})
-                yield chat, f"Error: {payload}", gr.update(), gr.update(), gr.update(), conversation, ""
-            else:
-                answer, rewritten = payload
-                corpus = assistant.corpus
-                chat.append({"role": "assistant", "content": chat_html(answer, rewritten)})
-                disagreement = conflicts_html(answer, corpus)
-                conversation = conversation + [{"question": message, "standalone": rewritten or message}]
-                export = exports.write(answer_markdown(answer, rewritten))
-                took = answer.timings_ms.get("total", 0) / 1000
-                yield (
-                    chat,
-                    f"Answered in {took:.1f} s",
-                    sources_html(answer, corpus),
-                    gr.update(value=disagreement, visible=bool(disagreement)),
-                    gr.update(value=export, visible=True),
-                    conversation,
-                    "",
-                )
+        chat = [*(chat or []), {"role": "user", "content": message}]
+        yield self._working(chat, "Starting…")
+        try:
+            yield from self._answer(message, chat, conversation)
+        except StorydeskError as err:
+            yield self._failed(chat, str(err))
+        except Exception as err:  # shown to the user, not swallowed; the page keeps working
+            yield self._failed(chat, f"unexpected error: {type(err).__name__}: {err}")
 
-    def chat_api(question: str) -> str:
+    def _answer(self, message: str, chat: list, conversation: list) -> Iterator[dict]:
+        history = [turn["standalone"] for turn in conversation]
+        standalone = standalone_question(message, history, self.assistant.backend) if history else message
+        rewritten = standalone if standalone != message else None
+        if rewritten:
+            yield self._working(chat, f"Interpreted as: {rewritten}")
+        for event in self.assistant.ask_events(standalone):
+            if event.answer is None:
+                yield self._working(chat, _status_line(event))
+            else:
+                yield self._answered(event.answer, message, rewritten, chat, conversation)
+
+    def _working(self, chat: list, status: str) -> dict:
+        return {self.page.chatbot: chat, self.page.status: status, self.page.box: ""}
+
+    def _failed(self, chat: list, message: str) -> dict:
+        chat = [*chat, {"role": "assistant", "content": f"⚠ {message}"}]
+        return {self.page.chatbot: chat, self.page.status: f"Error: {message}", self.page.box: ""}
+
+    def _answered(self, answer: Answer, message: str, rewritten: str | None, chat: list, conversation: list) -> dict:
+        corpus = self.assistant.corpus
+        disagreement = conflicts_html(answer, corpus)
+        export = self.exports.write(answer_markdown(answer, rewritten))
+        took = answer.timings_ms.get("total", 0) / 1000
+        return {
+            self.page.chatbot: [*chat, {"role": "assistant", "content": chat_html(answer, rewritten)}],
+            self.page.status: f"Answered in {took:.1f} s",
+            self.page.sources: sources_html(answer, corpus),
+            self.page.disagreement: gr.update(value=disagreement, visible=bool(disagreement)),
+            self.page.export: gr.update(value=export, visible=True),
+            self.page.conversation: [*conversation, {"question": message, "standalone": rewritten or message}],
+            self.page.box: "",
+        }
+
+    def chat_api(self, question: str) -> str:
         """Answer one question; returns the answer with its disagreement and citations, as plain text."""
         try:
-            return answer_plain(assistant.ask(question))
+            return answer_plain(self.assistant.ask(question))
         except StorydeskError as err:
             raise gr.Error(str(err)) from None
 
-    def upload(files, progress=gr.Progress()):  # noqa: B008 - how Gradio passes a progress tracker
+    def upload(self, files: list | None, progress=gr.Progress()) -> dict:  # noqa: B008 - how Gradio passes a tracker
         # Indexed in a separate, lower-priority process and on its own queue: questions asked meanwhile
         # are answered from the articles as they were, until the new index is complete and swapped in.
         progress(0, desc="Adding the articles…")
         try:
-            result = assistant.add_articles(
+            result = self.assistant.add_articles(
                 files or [],
-                max_bytes=max_upload_bytes,
+                max_bytes=self.max_upload_bytes,
                 progress=lambda label, done, total: progress(done / max(total, 1), desc=label),
             )
         except StorydeskError as err:
-            return articles_html(assistant.corpus), f"⚠ {err}", None
+            return self._uploaded(f"⚠ {err}")
         note = (
             (f"Added {', '.join(result.added)}. " if result.added else "")
             + (f"Already among the articles: {', '.join(result.present)}. " if result.present else "")
             + " ".join(result.problems)
         )
+        return self._uploaded(note or "Nothing was added.")
+
+    def _uploaded(self, note: str) -> dict:
         # The box is emptied so the next upload does not send these files again.
-        return articles_html(assistant.corpus), note or "Nothing was added.", None
+        page = self.page
+        return {page.articles: articles_html(self.assistant.corpus), page.upload_note: note, page.files: None}
 
-    def clear():
-        return (
-            [],
-            "",
-            sources_html(None, assistant.corpus),
-            gr.update(value="", visible=False),
-            gr.update(visible=False),
-            [],
+    def clear(self) -> dict:
+        """A new conversation: no chat, no sources marked, no disagreement, no export."""
+        page = self.page
+        return {
+            page.chatbot: [],
+            page.status: "",
+            page.sources: sources_html(None, self.assistant.corpus),
+            page.disagreement: gr.update(value="", visible=False),
+            page.export: gr.update(visible=False),
+            page.conversation: [],
+        }
+
+
+def _wire(page: _Page, handlers: _Handlers) -> None:
+    """Which event runs which handler. All model work shares the ``model`` queue slot; uploads have their own."""
+    for trigger in (page.box.submit, page.send.click):
+        trigger(
+            handlers.respond,
+            [page.box, page.chatbot, page.conversation],
+            page.pick(_ASK_OUTPUTS),
+            concurrency_id="model",
+            api_visibility="private",
         )
+    page.files.upload(
+        handlers.upload, page.files, page.pick(_UPLOAD_OUTPUTS), concurrency_id="index", api_visibility="private"
+    )
+    page.reset.click(handlers.clear, None, page.pick(_CLEAR_OUTPUTS), api_visibility="private")
+    gr.api(handlers.chat_api, api_name="chat", concurrency_id="model")
 
+
+def build_app(assistant: Assistant, *, examples: list[str] | None = None, max_upload_bytes: int = MAX_UPLOAD_BYTES):
+    """The page over ``assistant``, as a Gradio app (``serve`` queues and launches it)."""
+    if examples is None:
+        corpus_dir_is_default = assistant.corpus_dir.resolve() == config.default_corpus_dir().resolve()
+        examples = DEFAULT_EXAMPLES if corpus_dir_is_default else []
     with gr.Blocks(title="Storydesk", delete_cache=(GRADIO_CACHE_S, GRADIO_CACHE_S)) as demo:
-        conversation = gr.State([])
-        with gr.Row(elem_id="topbar"):
-            gr.HTML(
-                '<div class="brand"><span class="logo">▤</span> <b>Storydesk</b> '
-                '<span class="tagline">answers from your articles, with the exact passages — and who disagrees</span></div>'
-            )
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=420):
-                chatbot = gr.Chatbot(
-                    elem_id="chatbot",
-                    height=460,
-                    show_label=False,
-                    sanitize_html=True,
-                    placeholder="Ask about the story. Every answer cites the exact passages it rests on.",
-                )
-                disagreement = gr.HTML("", visible=False, elem_id="disagreement")
-                with gr.Row():
-                    box = gr.Textbox(
-                        elem_id="question",
-                        placeholder="Ask a question about the articles…",
-                        show_label=False,
-                        scale=8,
-                        max_lines=4,
-                        autofocus=True,
-                    )
-                    send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
-                status = gr.Markdown("", elem_id="status")
-                with gr.Row():
-                    export = gr.DownloadButton("Export answer as Markdown", visible=False, elem_id="export", size="sm")
-                    reset = gr.Button("New conversation", size="sm", elem_id="reset")
-                if examples:
-                    gr.Examples(examples, inputs=box, label="Try")
-            with gr.Column(scale=2, min_width=340):
-                with gr.Tab("Sources", elem_id="sources-tab"):
-                    sources = gr.HTML(sources_html(None, assistant.corpus), elem_id="sources")
-                with gr.Tab("Articles", elem_id="articles-tab"):
-                    articles = gr.HTML(articles_html(assistant.corpus), elem_id="articles")
-                    files = gr.File(
-                        label=f"Add articles (.txt or .md, up to {max_upload_bytes // 1024 // 1024} MB each)",
-                        file_types=[".txt", ".md"],
-                        file_count="multiple",
-                        elem_id="upload",
-                    )
-                    upload_note = gr.Markdown("", elem_id="upload-note")
-
-        outputs = [chatbot, status, sources, disagreement, export, conversation, box]
-        for trigger in (box.submit, send.click):
-            trigger(respond, [box, chatbot, conversation], outputs, concurrency_id="model", api_visibility="private")
-        files.upload(upload, files, [articles, upload_note, files], concurrency_id="index", api_visibility="private")
-        reset.click(
-            clear, None, [chatbot, status, sources, disagreement, export, conversation], api_visibility="private"
-        )
-        gr.api(chat_api, api_name="chat", concurrency_id="model")
+        page = _layout(assistant, examples, max_upload_bytes)
+        _wire(page, _Handlers(assistant, page, _Exports(), max_upload_bytes))
     return demo
 
 
@@ -258,8 +304,6 @@ def serve(
     block: bool = True,
 ):
     """Load everything, then serve the page. Returns the Gradio app (running in the background if not ``block``)."""
-    import gradio as gr
-
     assistant.index  # noqa: B018 - build or load before the first visitor waits for it
     assistant.backend.warm(load_prompt("read_sentence").prefix())  # loads the model and its cached prompt
     demo = build_app(assistant, max_upload_bytes=max_upload_bytes)

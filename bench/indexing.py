@@ -59,9 +59,10 @@ def big_article(n_bytes: int, seed: int = 7) -> str:
 
 def _one(mb: float) -> dict:
     """Build the index of an ``mb``-MB article in this process (called in a child per size)."""
-    from assistant.corpus import CorpusLimits, load_corpus
+    from assistant.corpus import load_corpus
     from assistant.embeddings import MiniLM
     from assistant.index import load_or_build
+    from assistant.settings import CorpusLimits
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus_dir = Path(tmp) / "articles"

@@ -21,7 +21,8 @@ from assistant.corpus import load_corpus  # noqa: E402
 from assistant.embeddings import MiniLM  # noqa: E402
 from assistant.index import load_or_build  # noqa: E402
 from assistant.question import parse_question  # noqa: E402
-from assistant.retrieve import RetrievalSettings, retrieve  # noqa: E402
+from assistant.retrieve import retrieve  # noqa: E402
+from assistant.settings import RetrievalSettings
 
 
 def gold_ranks(index, retrieval, case):

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from assistant import Assistant
-from assistant.reading import ReadingSettings
+from assistant.settings import ReadingSettings
 
 RULES = {
     r"how long": (r"months", r"(over a period of )?\w+ months"),
@@ -90,3 +90,33 @@ def answer_corpus(directory):
 def test_out_of_scope_source_abstains(assistant):
     answer = assistant.ask("What did the FBI say about the hack?")
     assert not answer.answerable and "no article mentions" in answer.text
+
+
+def test_progress_arrives_as_typed_events_in_pipeline_order(assistant):
+    events = list(assistant.ask_events("How long did the intrusion into the water system last?"))
+    stages = [e.stage for e in events]
+    reading = [e for e in events if e.stage == "reading"]
+    assert stages[0] == "searching" and stages[-2:] == ["comparing", "done"]
+    assert stages == ["searching"] + ["reading"] * len(reading) + ["comparing", "done"]
+    # one reading event per article, numbered 1..n of n, each naming its article once
+    assert [(e.done, e.total) for e in reading] == [(k, len(reading)) for k in range(1, len(reading) + 1)]
+    assert len({e.doc_id for e in reading}) == len(reading) >= 2
+    assert events[-1].answer is not None and events[-1].answer.conflicts
+    assert all(e.answer is None for e in events[:-1])
+
+
+def test_ask_passes_the_same_events_to_a_callback_and_returns_the_same_answer(assistant):
+    question = "Who was behind the water hack?"
+    seen = []
+    answer = assistant.ask(question, on_event=seen.append)
+    streamed = list(assistant.ask_events(question))
+    assert [(e.stage, e.detail) for e in seen] == [(e.stage, e.detail) for e in streamed]
+    assert seen[-1].answer is answer
+    assert streamed[-1].answer.to_dict() | {"timings_ms": {}} == answer.to_dict() | {"timings_ms": {}}
+
+
+def test_an_abstention_is_a_done_event_too(assistant):
+    events = list(assistant.ask_events("What was the name of the mayor's dog?"))
+    assert events[0].stage == "searching" and events[-1].stage == "done"
+    assert {e.stage for e in events[1:-1]} <= {"reading", "comparing"}
+    assert not events[-1].answer.answerable and events[-1].answer.citations == []

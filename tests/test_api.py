@@ -8,7 +8,7 @@ import time
 import pytest
 
 from assistant import AddedArticles, Assistant, CorpusLimits, Settings
-from assistant.reading import ReadingSettings
+from assistant.settings import ReadingSettings
 from tests.test_index_worker import long_article
 
 RULES = {r"how long": (r"months", r"(over a period of )?\w+ months")}

@@ -70,7 +70,7 @@ def test_embedded_model_gives_the_same_numbers_whatever_came_before():
     """Near-tied sentences must not swap places between runs because of KV-cache reuse."""
     from assistant.api import make_backend
     from assistant.prompts import load_prompt
-    from assistant.reading import _REPLY_PREFIX, answer_schema
+    from assistant.reading import answer_schema
 
     backend = make_backend()
     prompt = load_prompt("read_sentence")
@@ -80,7 +80,7 @@ def test_embedded_model_gives_the_same_numbers_whatever_came_before():
 
     def p_yes(q: str, s: str) -> float:
         return backend.probabilities(
-            prompt.messages(question=q, sentence=s), ["yes", "no"], reply_prefix=_REPLY_PREFIX
+            prompt.messages(question=q, sentence=s), ["yes", "no"], reply_prefix=prompt.reply_prefix
         )["yes"]
 
     other = "The news has sent shockwaves through the AI community."
@@ -156,3 +156,29 @@ def test_an_endpoint_without_logprobs_is_noted_once_and_degrades_explicitly(capl
         f"the endpoint at {backend.base_url} gives no logprobs: its yes/no checks count as 0 or 1 from now on"
     ) == 1
     assert _NoLogprobsServer.bodies[0].get("logprobs") is True and "logprobs" not in _NoLogprobsServer.bodies[1]
+
+
+def test_the_registry_picks_the_most_specific_backend_the_options_ask_for():
+    from assistant.backends.registry import BACKENDS, ModelOptions
+
+    def pick(**options) -> str:
+        chosen = ModelOptions(**options)
+        return next(kind.name for kind in BACKENDS if kind.chosen(chosen))
+
+    assert pick(base_url="http://127.0.0.1:9/v1", model_path="x.gguf") == "endpoint"
+    assert pick(model_path="x.gguf") == "gguf"
+    assert pick() == "embedded"
+    assert BACKENDS[-1].chosen(ModelOptions())  # there is always a default
+
+
+def test_an_endpoint_backend_is_built_without_loading_llama_cpp():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from assistant.api import make_backend; "
+        "b = make_backend(base_url='http://127.0.0.1:9/v1', model='m'); "
+        "print(type(b).__name__, 'llama_cpp' in sys.modules, b.concurrent)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["OpenAICompatBackend", "False", "True"]

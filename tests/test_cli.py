@@ -183,11 +183,11 @@ def test_progress_bars_name_what_they_count_and_time_the_first_chunk(monkeypatch
     import re
     import time
 
-    from assistant.cli import _Bars
+    from assistant.cli import Bars
 
     err = io.StringIO()
     monkeypatch.setattr(sys, "stderr", err)
-    bars = _Bars(enabled=True)
+    bars = Bars(enabled=True)
     bars("embedding sentences", 0, 1000)  # the stage starts: its clock too
     time.sleep(0.2)
     bars("embedding sentences", 500, 1000)

@@ -1,8 +1,6 @@
 from assistant.compare import group_findings, idf_from_counts, same_answer, signature
 from assistant.question import parse_question
-from assistant.reading import Finding
-from assistant.retrieve import Evidence
-from assistant.spans import Span
+from assistant.types import Evidence, Finding, Span
 
 IDF = idf_from_counts({"month": 40, "sever": 30, "deni": 5, "alleg": 20, "weight": 2, "data": 60, "train": 10}, 100)
 

@@ -1,11 +1,8 @@
-from assistant.compare import Group
 from assistant.compose import compose, not_answered, premise_contradicted
-from assistant.corpus import Corpus, Document
 from assistant.grounding import Citations
 from assistant.question import parse_question
-from assistant.reading import Finding
-from assistant.retrieve import Evidence
 from assistant.spans import document_spans
+from assistant.types import Corpus, Document, Evidence, Finding, Group
 
 DOCS = {
     "a": "It lasted eighteen months. Nothing else.",

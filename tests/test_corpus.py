@@ -3,8 +3,9 @@ from pathlib import Path
 import pytest
 
 from assistant.config import default_corpus_dir
-from assistant.corpus import CorpusLimits, add_article, load_corpus
+from assistant.corpus import add_article, load_corpus
 from assistant.errors import CorpusError
+from assistant.settings import CorpusLimits
 
 
 def test_default_corpus_is_the_five_seed_articles_exactly():

@@ -14,7 +14,7 @@ from assistant.backends.scripted import ScriptedBackend
 from assistant.errors import StorydeskError
 from assistant.evaluate import compare_runs, run_eval
 from assistant.evaluate.suites import load_suite
-from assistant.reading import ReadingSettings
+from assistant.settings import ReadingSettings
 
 
 def ramdocs_case(cid: str, question: str, texts: list[tuple], gold: list[str], wrong=(), split="tune") -> dict:
@@ -97,7 +97,7 @@ def asked(monkeypatch):
     calls: list[tuple[str, Assistant, dict]] = []
     words = dict(WORDS)
 
-    def ask(self, question, on_stage=None):
+    def ask(self, question, on_event=None):
         texts = {p.stem: p.read_text(encoding="utf-8") for p in sorted(Path(self.corpus_dir).glob("*.txt"))}
         calls.append((question, self, texts))
         word = words[question]

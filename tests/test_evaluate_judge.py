@@ -19,7 +19,8 @@ class KeywordJudge(ScriptedBackend):
 
 
 ANSWER = {
-    "answer": "The sources disagree. One article (a) says “eighteen months” [1]. One article (b) says “several months” [2]; “Paris” [3].",
+    "answer": "The sources disagree. One article (a) says “eighteen months” [1]. "
+    "One article (b) says “several months” [2]; “Paris” [3].",
     "citations": [
         {"id": 1, "quote": "It lasted eighteen months."},
         {"id": 2, "quote": "It lasted several months."},

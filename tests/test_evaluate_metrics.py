@@ -1,6 +1,19 @@
-"""Every metric on hand-made answers: each is shown to fail when it should."""
+"""Every metric on hand-made answers: each is shown to fail when it should. And the metric list
+(metrics.METRICS) drives the summary, the HTML report, the one-line summary and compare."""
 
-from assistant.evaluate.metrics import aggregate, score_case
+import dataclasses
+import html
+import json
+import re
+
+import pytest
+
+from assistant.evaluate import format_summary
+from assistant.evaluate.checks import score, score_case
+from assistant.evaluate.html import render_report
+from assistant.evaluate.metrics import FAMILIES, METRICS, SCOPES, Metric, aggregate
+from assistant.evaluate.report import compare_runs
+from assistant.evaluate.types import EvalRun, SuiteSummary
 
 DOCS = {
     "a": "The breach lasted eighteen months. Alibaba denied it.",
@@ -147,3 +160,115 @@ def test_aggregate_rates():
         and agg["abstention_acc"] == round(2 / 3, 3)
     )
     assert agg["citation_recall"] == 0.5 and agg["citation_precision"] == 1.0 and agg["p50_s"] == 2.0
+
+
+# ---- the metric list -----------------------------------------------------------------------------
+
+RAMDOCS = {
+    "id": "rd",
+    "kind": "ramdocs",
+    "question": "Who directed Deadfall?",
+    "documents": [{"text": "Deadfall was directed by Christopher Coppola.", "type": "correct", "answer": "CC"}],
+    "gold_answers": ["Christopher Coppola"],
+    "wrong_answers": ["Bryan Singer"],
+}
+RAMDOCS_ANSWER = {  # repeats the misinformation, and flags it
+    "answer": "Christopher Coppola [1]; one article says Bryan Singer.",
+    "citations": [{"id": 1, "doc_id": "doc00", "start": 0, "end": 8, "quote": "Deadfall"}],
+    "conflicts": [{"topic": "director", "positions": []}],
+}
+JUDGED = {"statements": 2, "supported": 1, "citations": 2, "precise": 2}
+
+
+def every_metric(metrics=METRICS) -> dict:
+    """A suite summary with a value for every metric: story and RAMDocs cases, one of them judged."""
+    scored = [score(c, a, DOCS, 2.0) for c, a in [(CONFLICT, PERFECT), (SINGLE, PERFECT), (RAMDOCS, RAMDOCS_ANSWER)]]
+    return aggregate([m for m, _, _ in scored], [p for _, _, p in scored], [JUDGED, None, None], metrics)
+
+
+def report_of(metrics_by_engine: dict[str, dict], metrics=METRICS) -> str:
+    summaries = [
+        {"suite": "s", "engine": e, "config": "c", "cases": 3, "metrics": m} for e, m in metrics_by_engine.items()
+    ]
+    return render_report({"summaries": summaries}, [], {}, metrics=metrics)
+
+
+def compared(tmp_path, a: dict, b: dict, metrics=METRICS) -> str:
+    for name, values in (("a", a), ("b", b)):
+        (tmp_path / name).mkdir()
+        summary = {"summaries": [{"suite": "s", "engine": "storydesk", "metrics": values}]}
+        (tmp_path / name / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    return compare_runs(tmp_path / "a", tmp_path / "b", metrics)
+
+
+def table_headers(page: str) -> list[str]:
+    return re.findall(r'<th class="num">(.*?)</th>', page)[1:]  # after "cases"
+
+
+def chart_labels(page: str, family: str) -> list[str]:
+    figure = page.split(f"<figure><h3>{html.escape(family)}</h3>")[1].split("</figure>")[0]
+    return re.findall(r'text-anchor="end" class="l">([^<]*)</text>', figure)
+
+
+def test_the_summary_has_every_metric_in_its_stored_order():
+    # summary.json's key order, as it always was: scope by scope, RAMDocs in ramdocs_grade.py's order
+    assert list(every_metric()) == [
+        "cases", "errors", "pass_rate",
+        "verbatim_rate", "citation_validity", "keypoint_rate", "doc_recall", "span_recall", "conflict_recall",
+        "conflict_false_alarm", "spurious_conflicts", "abstention_acc", "fabrications",
+        "em", "all_gold", "gold_recall", "wrong_in", "lead_gold", "flagged", "verbatim", "cites_gold", "abstained",
+        "p50_s", "max_s",
+        "citation_recall", "citation_precision",
+    ]  # fmt: skip
+    assert set(every_metric()) == {m.name for m in METRICS}
+
+
+def test_the_report_has_a_column_for_every_reported_metric_and_bars_for_every_charted_one():
+    page = report_of({"storydesk": every_metric(), "baseline": every_metric()})
+    shown = [m for m in METRICS if m.in_report]
+    assert table_headers(page) == [(m.short or m.label) + ("&nbsp;↓" if m.lower_is_better else "") for m in shown]
+    for family in FAMILIES:
+        assert chart_labels(page, family) == [m.label for m in shown if m.family == family]
+
+
+def test_compare_and_the_summary_line_show_every_headline_metric(tmp_path):
+    values = every_metric()
+    rows = [line.split()[0] for line in compared(tmp_path, values, values).splitlines() if line.startswith("  ")]
+    assert rows == ["metric"] + [m.name for m in METRICS if m.headline]
+    run = EvalRun("out", {}, [SuiteSummary("s", "storydesk", "c", 3, values)], [])
+    line = json.loads(format_summary(run))
+    assert list(line) == ["engine", "suite", "cases"] + [m.name for m in METRICS if m.headline]
+
+
+def test_an_added_metric_is_computed_stored_shown_charted_and_compared(tmp_path):
+    cited = Metric(
+        "cited_share",
+        "answers with a citation",
+        "Citations",
+        lambda c: sum(r["n_citations"] > 0 for r in c.story) / len(c.story),
+        short="cited",
+    )
+    metrics = METRICS + (cited,)
+    values = every_metric(metrics)
+    keys = list(values)  # stored at the end of its scope
+    assert values["cited_share"] == 1.0 and keys.index("cited_share") == keys.index("fabrications") + 1
+    page = report_of({"storydesk": values}, metrics)
+    assert table_headers(page)[-1] == "cited" and chart_labels(page, "Citations")[-1] == "answers with a citation"
+    assert ">100%</text>" in page.split("answers with a citation")[1]
+    text = compared(tmp_path, values, dict(values, cited_share=0.5), metrics)
+    assert [line.split() for line in text.splitlines()][-2] == ["cited_share", "1.000", "0.500", "-0.500"]
+    run = EvalRun("out", {}, [SuiteSummary("s", "storydesk", "c", 3, values)], [])
+    assert json.loads(format_summary(run, metrics))["cited_share"] == 1.0
+    # ... and none of it without the entry
+    assert "cited_share" not in every_metric() and "cited" not in table_headers(report_of({"storydesk": values}))
+
+
+def test_the_metric_list_is_consistent():
+    names = [m.name for m in METRICS]
+    assert len(names) == len(set(names))
+    assert all(m.stored_after in names for m in METRICS if m.stored_after)
+    assert {m.family for m in METRICS} - {None} == set(FAMILIES)  # every chart has a metric
+    assert all(m.kind != "count" for m in METRICS if m.family)  # counts share no axis with rates
+    assert {m.scope for m in METRICS} == set(SCOPES)
+    with pytest.raises(ValueError, match="scope"):
+        dataclasses.replace(METRICS[0], scope="everything")

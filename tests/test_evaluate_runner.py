@@ -4,7 +4,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.evaluate import compare_runs, run_eval
-from assistant.reading import ReadingSettings
+from assistant.settings import ReadingSettings
 
 RULES = {
     r"how long": (r"months", r"\w+ months"),

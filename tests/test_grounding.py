@@ -1,11 +1,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.corpus import Corpus, Document
 from assistant.grounding import Citations, verify_citation
-from assistant.retrieve import Evidence
-from assistant.spans import Span, document_spans
-from assistant.types import Citation
+from assistant.spans import document_spans
+from assistant.types import Citation, Corpus, Document, Evidence, Span
 
 TEXT = "Hackers took £2 million. The firm said it was “baseless”. Nobody was arrested."
 CORPUS = Corpus("mem", (Document("doc", TEXT),))

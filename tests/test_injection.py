@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant import Assistant
-from assistant.injection import InjectionSettings, cue_score, screen
-from assistant.spans import Span
-from assistant.types import Evidence
+from assistant.injection import cue_score, screen
+from assistant.settings import InjectionSettings
+from assistant.types import Evidence, Span
 
 NEWS = [
     "Hackers working for Northwind Ltd. broke into the city’s water system over a period of eighteen months.",

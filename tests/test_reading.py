@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.backends.scripted import ScriptedBackend
-from assistant.reading import answer_schema, clean_phrase, substring_pattern, verbatim_phrase
+from assistant.reading import answer_schema, substring_pattern, verbatim_phrase
+from assistant.text import clean_phrase
 
 WORD = st.text(alphabet=st.sampled_from(list("abcXYZ£1’“”,.()'")), min_size=1, max_size=6)
 
@@ -62,9 +63,8 @@ def test_scripted_backend_records_and_runs_out():
 
 def test_a_runaway_sentence_is_cut_to_the_token_budget():
     from assistant.reading import shown_text
-    from assistant.retrieve import Evidence
-    from assistant.spans import Span
     from assistant.tokens import count_tokens
+    from assistant.types import Evidence, Span
 
     long = " ".join(["figure"] * 2000)
     text = shown_text(Evidence(1, Span("d", 0, 0, 0, len(long), long), 1.0), budget=100)

@@ -1,6 +1,5 @@
-from assistant.corpus import Corpus, Document
 from assistant.render import answer_markdown, answer_plain, articles_html, chat_html, conflicts_html, sources_html
-from assistant.types import Answer, Citation, Conflict, Position
+from assistant.types import Answer, Citation, Conflict, Corpus, Document, Position
 
 TEXT = "Intro line.\nThe hack lasted <eighteen> months, said “officials”. More.\nLast."
 CORPUS = Corpus("mem", (Document("d1", TEXT), Document("d2", "It lasted several months.")))

@@ -4,7 +4,8 @@ from assistant.corpus import load_corpus
 from assistant.embeddings import MiniLM
 from assistant.index import load_or_build
 from assistant.question import parse_question
-from assistant.retrieve import RetrievalSettings, retrieve
+from assistant.retrieve import retrieve
+from assistant.settings import RetrievalSettings
 
 
 @pytest.fixture

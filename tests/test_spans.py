@@ -2,8 +2,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.config import default_corpus_dir
-from assistant.corpus import Document, load_corpus
+from assistant.corpus import load_corpus
 from assistant.spans import document_spans, split_sentences
+from assistant.types import Document
 
 
 def test_offsets_exact_on_non_ascii_seed_corpus():
@@ -63,7 +64,7 @@ def test_a_quotation_continued_after_its_attribution_stays_with_it():
 
 
 def test_paragraph_bounds_whole_line_or_trimmed_at_word_boundaries():
-    from assistant.spans import paragraph_bounds
+    from assistant.text import paragraph_bounds
 
     text = (
         "intro line\n"

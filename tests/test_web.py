@@ -1,7 +1,7 @@
 """The chat page in a real browser (Debian chromium through Playwright), plus its API endpoint.
 
 Page mechanics are tested with a rule-following fake model; test_real_model_answer_on_the_page
-uses the embedded model end to end.
+uses the embedded model end to end. The handlers' updates are also checked directly, without a browser.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ import pytest
 from conftest import free_port
 
 from assistant import Assistant
-from assistant.reading import ReadingSettings
+from assistant.errors import BadQuestion
+from assistant.settings import ReadingSettings
+from assistant.types import Event
 
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow  # a browser, a served page or the real model
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 RULES = {
@@ -88,6 +90,7 @@ def _open(browser, url):
     return page
 
 
+@slow
 def test_conflict_shows_two_positions_with_their_quotes(page_app, browser):
     url, _ = page_app
     page = _open(browser, url)
@@ -102,6 +105,7 @@ def test_conflict_shows_two_positions_with_their_quotes(page_app, browser):
     assert panel.locator("blockquote").count() >= 2
 
 
+@slow
 def test_unanswerable_question_gets_a_plain_refusal(page_app, browser):
     url, _ = page_app
     page = _open(browser, url)
@@ -112,6 +116,7 @@ def test_unanswerable_question_gets_a_plain_refusal(page_app, browser):
     assert not page.locator("#disagreement").is_visible()
 
 
+@slow
 def test_clicking_a_marker_brings_its_passage_into_view(page_app, browser):
     url, _ = page_app
     page = _open(browser, url)
@@ -126,6 +131,7 @@ def test_clicking_a_marker_brings_its_passage_into_view(page_app, browser):
     assert page.locator(f"#src-{n} mark").count() == 1
 
 
+@slow
 def test_uploaded_article_can_be_asked_about(page_app, browser, tmp_path):
     url, _ = page_app
     page = _open(browser, url)
@@ -152,6 +158,7 @@ def test_uploaded_article_can_be_asked_about(page_app, browser, tmp_path):
     assert "d_report" in page.locator("#sources").inner_text()
 
 
+@slow
 def test_a_question_is_answered_while_an_upload_is_being_indexed(page_app, browser, tmp_path):
     from tests.test_index_worker import long_article
 
@@ -169,6 +176,7 @@ def test_a_question_is_answered_while_an_upload_is_being_indexed(page_app, brows
     )
 
 
+@slow
 def test_follow_up_uses_the_previous_turn(page_app, browser):
     url, _ = page_app
     page = _open(browser, url)
@@ -179,6 +187,7 @@ def test_follow_up_uses_the_previous_turn(page_app, browser):
     assert "months" in last
 
 
+@slow
 def test_twenty_api_clients_at_once_are_each_answered_or_told_their_place(page_app):
     from bench.load import run_clients, summary
 
@@ -192,6 +201,7 @@ def test_twenty_api_clients_at_once_are_each_answered_or_told_their_place(page_a
         assert "months" in r["answer"] and "Citations:" in r["answer"] and "Sources disagree" in r["answer"]
 
 
+@slow
 def test_real_model_answer_on_the_page(browser):
     assistant = Assistant()  # the bundled corpus and the embedded model
     demo, url = _start(assistant)
@@ -213,3 +223,71 @@ def test_exports_keep_only_the_last_few_files():
     paths = [exports.write(f"# answer {i}\n") for i in range(7)]
     assert sorted(p.name for p in exports.directory.iterdir()) == sorted(Path(p).name for p in paths[-3:])
     assert Path(paths[-1]).read_text(encoding="utf-8") == "# answer 6\n"
+
+
+def _handlers(assistant: Assistant):
+    """The page's components and handlers, without serving the page."""
+    import gradio as gr
+
+    from assistant import web
+
+    with gr.Blocks():
+        page = web._layout(assistant, [], web.MAX_UPLOAD_BYTES)
+    return page, web._Handlers(assistant, page, web._Exports(keep=2), web.MAX_UPLOAD_BYTES)
+
+
+def test_each_progress_event_has_its_status_line():
+    from assistant.web import _status_line
+
+    assert _status_line(Event("searching", "Searching the articles")) == "Searching the articles…"
+    reading = Event("reading", "Reading article 2 of 3 (b_daily)", 2, 3, "b_daily")
+    assert _status_line(reading) == "Reading article 2 of 3 (b_daily)…"
+    assert _status_line(Event("comparing", "Comparing what the articles say")) == "Comparing what the articles say…"
+    assert _status_line(Event("translating", "Translating the answer")) == "Translating the answer"
+
+
+def test_asking_shows_each_stage_then_the_answer_and_its_follow_up(corpus_dir, cache, fake_model):
+    from assistant.web import _ASK_OUTPUTS
+
+    assistant = Assistant(corpus_dir, backend=fake_model, cache_dir=cache, reading=ReadingSettings(margin=8.0))
+    page, handlers = _handlers(assistant)
+    assert list(handlers.respond("   ", [], [])) == [{page.status: "Type a question first."}]
+    asking = set(page.pick(_ASK_OUTPUTS))
+    views = list(handlers.respond("Who was behind the water hack?", [], []))
+    assert all(set(view) <= asking and view[page.box] == "" for view in views)
+    statuses = [view[page.status] for view in views]
+    assert statuses[:2] == ["Starting…", "Searching the articles…"], statuses
+    assert re.fullmatch(r"Reading article 1 of \d \(\w+\)…", statuses[2]), statuses
+    assert statuses[-2] == "Comparing what the articles say…" and statuses[-1].startswith("Answered in "), statuses
+    answered = views[-1]
+    assert set(answered) == asking and "Northwind" in answered[page.chatbot][-1]["content"]
+    conversation = answered[page.conversation]
+    assert conversation == [
+        {"question": "Who was behind the water hack?", "standalone": "Who was behind the water hack?"}
+    ]
+    follow_up = list(handlers.respond("and how long did it last?", answered[page.chatbot], conversation))
+    assert follow_up[1][page.status] == "Interpreted as: How long did the water hack last?"
+    assert follow_up[-1][page.conversation][-1]["standalone"] == "How long did the water hack last?"
+    assert len(follow_up[-1][page.chatbot]) == 4
+
+
+@pytest.mark.parametrize(
+    "error, shown",
+    [
+        (BadQuestion("the question is empty"), "the question is empty"),
+        (RuntimeError("disk on fire"), "unexpected error: RuntimeError: disk on fire"),
+    ],
+)
+def test_an_error_is_shown_in_the_chat_and_the_conversation_is_kept(corpus_dir, cache, fake_model, error, shown):
+    assistant = Assistant(corpus_dir, backend=fake_model, cache_dir=cache)
+    page, handlers = _handlers(assistant)
+
+    def failing(question):
+        yield Event("searching", "Searching the articles")
+        raise error
+
+    assistant.ask_events = failing
+    views = list(handlers.respond("How long did it last?", [], []))
+    assert [view[page.status] for view in views] == ["Starting…", "Searching the articles…", f"Error: {shown}"]
+    assert views[-1][page.chatbot][-1] == {"role": "assistant", "content": f"⚠ {shown}"}
+    assert page.conversation not in views[-1] and page.sources not in views[-1]

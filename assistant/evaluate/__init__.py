@@ -6,8 +6,9 @@ run.summary().metrics["pass_rate"]
 """
 
 from .calibration import calibrate, fit_judge, prepare_judge
+from .checks import score, score_case
 from .judge import Judge, support
-from .metrics import aggregate, score, score_case
+from .metrics import METRICS, Metric, aggregate
 from .ramdocs import score_ramdocs
 from .report import compare_runs, format_summary
 from .runner import ENGINES, run_eval
@@ -24,6 +25,8 @@ __all__ = [
     "score_case",
     "score_ramdocs",
     "aggregate",
+    "Metric",
+    "METRICS",
     "support",
     "calibrate",
     "fit_judge",

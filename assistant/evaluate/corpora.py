@@ -18,7 +18,8 @@ import tempfile
 from pathlib import Path
 
 from ..api import Assistant
-from ..corpus import Corpus, load_corpus
+from ..corpus import load_corpus
+from ..types import Corpus
 
 __all__ = ["BASE", "case_corpus", "inline_documents", "write_documents", "sibling", "CorpusGroups"]
 

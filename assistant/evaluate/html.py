@@ -2,160 +2,62 @@
 
     html = render_report(run.to_dict(), [r.to_dict() for r in run.results], docs)
 
-The page loads nothing from anywhere: the CSS is inline, the charts are SVG drawn here, and the
-only script is a one-line "failures only" filter (the page reads fine without it). Every string
-that came from a user, a model or an article goes through ``html.escape``. Citations are shown in
-their paragraph with the quoted span in ``<mark>``; one whose offsets don't reproduce its quote is
-flagged NOT VERBATIM and shown with no context, since there is none to trust.
+The page loads nothing from anywhere: the CSS (report.css, beside this module) is inlined, the
+charts are SVG drawn here, and the only script is a one-line "failures only" filter (the page reads
+fine without it). Every string that came from a user, a model or an article goes through
+``html.escape``. Citations are shown in their paragraph with the quoted span in ``<mark>``; one
+whose offsets don't reproduce its quote is flagged NOT VERBATIM and shown with no context, since
+there is none to trust. The score table's columns and the charts come from metrics.METRICS.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from html import escape
-from typing import Any, Iterable
+from importlib import resources
+from typing import Any, Sequence
 
-from ..spans import paragraph_bounds
 from ..text import MARKER as _MARKER
-from .metrics import citation_ok
+from ..text import paragraph_bounds
+from .checks import citation_ok
+from .metrics import FAMILIES, METRICS, Metric
 
 __all__ = ["render_report"]
 
 JUDGE_OK = 0.8
 _CONTEXT_REACH = 220  # characters of a quote's paragraph shown on either side of it
 COLOURS = ("#3b6fb6", "#e07b22", "#3f9a4c", "#c8413f", "#7a5cb0", "#2a9d9a")
-COUNTS = {"cases", "errors", "fabrications", "spurious_conflicts"}
-SECONDS = {"p50_s", "max_s"}
-LOWER_IS_BETTER = {"conflict_false_alarm", "fabrications", "spurious_conflicts", "wrong_in", "abstained"}
-LABELS = {
-    "pass_rate": "pass rate",
-    "verbatim_rate": "verbatim",
-    "citation_validity": "citation validity",
-    "keypoint_rate": "key points",
-    "doc_recall": "doc recall",
-    "span_recall": "span recall",
-    "conflict_recall": "conflict recall",
-    "conflict_false_alarm": "false alarm",
-    "spurious_conflicts": "spurious conflicts",
-    "abstention_acc": "abstention",
-    "fabrications": "fabrications",
-    "p50_s": "p50 s",
-    "max_s": "max s",
-    "citation_recall": "citation recall",
-    "citation_precision": "citation precision",
-    "em": "exact match (paper)",
-    "all_gold": "all gold answers",
-    "gold_recall": "gold recall",
-    "lead_gold": "gold answer first",
-    "wrong_in": "repeats misinformation",
-    "flagged": "misinformation flagged",
-    "verbatim": "all citations verbatim",
-    "cites_gold": "cites gold docs",
-    "abstained": "abstained",
-}
-SHORT = {  # table headers: short, with soft hyphens so the columns fit the page
-    "pass_rate": "pass",
-    "verbatim_rate": "verbatim",
-    "citation_validity": "cit. valid",
-    "keypoint_rate": "key points",
-    "doc_recall": "doc recall",
-    "span_recall": "span recall",
-    "conflict_recall": "conflict recall",
-    "conflict_false_alarm": "false alarm",
-    "spurious_conflicts": "spurious",
-    "abstention_acc": "abstain",
-    "fabrications": "fabri&shy;cated",
-    "citation_recall": "cit. recall",
-    "citation_precision": "cit. preci&shy;sion",
-    "p50_s": "p50",
-    "max_s": "max",
-    "em": "EM",
-    "all_gold": "all gold",
-    "gold_recall": "gold recall",
-    "lead_gold": "gold first",
-    "wrong_in": "wrong in",
-    "flagged": "flag&shy;ged",
-    "verbatim": "all verb&shy;atim",
-    "cites_gold": "cites gold",
-    "abstained": "abs&shy;tained",
-}
-TABLE = (
-    "pass_rate",
-    "verbatim_rate",
-    "citation_validity",
-    "keypoint_rate",
-    "doc_recall",
-    "span_recall",
-    "conflict_recall",
-    "conflict_false_alarm",
-    "spurious_conflicts",
-    "abstention_acc",
-    "fabrications",
-    "em",
-    "all_gold",
-    "gold_recall",
-    "lead_gold",
-    "wrong_in",
-    "flagged",
-    "verbatim",
-    "cites_gold",
-    "abstained",
-    "citation_recall",
-    "citation_precision",
-    "p50_s",
-    "max_s",
+_CHART_STYLE = (
+    "<style>.l{font:13px system-ui,sans-serif;fill:#1d2330}.t{font:11px system-ui,sans-serif;fill:#5d6677}"
+    ".v{font:12px system-ui,sans-serif;fill:#1d2330}</style>"
 )
-FAMILIES = (
-    ("Citations", ("verbatim_rate", "citation_validity", "doc_recall", "span_recall")),
-    ("Answers", ("pass_rate", "keypoint_rate", "abstention_acc")),
-    ("Disagreement", ("conflict_recall", "conflict_false_alarm")),
-    ("RAMDocs answers", ("em", "all_gold", "gold_recall", "lead_gold")),
-    ("RAMDocs evidence", ("wrong_in", "flagged", "verbatim", "cites_gold", "abstained")),
-    ("Support (judged)", ("citation_recall", "citation_precision")),
-    ("Latency", ("p50_s", "max_s")),
-)  # a family is drawn only when some summary has one of its metrics
 
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1d2330;
- background:#f6f7f9;margin:0;line-height:1.45;font-size:15px}
-main{max-width:1100px;margin:0 auto;padding:24px 28px 64px}
-h1{margin:0 0 4px;font-size:26px}h2{margin:36px 0 12px;font-size:20px;border-bottom:2px solid #dde1e8;padding-bottom:4px}
-h3{margin:0 0 8px;font-size:16px}.muted{color:#5d6677}.mono,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
-.cards{display:flex;gap:16px;flex-wrap:wrap;margin-top:16px}.card{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:14px 18px;flex:1 1 320px}
-.card dl{display:grid;grid-template-columns:auto 1fr;gap:4px 14px;margin:0}.card dt{color:#5d6677}.card dd{margin:0}
-.big{font-size:30px;font-weight:700}.warn{background:#fff3cd;border:1px solid #e0b400;color:#6b4e00;border-radius:6px;padding:8px 12px;margin-top:10px;font-weight:600}
-table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #dde1e8}
-th,td{padding:6px 8px;text-align:left;vertical-align:top;border-bottom:1px solid #e8ebf0}
-th{background:#eef1f5;font-size:13px}tbody tr:nth-child(even){background:#f9fafc}
-.wide{overflow-x:auto}table.scores{font-size:12.5px}table.scores th,table.scores td{padding:5px 5px}
-table.scores .num{text-align:right}table.scores td.num{white-space:nowrap}table.scores th{vertical-align:bottom}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:16px}
-figure{margin:0;background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:12px 14px}svg{width:100%;height:auto;display:block}
-.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:700;color:#fff}
-.PASS{background:#2e8540}.FAIL{background:#c8413f}
-.answer{margin:0 0 6px}.mk{color:#3b6fb6;font-weight:600}
-ul.failures{margin:4px 0 8px;padding-left:18px;color:#b3261e}ul.failures li{margin:2px 0}
-.cit{margin:6px 0;font-size:13.5px}.ctx{margin:2px 0 0;padding:4px 10px;border-left:3px solid #c9d2e0;color:#3a4252;background:#fafbfc}
-mark{background:#ffe58a;padding:0 1px}.bad{color:#b3261e;font-weight:700}
-table.conf{width:auto;margin-top:6px;font-size:13px}table.conf caption{text-align:left;font-size:12.5px;color:#5d6677}
-.filter{margin:8px 0 12px;font-size:14px}body.failonly tr.passed{display:none}
-table.cases{table-layout:fixed}.cases td.id{overflow-wrap:anywhere}
-details.evidence summary{cursor:pointer;color:#3b6fb6;font-size:13px;margin:4px 0}
-"""
+
+@functools.cache
+def _css() -> str:
+    """The page's stylesheet (report.css, shipped beside this module)."""
+    return resources.files(__package__).joinpath("report.css").read_text(encoding="utf-8")
 
 
 def render_report(
-    run: dict, results: list[dict], docs: dict[str, str], case_docs: dict[tuple, dict] | None = None
+    run: dict,
+    results: list[dict],
+    docs: dict[str, str],
+    case_docs: dict[tuple, dict] | None = None,
+    metrics: Sequence[Metric] = METRICS,
 ) -> str:
     """The whole report for ``run`` (EvalRun.to_dict()), its case ``results`` and the article texts:
     ``case_docs[(suite, case id)]`` for a case answered from its own corpus, else ``docs``."""
     summaries = run.get("summaries") or []
     sections = _sections(summaries, results)
-    body = [_header(run), _scores(summaries, sections), _charts(summaries), _cases(sections, docs, case_docs or {})]
+    shown = [m for m in metrics if m.in_report]
+    body = [_header(run), _scores(summaries, sections, shown), _charts(summaries, shown)]
+    body.append(_cases(sections, docs, case_docs or {}))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>Storydesk eval report</title><style>{CSS}</style></head>"
+        f"<title>Storydesk eval report</title><style>\n{_css()}</style></head>"
         f"<body><main>{''.join(body)}</main></body></html>\n"
     )
 
@@ -163,12 +65,13 @@ def render_report(
 # ---- formatting ---------------------------------------------------------------------------------
 
 
-def _fmt(key: str, value: Any) -> str:
+def _fmt(kind: str, value: Any) -> str:
+    """A value of a metric of ``kind`` (metrics.KINDS), as the page shows it."""
     if value is None:
         return "–"
-    if key in COUNTS:
+    if kind == "count":
         return str(value)
-    if key in SECONDS:
+    if kind == "seconds":
         return f"{value:.1f} s"
     return _pct(value)
 
@@ -177,8 +80,8 @@ def _pct(value: float) -> str:
     return f"{value * 100:.1f}".rstrip("0").rstrip(".") + "%"
 
 
-def _th(key: str) -> str:
-    return SHORT.get(key, escape(key)) + ("&nbsp;↓" if key in LOWER_IS_BETTER else "")
+def _th(m: Metric) -> str:
+    return (m.short or escape(m.label)) + ("&nbsp;↓" if m.lower_is_better else "")
 
 
 def _series_name(summary: dict, many_suites: bool) -> str:
@@ -215,7 +118,8 @@ def _header(run: dict) -> str:
     return (
         f'<h1>Storydesk eval report</h1><div class="muted">Gold suites answered by each engine, scored '
         f"deterministically{' and by the judge' if run.get('judge') else ''}.</div>"
-        f'<div class="cards"><div class="card"><h3>Run settings</h3><dl>{dl}</dl></div>{_judge(run.get("judge"))}</div>'
+        f'<div class="cards"><div class="card"><h3>Run settings</h3><dl>{dl}</dl></div>'
+        f"{_judge(run.get('judge'))}</div>"
     )
 
 
@@ -255,80 +159,84 @@ def _judge(judge: dict | None) -> str:
     )
 
 
-def _scores(summaries: list[dict], sections: list[tuple]) -> str:
-    keys = [k for k in TABLE if any(k in (s.get("metrics") or {}) for s in summaries)]
+def _scores(summaries: list[dict], sections: list[tuple], metrics: list[Metric]) -> str:
+    cols = [m for m in metrics if any(m.name in (s.get("metrics") or {}) for s in summaries)]
     anchors = {(e, s): i for i, (e, s, _) in enumerate(sections)}
-    head = '<th>engine · suite</th><th class="num">cases</th>' + "".join(f'<th class="num">{_th(k)}</th>' for k in keys)
+    head = '<th>engine · suite</th><th class="num">cases</th>'
+    head += "".join(f'<th class="num">{_th(m)}</th>' for m in cols)
     rows = []
     for s in summaries:
-        m, i = s.get("metrics") or {}, anchors.get((s["engine"], s["suite"]))
+        values, i = s.get("metrics") or {}, anchors.get((s["engine"], s["suite"]))
         name = f'<a href="#sec-{i}">{escape(s["engine"])}</a>' if i is not None else escape(s["engine"])
-        cells = "".join(f'<td class="num">{_fmt(k, m.get(k))}</td>' for k in keys)
+        cells = "".join(f'<td class="num">{_fmt(m.kind, values.get(m.name))}</td>' for m in cols)
         rows.append(
-            f'<tr><td class="mono"><span style="white-space:nowrap">{name}</span><div class="muted">{escape(s["suite"])}</div></td>'
+            f'<tr><td class="mono"><span style="white-space:nowrap">{name}</span>'
+            f'<div class="muted">{escape(s["suite"])}</div></td>'
             f'<td class="num">{s.get("cases", "–")}</td>{cells}</tr>'
         )
     return (
         f'<h2>Scores</h2><div class="wide"><table class="scores"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
-        '<p class="muted">↓ lower is better. Rates are shares of cases (or citations); – means the suite has no case it applies to.</p>'
+        '<p class="muted">↓ lower is better. Rates are shares of cases (or citations); '
+        "– means the suite has no case it applies to.</p>"
     )
 
 
 # ---- charts -------------------------------------------------------------------------------------
 
 
-def _charts(summaries: list[dict]) -> str:
+def _charts(summaries: list[dict], metrics: list[Metric]) -> str:
     many = len({s["suite"] for s in summaries}) > 1
     series = [(_series_name(s, many), s.get("metrics") or {}) for s in summaries]
     figs = []
-    for title, keys in FAMILIES:
-        if not any(m.get(k) is not None for _, m in series for k in keys):
+    for title in FAMILIES:
+        family = [m for m in metrics if m.family == title]
+        if not any(values.get(m.name) is not None for _, values in series for m in family):
             continue
-        figs.append(f"<figure><h3>{escape(title)}</h3>{_bar_chart(title, keys, series)}</figure>")
+        figs.append(f"<figure><h3>{escape(title)}</h3>{_bar_chart(title, family, series)}</figure>")
     return f'<h2>Charts</h2><div class="charts">{"".join(figs)}</div>' if figs else ""
 
 
-def _bar_chart(title: str, keys: Iterable[str], series: list[tuple[str, dict]]) -> str:
+def _bar_chart(title: str, family: list[Metric], series: list[tuple[str, dict]]) -> str:
     """Horizontal bars, one group per metric, one bar per series; rates on 0–100 %, seconds up to the max."""
-    keys = list(keys)
-    seconds = all(k in SECONDS for k in keys)
-    top = _nice(max([m.get(k) or 0 for _, m in series for k in keys] + [0])) if seconds else 1.0
+    seconds = all(m.kind == "seconds" for m in family)
+    top = _nice(max([values.get(m.name) or 0 for _, values in series for m in family] + [0])) if seconds else 1.0
     W, X0, BW, BH, GAP = 520, 150, 300, 16, 14
     legend, y = _legend(series, W)
     y += 22
     ticks = [(f"{top * f:g} s" if seconds else f"{int(f * 100)}%", X0 + BW * f) for f in (0, 0.25, 0.5, 0.75, 1)]
     parts = [f'<text x="{x:.0f}" y="{y - 6}" class="t" text-anchor="middle">{t}</text>' for t, x in ticks]
     grid_top = y
-    for key in keys:
+    for metric in family:
         group_h = len(series) * (BH + 3) - 3
-        lines = [LABELS.get(key, key)] + (["(lower is better)"] if key in LOWER_IS_BETTER else [])
+        lines = [metric.label] + (["(lower is better)"] if metric.lower_is_better else [])
         ly = y + group_h / 2 - (len(lines) - 1) * 7 + 4
         parts += [
-            f'<text x="{X0 - 8}" y="{ly + 14 * n:.0f}" text-anchor="end" class="{"l" if n == 0 else "t"}">{escape(t)}</text>'
+            f'<text x="{X0 - 8}" y="{ly + 14 * n:.0f}" text-anchor="end" class="{"l" if n == 0 else "t"}">'
+            f"{escape(t)}</text>"
             for n, t in enumerate(lines)
         ]
-        for i, (_, m) in enumerate(series):
-            v = m.get(key)
+        for i, (_, values) in enumerate(series):
+            v = values.get(metric.name)
             w = 0 if v is None else max(0.0, min(1.0, v / top)) * BW
             by = y + i * (BH + 3)
             parts.append(
                 f'<rect x="{X0}" y="{by}" width="{w:.1f}" height="{BH}" rx="2" fill="{COLOURS[i % len(COLOURS)]}"/>'
-                f'<text x="{X0 + w + 5:.1f}" y="{by + BH - 4}" class="v">{_fmt(key, v)}</text>'
+                f'<text x="{X0 + w + 5:.1f}" y="{by + BH - 4}" class="v">{_fmt(metric.kind, v)}</text>'
             )
         y += group_h + GAP
     grid = "".join(
         f'<line x1="{x:.0f}" x2="{x:.0f}" y1="{grid_top - 2}" y2="{y - GAP + 4}" stroke="#e3e7ee"/>' for _, x in ticks
     )
-    style = "<style>.l{font:13px system-ui,sans-serif;fill:#1d2330}.t{font:11px system-ui,sans-serif;fill:#5d6677}.v{font:12px system-ui,sans-serif;fill:#1d2330}</style>"
     return (
         f'<svg viewBox="0 0 {W} {y}" role="img" aria-label="{escape(title)}">'
-        f"{style}{legend}{grid}{''.join(parts)}</svg>"
+        f"{_CHART_STYLE}{legend}{grid}{''.join(parts)}</svg>"
     )
 
 
 def _nice(top: float) -> float:
-    """The smallest 'round' number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k) at or above ``top``, for the seconds axis."""
+    """The smallest 'round' number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k) at or above ``top``, for the
+    seconds axis."""
     if top <= 0:
         return 1.0
     scale = 10 ** math.floor(math.log10(top))
@@ -342,7 +250,8 @@ def _legend(series: list[tuple[str, dict]], width: int) -> tuple[str, int]:
         if x and x + w > width:
             x, y = 0, y + 20
         out.append(
-            f'<g class="legend"><rect x="{x}" y="{y}" width="12" height="12" rx="2" fill="{COLOURS[i % len(COLOURS)]}"/>'
+            f'<g class="legend"><rect x="{x}" y="{y}" width="12" height="12" rx="2" '
+            f'fill="{COLOURS[i % len(COLOURS)]}"/>'
             f'<text x="{x + 17}" y="{y + 11}" class="l">{escape(name)}</text></g>'
         )
         x += w
@@ -371,7 +280,8 @@ def _cases(sections: list[tuple], docs: dict[str, str], case_docs: dict[tuple, d
         failed = sum(not r.get("passed") for r in rows)
         out.append(
             f'<h3 id="sec-{i}" style="margin-top:24px"><span class="mono">{escape(engine)}</span> on '
-            f'<span class="mono">{escape(suite)}</span> <span class="muted">— {len(rows)} cases, {failed} failed</span></h3>'
+            f'<span class="mono">{escape(suite)}</span> '
+            f'<span class="muted">— {len(rows)} cases, {failed} failed</span></h3>'
             '<table class="cases"><colgroup><col style="width:13%"><col style="width:8%"><col style="width:7%">'
             '<col style="width:20%"><col></colgroup><thead><tr><th>id</th><th>kind</th><th>result</th><th>question</th>'
             "<th>answer, failures and evidence</th></tr></thead><tbody>"
@@ -396,9 +306,11 @@ def _case_row(r: dict, docs: dict[str, str]) -> str:
     )
     seconds = r.get("seconds")
     return (
-        f'<tr class="{"passed" if r.get("passed") else "failed"}"><td class="id mono">{escape(str(case.get("id", "")))}</td>'
+        f'<tr class="{"passed" if r.get("passed") else "failed"}">'
+        f'<td class="id mono">{escape(str(case.get("id", "")))}</td>'
         f'<td>{escape(str(case.get("kind", "")))}</td><td><span class="badge {verdict}">{verdict}</span>'
-        f'<div class="muted">{_fmt("p50_s", seconds)}</div></td><td class="q">{escape(str(case.get("question", "")))}</td>'
+        f'<div class="muted">{_fmt("seconds", seconds)}</div></td>'
+        f'<td class="q">{escape(str(case.get("question", "")))}</td>'
         f"<td>{detail}</td></tr>"
     )
 
@@ -431,7 +343,8 @@ def _citation(c: dict, docs: dict[str, str]) -> str:
         where = f"{c.get('start')}–{c.get('end')}"
         return (
             f'<div class="cit">{head} <span class="bad">NOT VERBATIM</span> <span class="muted">'
-            f'(offsets {escape(where)})</span><div class="ctx">claimed: “{escape(str(c.get("quote") or ""))}”</div></div>'
+            f"(offsets {escape(where)})</span>"
+            f'<div class="ctx">claimed: “{escape(str(c.get("quote") or ""))}”</div></div>'
         )
     text, start, end = docs[c["doc_id"]], c["start"], c["end"]
     p0, p1 = paragraph_bounds(text, start, end, reach=_CONTEXT_REACH)
@@ -457,6 +370,7 @@ def _support(s: dict | None) -> str:
     if not s or not s.get("statements"):
         return ""
     return (
-        f'<div class="muted" style="font-size:12.5px;margin-top:6px">judged: {s["supported"]}/{s["statements"]} statements '
+        f'<div class="muted" style="font-size:12.5px;margin-top:6px">'
+        f"judged: {s['supported']}/{s['statements']} statements "
         f"supported, {s.get('precise', 0)}/{s.get('citations', 0)} citations precise</div>"
     )

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 from ..backends.base import Backend
 from ..prompts import load_prompt
 from ..text import MARKER as _MARKER
-from .metrics import citation_ok
+from .checks import citation_ok
 
 __all__ = ["Judge", "statements", "support", "verbatim_in", "THRESHOLD"]
 

@@ -1,218 +1,234 @@
-"""Deterministic checks of one answer against one gold case, and their suite-level aggregates.
+"""The suite metrics, as data: each is one ``Metric`` in ``METRICS``.
 
-Same definitions as the shared grader (../shared/eval/grade.py), plus the checks it leaves out:
-every [n] marker resolves, every citation is referenced, offsets are in range, corroborated
-answers that invent a disagreement. Each failed check is also named in words for the report.
-RAMDocs cases are scored by ramdocs.py (ramdocs_grade.py's definitions); ``score`` picks.
+The summary (``aggregate``), the one-line summary and ``storydesk eval compare`` (report.py) and
+the HTML report (html.py) all iterate that list, so a new metric is one entry there with its
+function of a suite's ``Cases``; plus, if it needs a per-case value the checks do not give yet,
+that value in checks.score_case (story cases) or ramdocs.score_ramdocs (RAMDocs cases).
 """
 
 from __future__ import annotations
 
 import statistics
-from typing import Any, Iterable
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
 
-from ..text import MARKER as _MARKER
-from .ramdocs import RAMDOCS_HEADLINE, aggregate_ramdocs, score_ramdocs
+__all__ = ["Metric", "METRICS", "FAMILIES", "SCOPES", "KINDS", "Cases", "aggregate", "stored_order"]
 
-__all__ = ["score", "score_case", "aggregate", "citation_ok", "HEADLINE", "RAMDOCS_HEADLINE"]
-
-HEADLINE = (
-    "pass_rate",
-    "verbatim_rate",
-    "citation_validity",
-    "keypoint_rate",
-    "doc_recall",
-    "span_recall",
-    "conflict_recall",
-    "conflict_false_alarm",
-    "abstention_acc",
-    "fabrications",
-    "p50_s",
+# Which cases a metric is computed over, and when a summary has it; summary.json lists the metrics
+# scope by scope in this order (as it always has).
+SCOPES = (
+    "cases",  # every case; always there
+    "story",  # story cases the engine answered; there unless the suite is all RAMDocs
+    "ramdocs",  # RAMDocs cases the engine answered; there when the suite has a RAMDocs case
+    "latency",  # every case; always there
+    "judged",  # the cases the judge found statements in; there when some were judged
+)
+KINDS = ("rate", "count", "seconds")  # how a value is shown: a share (as a percentage), a number, seconds
+# The report's charts, in order; a family is drawn only when some summary has one of its metrics.
+FAMILIES = (
+    "Citations",
+    "Answers",
+    "Disagreement",
+    "RAMDocs answers",
+    "RAMDocs evidence",
+    "Support (judged)",
+    "Latency",
 )
 
 
-def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
-    return max(a0, b0) < min(a1, b1)
+@dataclass(frozen=True)
+class Cases:
+    """One suite's per-case metric dicts, sorted the ways the suite metrics need them."""
 
+    every: list[dict[str, Any]]  # every case, the ones the engine failed on included
+    passed: list[bool]
+    story: list[dict[str, Any]]  # story cases with an answer
+    ramdocs: list[dict[str, Any]]  # RAMDocs cases with an answer
+    judged: list[dict[str, Any]]  # the support (judge.py) of the cases with judged statements
+    has_ramdocs: bool  # a RAMDocs case, answered or not
 
-def citation_ok(c: dict, docs: dict[str, str]) -> bool:
-    """The citation's quote is its article's text at its offsets."""
-    text = docs.get(c.get("doc_id"))
-    start, end = c.get("start"), c.get("end")
-    return (
-        text is not None
-        and isinstance(start, int)
-        and isinstance(end, int)
-        and 0 <= start < end <= len(text)
-        and bool(c.get("quote"))
-        and text[start:end] == c["quote"]
-    )
-
-
-def _claims_text(answer: dict) -> str:
-    conflicts = answer.get("conflicts") or []
-    return (
-        (answer.get("answer") or "")
-        + " "
-        + " ".join(p.get("claim", "") for cf in conflicts for p in cf.get("positions", []))
-    )
-
-
-def _conflict_found(case: dict, answer: dict, by_id: dict) -> bool:
-    sides = [set(s) for s in case.get("sides", [])]
-    for cf in answer.get("conflicts") or []:
-        touched = []
-        for p in cf.get("positions", []):
-            pdocs = {by_id[i]["doc_id"] for i in p.get("citations", []) if i in by_id}
-            touched.append({k for k, s in enumerate(sides) if pdocs & s})
-        if len(set().union(*touched) if touched else set()) >= 2 and sum(1 for t in touched if t) >= 2:
-            return True
-    return False
-
-
-def score_case(
-    case: dict, answer: dict, docs: dict[str, str], seconds: float = 0.0
-) -> tuple[dict[str, Any], list[str], bool]:
-    """(metrics, failures in words, passed) for one answer."""
-    cits = answer.get("citations") or []
-    by_id = {c.get("id"): c for c in cits}
-    ok = [citation_ok(c, docs) for c in cits]
-    text = answer.get("answer") or ""
-    markers = {int(m) for m in _MARKER.findall(text)}
-    referenced = markers | {
-        i for cf in answer.get("conflicts") or [] for p in cf.get("positions", []) for i in p.get("citations", [])
-    }
-    m: dict[str, Any] = {"n_citations": len(cits), "verbatim": sum(ok), "seconds": round(seconds, 2)}
-    m["unresolved_markers"] = sorted(i for i in markers if i not in by_id)
-    m["unreferenced_citations"] = sorted(c.get("id") for c in cits if c.get("id") not in referenced)
-    m["citations_valid"] = all(ok) and not m["unresolved_markers"] and not m["unreferenced_citations"]
-    low = _claims_text(answer).lower()
-    groups = case.get("must_mention", [])
-    missing = [g for g in groups if not any(alt.lower() in low for alt in g)]
-    m["keypoints"], m["keypoints_of"] = len(groups) - len(missing), len(groups)
-    m["fabricated"] = [s for s in case.get("must_not_mention", []) if s.lower() in low]
-    m["answerable_ok"] = bool(answer.get("answerable", True)) == case["answerable"]
-    cited_docs = {c.get("doc_id") for c, good in zip(cits, ok) if good}
-    gold_docs = set(case.get("docs", []))
-    m["doc_recall"] = len(cited_docs & gold_docs) / len(gold_docs) if gold_docs else None
-    hits = 0
-    for ev in case.get("evidence", []):
-        doc = docs.get(ev["doc"], "")
-        s = doc.find(ev["quote"])
-        hits += any(
-            c.get("doc_id") == ev["doc"]
-            and good
-            and s >= 0
-            and _overlaps(c["start"], c["end"], s, s + len(ev["quote"]))
-            for c, good in zip(cits, ok)
+    @classmethod
+    def of(cls, rows: list[dict[str, Any]], passed: list[bool], support: list[dict | None] | None = None) -> "Cases":
+        ramdocs = [r for r in rows if "all_gold" in r]
+        # A case the engine failed on has no answer to measure: it counts as failed in the pass rate, never
+        # as an answer with valid citations (a dead endpoint once scored citation validity 1.0).
+        story = [r for r in rows if r and "all_gold" not in r and not r.get("engine_error")]
+        return cls(
+            every=rows,
+            passed=passed,
+            story=story,
+            ramdocs=[r for r in ramdocs if not r.get("engine_error")],
+            judged=[s for s in (support or []) if s and s.get("statements")],
+            has_ramdocs=bool(ramdocs),
         )
-    m["span_recall"] = hits / len(case["evidence"]) if case.get("evidence") else None
-    has_conflict = bool(answer.get("conflicts"))
-    if case.get("conflict"):
-        m["conflict_found"] = _conflict_found(case, answer, by_id)
-    else:
-        m["conflict_false_alarm"] = has_conflict and case["kind"] == "single"
-        m["spurious_conflict"] = has_conflict and case["answerable"]
-    failures = _failures(case, m, cits, ok, missing)
-    passed = (
-        m["verbatim"] == m["n_citations"]
-        and not missing
-        and not m["fabricated"]
-        and m["answerable_ok"]
-        and (not case["answerable"] or (m["doc_recall"] or 0) > 0)
-        and m.get("conflict_found", True)
-        and not m.get("conflict_false_alarm", False)
-    )
-    return m, failures, passed
+
+    @property
+    def seconds(self) -> list[float]:
+        return [r["seconds"] for r in self.every if r]
+
+    def has(self, scope: str) -> bool:
+        """Whether a summary of these cases has the metrics of ``scope``."""
+        if scope == "story":
+            return bool(self.story) or not self.has_ramdocs
+        if scope == "ramdocs":
+            return self.has_ramdocs
+        if scope == "judged":
+            return bool(self.judged)
+        return True
 
 
-def _failures(case: dict, m: dict, cits: list, ok: list, missing: list) -> list[str]:
-    out = [
-        f"citation [{c.get('id')}] is not verbatim ({c.get('doc_id')} {c.get('start')}-{c.get('end')})"
-        for c, good in zip(cits, ok)
-        if not good
-    ]
-    out += [f"marker [{i}] names no citation" for i in m["unresolved_markers"]]
-    out += [f"citation [{i}] is not referenced by the answer" for i in m["unreferenced_citations"]]
-    out += ["missing key point: " + " / ".join(repr(a) for a in g) for g in missing]
-    out += [f"fabricated: {s!r}" for s in m["fabricated"]]
-    if not m["answerable_ok"]:
-        out.append(
-            "answered a question the articles do not answer"
-            if not case["answerable"]
-            else "wrongly said the articles do not answer"
-        )
-    if case["answerable"] and m["answerable_ok"] and not m["doc_recall"]:
-        out.append("cites none of the gold articles")
-    if m.get("conflict_found") is False:
-        out.append(
-            "missed the disagreement between "
-            + " vs ".join("/".join(d[:3] for d in side) for side in case.get("sides", []))
-        )
-    if m.get("conflict_false_alarm"):
-        out.append("reported a disagreement on a single-source fact")
-    return out
+@dataclass(frozen=True)
+class Metric:
+    """One suite metric: how it is computed, and how the summary, the report and compare show it."""
+
+    name: str  # its key in a summary's metrics
+    label: str  # in words: beside its bars in the report's charts
+    family: str | None  # its chart (FAMILIES); None: never charted (a count has no place on a 0-100 % axis)
+    value: Callable[[Cases], Any]  # the suite's value, from its cases
+    scope: str = "story"  # which cases it is computed over, and when a summary has it (SCOPES)
+    kind: str = "rate"  # how it is shown (KINDS)
+    lower_is_better: bool = False
+    short: str = ""  # the report table's column header, as HTML (soft hyphens let a column narrow); "": label
+    headline: bool = True  # in the one-line summary and in `storydesk eval compare`
+    in_report: bool = True  # a column of the report's score table (and bars in its family's chart)
+    stored_after: str | None = None  # listed after this metric in summary.json, instead of in METRICS order
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES or self.kind not in KINDS or self.family not in FAMILIES + (None,):
+            raise ValueError(f"metric {self.name!r}: scope, kind or family is not one of SCOPES, KINDS, FAMILIES")
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def _share(values: Iterable[Any]) -> float | None:
+    """The mean of booleans (or of shares), as sum / count."""
+    vals = list(values)
+    return _ratio(sum(vals), len(vals))
+
+
+def _share_of(scope: str, key: str) -> Callable[[Cases], float | None]:
+    """The mean of the per-case value ``key`` over the cases of ``scope`` ("story" or "ramdocs")."""
+    return lambda c: _share(r[key] for r in getattr(c, scope))
 
 
 def _mean(values: Iterable[float | None]) -> float | None:
+    """The mean of the values that are not None (a case with nothing to recall has None). statistics.mean,
+    not sum / count as in _share: the recalls have always been computed so, and a last digit can differ."""
     vals = [v for v in values if v is not None]
     return round(statistics.mean(vals), 3) if vals else None
 
 
-def score(
-    case: dict, answer: dict, docs: dict[str, str], seconds: float = 0.0
-) -> tuple[dict[str, Any], list[str], bool]:
-    """score_case for story cases, score_ramdocs (ramdocs_grade.py's definitions) for RAMDocs cases."""
-    if case.get("kind") == "ramdocs":
-        return score_ramdocs(case, answer, seconds)
-    return score_case(case, answer, docs, seconds)
+def _errors(c: Cases) -> int:
+    return sum(bool(r.get("engine_error")) for r in c.every)
+
+
+def _verbatim_rate(c: Cases) -> float | None:  # of all citations, not a mean over cases
+    return _ratio(sum(r["verbatim"] for r in c.story), sum(r["n_citations"] for r in c.story))
+
+
+def _keypoint_rate(c: Cases) -> float:  # of all key points; 0 (not None) when no case has any
+    return round(sum(r["keypoints"] for r in c.story) / max(1, sum(r["keypoints_of"] for r in c.story)), 3)
+
+
+def _conflict_recall(c: Cases) -> float | None:  # over the cases with a gold disagreement
+    return _share(r["conflict_found"] for r in c.story if "conflict_found" in r)
+
+
+def _false_alarm(c: Cases) -> float | None:  # over the single-source cases
+    return _share(r["conflict_false_alarm"] for r in c.story if r.get("conflict_false_alarm") is not None)
+
+
+def _flagged(c: Cases) -> float | None:  # of the answers holding a wrong answer, the share that report a conflict
+    return _share(r["conflict"] for r in c.ramdocs if r["wrong_in"])
+
+
+def _cites_gold(c: Cases) -> float | None:  # over the answers that hold a gold answer
+    return _share(r["cites_gold"] for r in c.ramdocs if r["cites_gold"] is not None)
+
+
+def _citation_recall(c: Cases) -> float:
+    return round(sum(s["supported"] for s in c.judged) / sum(s["statements"] for s in c.judged), 3)
+
+
+def _citation_precision(c: Cases) -> float | None:
+    return _ratio(sum(s["precise"] for s in c.judged), sum(s["citations"] for s in c.judged))
+
+
+def _p50(c: Cases) -> float | None:
+    return round(statistics.median(c.seconds), 2) if c.seconds else None
+
+
+def _max(c: Cases) -> float | None:
+    return round(max(c.seconds), 2) if c.seconds else None
+
+
+# Every suite metric, in the order the report's table, the one-line summary and compare show them. Laid
+# out as a table (the formatter would give every argument a line of its own); its rows are alike on
+# purpose: a metric is one row. Columns: name, label, family, value, scope, then what differs from the
+# defaults.
+# fmt: off
+METRICS: tuple[Metric, ...] = (
+    Metric("cases", "cases", None, lambda c: len(c.every), "cases", "count", headline=False, in_report=False),
+    Metric("errors", "engine errors", None, _errors, "cases", "count", headline=False, in_report=False),
+    Metric("pass_rate", "pass rate", "Answers", lambda c: _ratio(sum(c.passed), len(c.every)), "cases", short="pass"),
+    Metric("verbatim_rate", "verbatim", "Citations", _verbatim_rate),
+    Metric("citation_validity", "citation validity", "Citations", _share_of("story", "citations_valid"),
+           short="cit. valid"),
+    Metric("keypoint_rate", "key points", "Answers", _keypoint_rate),
+    Metric("doc_recall", "doc recall", "Citations", lambda c: _mean(r["doc_recall"] for r in c.story)),
+    Metric("span_recall", "span recall", "Citations", lambda c: _mean(r["span_recall"] for r in c.story)),
+    Metric("conflict_recall", "conflict recall", "Disagreement", _conflict_recall),
+    Metric("conflict_false_alarm", "false alarm", "Disagreement", _false_alarm, lower_is_better=True),
+    Metric("spurious_conflicts", "spurious conflicts", None,
+           lambda c: sum(bool(r.get("spurious_conflict")) for r in c.story),
+           kind="count", lower_is_better=True, short="spurious", headline=False),
+    Metric("abstention_acc", "abstention", "Answers", _share_of("story", "answerable_ok"), short="abstain"),
+    Metric("fabrications", "fabrications", None, lambda c: sum(len(r["fabricated"]) for r in c.story),
+           kind="count", lower_is_better=True, short="fabri&shy;cated"),
+    # RAMDocs: ramdocs_grade.main's summary, which lists wrong_in before lead_gold; summary.json keeps that order.
+    Metric("em", "exact match (paper)", "RAMDocs answers", _share_of("ramdocs", "em"), "ramdocs", short="EM"),
+    Metric("all_gold", "all gold answers", "RAMDocs answers", _share_of("ramdocs", "all_gold"), "ramdocs",
+           short="all gold"),
+    Metric("gold_recall", "gold recall", "RAMDocs answers", _share_of("ramdocs", "gold_recall"), "ramdocs"),
+    Metric("lead_gold", "gold answer first", "RAMDocs answers", _share_of("ramdocs", "lead_gold"), "ramdocs",
+           short="gold first", stored_after="wrong_in"),
+    Metric("wrong_in", "repeats misinformation", "RAMDocs evidence", _share_of("ramdocs", "wrong_in"), "ramdocs",
+           lower_is_better=True, short="wrong in"),
+    Metric("flagged", "misinformation flagged", "RAMDocs evidence", _flagged, "ramdocs", short="flag&shy;ged"),
+    Metric("verbatim", "all citations verbatim", "RAMDocs evidence", _share_of("ramdocs", "verbatim"), "ramdocs",
+           short="all verb&shy;atim"),
+    Metric("cites_gold", "cites gold docs", "RAMDocs evidence", _cites_gold, "ramdocs", short="cites gold"),
+    Metric("abstained", "abstained", "RAMDocs evidence", lambda c: _share(r["answerable"] is False for r in c.ramdocs),
+           "ramdocs", lower_is_better=True, short="abs&shy;tained"),
+    Metric("citation_recall", "citation recall", "Support (judged)", _citation_recall, "judged", short="cit. recall"),
+    Metric("citation_precision", "citation precision", "Support (judged)", _citation_precision, "judged",
+           short="cit. preci&shy;sion"),
+    Metric("p50_s", "p50 s", "Latency", _p50, "latency", "seconds", short="p50"),
+    Metric("max_s", "max s", "Latency", _max, "latency", "seconds", short="max", headline=False),
+)
+# fmt: on
+
+
+def stored_order(metrics: Sequence[Metric] = METRICS) -> list[Metric]:
+    """``metrics`` in summary.json's order: scope by scope (SCOPES), each in list order but for ``stored_after``."""
+    ordered = sorted(metrics, key=lambda m: SCOPES.index(m.scope))
+    for m in [m for m in ordered if m.stored_after]:
+        names = [o.name for o in ordered if o is not m]
+        if m.stored_after in names:
+            ordered.remove(m)
+            ordered.insert(names.index(m.stored_after) + 1, m)
+    return ordered
 
 
 def aggregate(
-    rows: list[dict[str, Any]], passed: list[bool], support: list[dict | None] | None = None
+    rows: list[dict[str, Any]],
+    passed: list[bool],
+    support: list[dict | None] | None = None,
+    metrics: Sequence[Metric] = METRICS,
 ) -> dict[str, Any]:
     """Suite-level metrics from per-case metric dicts: story metrics over story cases, RAMDocs
     metrics over RAMDocs cases, pass rate and latency over all (errors count as failed cases)."""
-    n = len(rows)
-    ramdocs = [r for r in rows if "all_gold" in r]
-    # A case the engine failed on has no answer to measure: it counts as failed in the pass rate, never
-    # as an answer with valid citations (a dead endpoint once scored citation validity 1.0).
-    good = [r for r in rows if r and "all_gold" not in r and not r.get("engine_error")]
-    times = [r["seconds"] for r in rows if r]
-    out: dict[str, Any] = {
-        "cases": n,
-        "errors": sum(bool(r.get("engine_error")) for r in rows),
-        "pass_rate": round(sum(passed) / n, 3) if n else None,
-    }
-    if good or not ramdocs:
-        out.update(_story(good))
-    if ramdocs:
-        out.update(aggregate_ramdocs(ramdocs))
-    out["p50_s"] = round(statistics.median(times), 2) if times else None
-    out["max_s"] = round(max(times), 2) if times else None
-    judged = [s for s in (support or []) if s and s.get("statements")]
-    if judged:
-        out["citation_recall"] = round(sum(s["supported"] for s in judged) / sum(s["statements"] for s in judged), 3)
-        cited = sum(s["citations"] for s in judged)
-        out["citation_precision"] = round(sum(s["precise"] for s in judged) / cited, 3) if cited else None
-    return out
-
-
-def _story(good: list[dict[str, Any]]) -> dict[str, Any]:
-    ncit = sum(r["n_citations"] for r in good)
-    conf = [r for r in good if "conflict_found" in r]
-    single = [r for r in good if "conflict_false_alarm" in r and r.get("conflict_false_alarm") is not None]
-    return {
-        "verbatim_rate": round(sum(r["verbatim"] for r in good) / ncit, 3) if ncit else None,
-        "citation_validity": round(sum(r["citations_valid"] for r in good) / len(good), 3) if good else None,
-        "keypoint_rate": round(sum(r["keypoints"] for r in good) / max(1, sum(r["keypoints_of"] for r in good)), 3),
-        "doc_recall": _mean(r["doc_recall"] for r in good),
-        "span_recall": _mean(r["span_recall"] for r in good),
-        "conflict_recall": round(sum(r["conflict_found"] for r in conf) / len(conf), 3) if conf else None,
-        "conflict_false_alarm": round(sum(r["conflict_false_alarm"] for r in single) / len(single), 3)
-        if single
-        else None,
-        "spurious_conflicts": sum(bool(r.get("spurious_conflict")) for r in good),
-        "abstention_acc": round(sum(r["answerable_ok"] for r in good) / len(good), 3) if good else None,
-        "fabrications": sum(len(r["fabricated"]) for r in good),
-    }
+    cases = Cases.of(rows, passed, support)
+    return {m.name: m.value(cases) for m in stored_order(metrics) if cases.has(m.scope)}

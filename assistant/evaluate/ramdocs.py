@@ -3,9 +3,9 @@
 RAMDocs (Wang et al. 2025, arXiv 2504.13079, MIT licence): a question, its own 2-12 documents
 (correct, misinformation, noise) and 1-3 gold answers (one per entity sharing a name). Per case:
 em, all_gold, gold_recall, lead_gold, wrong_in, conflict, verbatim, cites_gold, answerable; over a
-suite: the same means, plus flagged (of answers holding a wrong answer, the share that report a
-conflict) and abstained. A case passes when every gold answer is there, a gold answer comes before
-any wrong one, and every citation is verbatim.
+suite (the RAMDocs entries of metrics.METRICS): the same means, plus flagged (of answers holding a
+wrong answer, the share that report a conflict) and abstained. A case passes when every gold answer
+is there, a gold answer comes before any wrong one, and every citation is verbatim.
 """
 
 from __future__ import annotations
@@ -14,19 +14,8 @@ import re
 import string
 from typing import Any
 
-__all__ = ["norm", "holds", "score_ramdocs", "aggregate_ramdocs", "RAMDOCS_HEADLINE"]
+__all__ = ["norm", "holds", "score_ramdocs"]
 
-RAMDOCS_HEADLINE = (
-    "em",
-    "all_gold",
-    "gold_recall",
-    "lead_gold",
-    "wrong_in",
-    "flagged",
-    "verbatim",
-    "cites_gold",
-    "abstained",
-)
 _PUNCT = set(string.punctuation)
 
 
@@ -91,24 +80,3 @@ def score_ramdocs(case: dict, answer: dict, seconds: float = 0.0) -> tuple[dict[
     if answer.get("answerable") is False:
         failures.append("said the documents do not answer")
     return m, failures, bool(m["all_gold"] and m["lead_gold"] and m["verbatim"])
-
-
-def _mean(xs: list) -> float | None:
-    return round(sum(xs) / len(xs), 3) if xs else None
-
-
-def aggregate_ramdocs(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Suite-level RAMDocs metrics (ramdocs_grade.main's summary) over the cases that did not error."""
-    ok = [r for r in rows if not r.get("engine_error")]
-    wr = [r for r in ok if r["wrong_in"]]
-    return {
-        "em": _mean([r["em"] for r in ok]),
-        "all_gold": _mean([r["all_gold"] for r in ok]),
-        "gold_recall": _mean([r["gold_recall"] for r in ok]),
-        "wrong_in": _mean([r["wrong_in"] for r in ok]),
-        "lead_gold": _mean([r["lead_gold"] for r in ok]),
-        "flagged": _mean([r["conflict"] for r in wr]),
-        "verbatim": _mean([r["verbatim"] for r in ok]),
-        "cites_gold": _mean([r["cites_gold"] for r in ok if r["cites_gold"] is not None]),
-        "abstained": _mean([r["answerable"] is False for r in ok]),
-    }

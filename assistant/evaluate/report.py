@@ -1,21 +1,19 @@
 """Write a run's outputs (summary.json, report.html) and compare two runs.
 
-results.jsonl is written case by case by the runner; this module only reads it back.
+results.jsonl is written case by case by the runner; this module only reads it back. The one-line
+summary and the comparison show the headline metrics of metrics.METRICS, in its order.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
-from .metrics import HEADLINE, RAMDOCS_HEADLINE
+from .metrics import METRICS, Metric
 from .types import EvalRun
 
-__all__ = ["write_reports", "compare_runs", "format_summary", "METRICS"]
-
-# Every metric a summary line, a comparison and the report show, in this order (when a suite has it).
-METRICS = HEADLINE[:-1] + RAMDOCS_HEADLINE + ("citation_recall", "citation_precision", "p50_s")
+__all__ = ["write_reports", "compare_runs", "format_summary"]
 
 
 def write_reports(run: EvalRun, case_docs: dict[tuple[str, str], dict[str, str]]) -> None:
@@ -28,12 +26,12 @@ def write_reports(run: EvalRun, case_docs: dict[tuple[str, str], dict[str, str]]
     (out / "report.html").write_text(html, encoding="utf-8")
 
 
-def format_summary(run: EvalRun) -> str:
+def format_summary(run: EvalRun, metrics: Sequence[Metric] = METRICS) -> str:
     """One line per (engine, suite): the headline metrics, as JSON; then the judge's calibration and calls."""
     lines = []
     for s in run.summaries:
-        metrics = {k: s.metrics[k] for k in METRICS if k in s.metrics}
-        lines.append(json.dumps({"engine": s.engine, "suite": s.suite, "cases": s.cases, **metrics}))
+        shown = {m.name: s.metrics[m.name] for m in metrics if m.headline and m.name in s.metrics}
+        lines.append(json.dumps({"engine": s.engine, "suite": s.suite, "cases": s.cases, **shown}))
     if run.judge:
         j = run.judge
         lines.append(
@@ -73,10 +71,11 @@ def _load(run_dir: Path) -> tuple[dict[str, Any], dict[tuple, dict]]:
     return summary, cases
 
 
-def compare_runs(a: str | Path, b: str | Path) -> str:
+def compare_runs(a: str | Path, b: str | Path, metrics: Sequence[Metric] = METRICS) -> str:
     """Per-metric deltas (B - A) for each (engine, suite) both runs have, and the cases that flipped."""
     (sa, ca), (sb, cb) = _load(Path(a)), _load(Path(b))
     index_a = {(s["engine"], s["suite"]): s["metrics"] for s in sa["summaries"]}
+    headline = [m for m in metrics if m.headline]
     out = []
     for s in sb["summaries"]:
         key = (s["engine"], s["suite"])
@@ -84,12 +83,12 @@ def compare_runs(a: str | Path, b: str | Path) -> str:
             continue
         out.append(f"{key[0]} / {key[1]}")
         out.append(f"  {'metric':<22}{'A':>9}{'B':>9}{'delta':>9}")
-        for metric in METRICS:
-            va, vb = index_a[key].get(metric), s["metrics"].get(metric)
+        for m in headline:
+            va, vb = index_a[key].get(m.name), s["metrics"].get(m.name)
             if va is None and vb is None:
                 continue
             delta = f"{vb - va:+.3f}" if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else "n/a"
-            out.append(f"  {metric:<22}{_fmt(va):>9}{_fmt(vb):>9}{delta:>9}")
+            out.append(f"  {m.name:<22}{_fmt(va):>9}{_fmt(vb):>9}{delta:>9}")
     flips = [
         (k, ca[k]["passed"], cb[k]["passed"]) for k in sorted(set(ca) & set(cb)) if ca[k]["passed"] != cb[k]["passed"]
     ]
@@ -103,4 +102,5 @@ def compare_runs(a: str | Path, b: str | Path) -> str:
 
 
 def _fmt(v: Any) -> str:
+    """A value as stored, to 3 decimals (not the report's percentages), so the deltas read against it."""
     return "–" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))

@@ -10,6 +10,7 @@ corpora.py); the configuration hash includes the corpus's fingerprint.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import sys
@@ -17,7 +18,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TextIO
 
 from ..api import Assistant
 from ..config import prompts_dir
@@ -25,9 +26,10 @@ from ..corpus import load_corpus
 from ..errors import StorydeskError
 from ..types import Progress
 from .calibration import DEFAULT_JUDGE_DIR, THRESHOLD_FILE, prepare_judge
+from .checks import score
 from .corpora import BASE, CorpusGroups, case_corpus
 from .judge import Judge, support
-from .metrics import aggregate, score
+from .metrics import aggregate
 from .suites import load_suite
 from .types import CaseResult, EvalRun, SuiteSummary
 
@@ -171,59 +173,97 @@ def run_eval(
     before = dict(judge.stats) if judge else {}
     calibration = prepare_judge(judge, judge_pairs, judge_threshold_file, recheck_judge) if judge else None
     start = dict(judge.stats) if judge else {}
-    lock = threading.Lock()
-    results: list[CaseResult] = []
-    case_docs: dict[tuple[str, str], dict[str, str]] = {}
     with CorpusGroups(base) as groups, results_path.open("a", encoding="utf-8") as sink:
         plan = [(name, case, groups.key(case, path)) for name, path, cases in loaded for case in cases]
-        keys = list(dict.fromkeys(key for _, _, key in plan))
-        docs = {key: groups.docs(key) for key in keys}
+        docs = {key: groups.docs(key) for key in dict.fromkeys(key for _, _, key in plan)}
         case_docs = {(name, case["id"]): docs[key] for name, case, key in plan}
-
-        def keep(result: CaseResult) -> None:
-            with lock:
-                sink.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-                sink.flush()
-                results.append(result)
-
+        answers = _Answers(sink, judge, progress)
         for engine in engines:
-            parts = _engine_parts(engine, base)
-            configs = {key: _hash(parts, groups.corpus(key).fingerprint) for key in keys}
-            todo = []
-            for name, case, key in plan:
-                cached = done.get((name, engine, configs[key], case["id"]))
-                if cached is None:
-                    todo.append((name, case, key))
-                elif judge and _stale(cached, judge):  # judged again from its stored answer, never asked again
-                    keep(_judged(cached, judge, docs[key]))
-                else:
-                    results.append(cached)
-            finished = 0
-
-            def work(item):
-                nonlocal finished
-                name, case, key = item
-                result = _one(case, name, engine, configs[key], ask, docs[key], judge)  # noqa: B023 - run in this iteration
-                keep(result)
-                with lock:
-                    finished += 1
-                    if progress:
-                        progress(f"{engine}", finished, len(todo))  # noqa: B023 - run in this iteration
-                return result
-
+            todo = _reuse(engine, _engine_parts(engine, base), groups, plan, docs, done, answers)
             # The embedded model runs one request at a time; endpoints can take several in flight.
-            workers = concurrency if base.backend.concurrent else 1
-            for key in dict.fromkeys(key for _, _, key in todo):  # one corpus at a time
-                items = [item for item in todo if item[2] == key]
-                ask = _answer_fn(engine, groups.assistant(key))
-                if workers <= 1:
-                    for item in items:  # in this thread, so Ctrl-C stops at once, after the last written case
-                        work(item)
-                else:
-                    with ThreadPoolExecutor(max_workers=workers) as pool:
-                        list(pool.map(work, items))
-    summaries = _summaries(results, loaded, engines)
-    settings = {
+            _ask(engine, todo, groups, docs, answers, workers=concurrency if base.backend.concurrent else 1)
+    summaries = _summaries(answers.results, loaded, engines)
+    settings = _settings(base, engines, suites, split, judge)
+    run = EvalRun(str(out), settings, summaries, answers.results, calibration, _judge_calls(judge, before, start))
+    write_reports(run, case_docs)
+    return run
+
+
+class _Answers:
+    """A run's results as they come; each new (or newly judged) one is appended to results.jsonl at once,
+    so a run killed half-way keeps every case it finished."""
+
+    def __init__(self, sink: TextIO, judge: Judge | None, progress: Progress | None) -> None:
+        self.sink, self.judge, self.progress = sink, judge, progress
+        self.results: list[CaseResult] = []
+        self.lock = threading.Lock()
+
+    def keep(self, result: CaseResult) -> None:
+        with self.lock:
+            self.sink.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            self.sink.flush()
+            self.results.append(result)
+
+
+def _reuse(
+    engine: str,
+    parts: dict[str, Any],
+    groups: CorpusGroups,
+    plan: list[tuple[str, dict, tuple]],
+    docs: dict[tuple, dict[str, str]],
+    done: dict[tuple, CaseResult],
+    answers: _Answers,
+) -> list[tuple[str, dict, tuple, str]]:
+    """Keep the cases ``engine`` already answered under the same configuration; return the others
+    (suite, case, corpus key, configuration hash) to ask."""
+    configs = {key: _hash(parts, groups.corpus(key).fingerprint) for key in docs}
+    todo = []
+    for name, case, key in plan:
+        cached = done.get((name, engine, configs[key], case["id"]))
+        if cached is None:
+            todo.append((name, case, key, configs[key]))
+        elif answers.judge and _stale(cached, answers.judge):  # judged again from its stored answer, never asked again
+            answers.keep(_judged(cached, answers.judge, docs[key]))
+        else:
+            answers.results.append(cached)
+    return todo
+
+
+def _ask(
+    engine: str,
+    todo: list[tuple[str, dict, tuple, str]],
+    groups: CorpusGroups,
+    docs: dict[tuple, dict[str, str]],
+    answers: _Answers,
+    workers: int,
+) -> None:
+    """Ask ``engine`` every case of ``todo``, one corpus at a time, ``workers`` cases at once."""
+    finished = 0
+
+    def work(item: tuple[str, dict, tuple, str], ask: Callable[[str], dict]) -> None:
+        nonlocal finished
+        name, case, key, config = item
+        answers.keep(_one(case, name, engine, config, ask, docs[key], answers.judge))
+        with answers.lock:
+            finished += 1
+            if answers.progress:
+                answers.progress(engine, finished, len(todo))
+
+    for key in dict.fromkeys(key for _, _, key, _ in todo):
+        items = [item for item in todo if item[2] == key]
+        ask = _answer_fn(engine, groups.assistant(key))
+        if workers <= 1:
+            for item in items:  # in this thread, so Ctrl-C stops at once, after the last written case
+                work(item, ask)
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(functools.partial(work, ask=ask), items))
+
+
+def _settings(
+    base: Assistant, engines: Sequence[str], suites: Sequence[str | Path], split: str, judge: Judge | None
+) -> dict[str, Any]:
+    return {
         "engines": list(engines),
         "suites": [str(s) for s in suites],
         "split": split,
@@ -233,13 +273,15 @@ def run_eval(
         "judge_threshold": judge.threshold if judge else None,
         "answer_settings": dataclasses.asdict(base.settings),
     }  # every tunable number of the answer path
-    calls = None
-    if judge:
-        calls = {k: judge.stats[k] - start[k] for k in judge.stats}
-        calls["calibration_model_calls"] = start["model_calls"] - before["model_calls"]
-    run = EvalRun(str(out), settings, summaries, results, calibration, calls)
-    write_reports(run, case_docs)
-    return run
+
+
+def _judge_calls(judge: Judge | None, before: dict[str, int], start: dict[str, int]) -> dict[str, int] | None:
+    """The judge's calls in this run's cases (``start`` is its count after calibration, ``before`` before it)."""
+    if not judge:
+        return None
+    calls = {k: judge.stats[k] - start[k] for k in judge.stats}
+    calls["calibration_model_calls"] = start["model_calls"] - before["model_calls"]
+    return calls
 
 
 def _summaries(results: list[CaseResult], loaded, engines: Sequence[str]) -> list[SuiteSummary]:
@@ -259,7 +301,12 @@ def _summaries(results: list[CaseResult], loaded, engines: Sequence[str]) -> lis
     return out
 
 
-def print_progress_lines(label: str, done: int, total: int, _clock: dict = {}) -> None:  # noqa: B006 - one clock per label
+def print_progress_lines(
+    label: str,
+    done: int,
+    total: int,
+    _clock: dict = {},  # noqa: B006 - one clock per label
+) -> None:
     """One line per case for logs and CI, where a redrawn bar would be noise."""
     now = time.monotonic()
     if done <= 1:

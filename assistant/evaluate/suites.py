@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..corpus import Corpus, load_corpus
+from ..corpus import load_corpus
 from ..errors import StorydeskError
+from ..types import Corpus
 from .corpora import BASE, case_corpus, inline_documents
 
 __all__ = ["load_suite", "KINDS", "REQUIRED", "REQUIRED_RAMDOCS", "SPLITS", "case_split"]
