@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from .answer import OnEvent, answer_question, answer_steps
 from .backends.base import Backend
@@ -20,6 +20,7 @@ from .config import default_corpus_dir
 from .corpus import add_article, load_corpus
 from .embeddings import MiniLM
 from .errors import StorydeskError
+from .followup import standalone_question
 from .index import StoryIndex, load_or_build
 from .index_worker import build_in_worker
 from .prompts import load_prompt
@@ -176,11 +177,20 @@ class Assistant:
 
     def _warm(self) -> None:
         try:
-            backend = self.backend
-            for name in _PROMPTS:
-                backend.warm(load_prompt(name).prefix())
+            self.warm()
         except StorydeskError:
             pass  # reported by the call that needs the model
+
+    def warm(self) -> None:
+        """Load the model and evaluate its fixed prompt prefixes now (a server does this before its first user)."""
+        backend = self.backend
+        for name in _PROMPTS:
+            backend.warm(load_prompt(name).prefix())
+
+    def standalone(self, question: str, history: Sequence[str]) -> str:
+        """``question`` rewritten to stand alone given the earlier questions of a conversation ("and when
+        did it start?" after "who hacked the system?"); itself when it needs no context."""
+        return standalone_question(question, list(history), self.backend) if history else question
 
     def ask(self, question: str, on_event: OnEvent | None = None) -> Answer:
         """The answer to ``question``; ``on_event`` (optional) sees each progress event on the way."""

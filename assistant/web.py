@@ -25,8 +25,6 @@ import gradio as gr
 from . import config
 from .api import Assistant
 from .errors import StorydeskError
-from .followup import standalone_question
-from .prompts import load_prompt
 from .render import answer_markdown, answer_plain, articles_html, chat_html, conflicts_html, sources_html
 from .types import Answer, Event
 
@@ -191,7 +189,7 @@ class _Handlers:
 
     def _answer(self, message: str, chat: list, conversation: list) -> Iterator[dict]:
         history = [turn["standalone"] for turn in conversation]
-        standalone = standalone_question(message, history, self.assistant.backend) if history else message
+        standalone = self.assistant.standalone(message, history)
         rewritten = standalone if standalone != message else None
         if rewritten:
             yield self._working(chat, f"Interpreted as: {rewritten}")
@@ -305,7 +303,7 @@ def serve(
 ):
     """Load everything, then serve the page. Returns the Gradio app (running in the background if not ``block``)."""
     assistant.index  # noqa: B018 - build or load before the first visitor waits for it
-    assistant.backend.warm(load_prompt("read_sentence").prefix())  # loads the model and its cached prompt
+    assistant.warm()  # loads the model and its cached prompts before the first visitor
     demo = build_app(assistant, max_upload_bytes=max_upload_bytes)
     demo.queue(default_concurrency_limit=1)
     theme = gr.themes.Soft(

@@ -71,3 +71,24 @@ def test_the_corpus_limits_are_settings_of_the_assistant(corpus_dir, cache, rule
     extra.write_text("A further report on the water hack, longer than ten bytes.\n", encoding="utf-8")
     result = assistant.add_articles([extra], worker=False)
     assert result.added == () and "corpus limit (CorpusLimits.max_corpus_bytes)" in result.problems[0]
+
+
+def test_warm_evaluates_each_fixed_prompt_prefix_once_per_call(corpus_dir, cache, rule_model):
+    backend = rule_model(RULES)
+    warmed = []
+    backend.warm = lambda prefix: warmed.append(prefix[0]["content"][:40])
+    Assistant(corpus_dir, backend=backend, cache_dir=cache).warm()
+    assert len(warmed) == 2 and len(set(warmed)) == 2  # the reading prompt and the instruction check
+
+
+def test_standalone_asks_the_model_only_when_there_is_a_conversation(corpus_dir, cache):
+    from assistant.backends.scripted import ScriptedBackend
+
+    backend = ScriptedBackend(default={"question": "When did the intrusion into the water system start?"})
+    assistant = Assistant(corpus_dir, backend=backend, cache_dir=cache)
+    assert assistant.standalone("And when did it start?", []) == "And when did it start?"
+    assert backend.requests == []
+    rewritten = assistant.standalone(
+        "And when did it start?", ["How long did the intrusion into the water system last?"]
+    )
+    assert len(backend.requests) == 1 and "water system" in rewritten and rewritten.endswith("?")
