@@ -95,8 +95,7 @@ def json_line(obj: object) -> str:
 
 # --- Answer shapes: the words that make a phrase a duration, a date, an amount -------------------------
 
-# Number words and their values: comparison reads the values ("three days" vs "five days"); the
-# answer-shape patterns below match the words (every entry longer than "an", plus two phrases).
+# Number words and their values: comparison reads the values ("three days" vs "five days").
 NUMBER_WORDS: dict[str, int | str] = {
     "one": 1,
     "two": 2,
@@ -132,8 +131,16 @@ NUMBER_WORDS: dict[str, int | str] = {
     "many": "many",
     "couple": "couple",
 }
-_SPELLED = sorted((w for w in NUMBER_WORDS if len(w) > 2), key=len, reverse=True)  # longest first
-NUMBER_WORD_PATTERN = "(?:" + "|".join(["a few", "dozens? of", *_SPELLED]) + ")"
+# The number words that give a phrase the shape of a duration or an amount: a subset of the table
+# above, plus two phrases. Widening it to the whole table ("fourteen", "sixty", "dozen", "few") is a
+# behaviour change: with a stand-in model it changed 3 of 313 eval answers (harbour quantity questions),
+# so it waits for a change of its own, measured on the held-out splits.
+_SHAPE_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve fifteen eighteen twenty thirty forty "
+    "fifty hundred thousand several"
+).split()
+assert set(_SHAPE_WORDS) <= set(NUMBER_WORDS)
+NUMBER_WORD_PATTERN = "(?:" + "|".join([*_SHAPE_WORDS, "a few", "many", "dozens? of"]) + ")"
 UNIT_PATTERN = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)"
 MONTH_PATTERN = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _WEEKDAYS = r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"

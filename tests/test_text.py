@@ -38,11 +38,13 @@ def test_offsets_that_are_not_integers_never_match():
     assert not quote_matches("abc", "0", 2, "ab")
 
 
-def test_every_spelled_number_word_makes_a_duration_and_an_amount():
+def test_the_shape_number_words_make_durations_and_amounts_and_have_values():
     duration, amount = ANSWER_SHAPES["duration"][1], ANSWER_SHAPES["quantity"][1]
-    for word in (w for w in NUMBER_WORDS if len(w) > 2):
+    words = re.findall(r"[a-z]+", NUMBER_WORD_PATTERN.replace("dozens? of", "").replace("a few", ""))
+    for word in [*words, "a few", "dozens of"]:
         assert duration.search(f"it lasted {word} days"), word
         assert amount.search(f"they took {word} files"), word
+    assert set(words) <= set(NUMBER_WORDS)  # one table: every shape word has the value comparison reads
     assert re.fullmatch(NUMBER_WORD_PATTERN, "dozens of") and re.fullmatch(NUMBER_WORD_PATTERN, "a few")
     assert not duration.search("an office of the company")
 
