@@ -22,7 +22,7 @@ from .text import clean_phrase
 from .tokens import count_tokens
 from .types import Event, Evidence, Finding, Question, Retrieval
 
-__all__ = ["Judgement", "read_articles", "reading_steps", "answer_schema", "substring_pattern", "verbatim_phrase"]
+__all__ = ["Judgement", "reading_steps", "answer_schema", "substring_pattern", "verbatim_phrase"]
 
 log = logging.getLogger(__name__)
 
@@ -192,16 +192,6 @@ def _passes(judgement: Judgement, top: float, settings: ReadingSettings) -> bool
         and judgement.confidence >= settings.accept
         and judgement.confidence >= top - settings.margin
     )
-
-
-def read_articles(backend: Backend, retrieval: Retrieval, settings: ReadingSettings | None = None) -> list[Finding]:
-    """What every retrieved article says on the question (``reading_steps`` without its progress events)."""
-    steps = reading_steps(backend, retrieval, settings or ReadingSettings())
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value
 
 
 def reading_steps(

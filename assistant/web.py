@@ -39,12 +39,8 @@ DEFAULT_EXAMPLES = [
     "How did the accused company respond?",
     "On what date did the breach begin?",
 ]
-# The status line while a stage runs; the ``done`` event shows the answer instead.
-_STAGE_TEXT = {
-    "searching": "Searching the articles…",
-    "reading": "Reading article {done} of {total} ({doc_id})…",
-    "comparing": "Comparing what the articles say…",
-}
+# Stages still at work get an ellipsis on the status line; the ``done`` event shows the answer instead.
+_WORKING = frozenset({"searching", "reading", "comparing"})
 _BRAND = (
     '<div class="brand"><span class="logo">▤</span> <b>Storydesk</b> '
     '<span class="tagline">answers from your articles, with the exact passages — and who disagrees</span></div>'
@@ -57,9 +53,9 @@ _STATIC = Path(__file__).resolve().parent / "web_static"
 
 
 def _status_line(event: Event) -> str:
-    """What the page says while ``event``'s stage runs (a stage it does not know: the pipeline's own words)."""
-    template = _STAGE_TEXT.get(event.stage, "{detail}")
-    return template.format(detail=event.detail, done=event.done, total=event.total, doc_id=event.doc_id)
+    """What the page says while ``event``'s stage runs: the pipeline's own words, which already name the article
+    being read (one wording, kept by the pipeline)."""
+    return f"{event.detail}…" if event.stage in _WORKING else event.detail
 
 
 class _Exports:

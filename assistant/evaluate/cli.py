@@ -89,16 +89,13 @@ def _add_judge_options(p: argparse.ArgumentParser) -> None:
 
 def _judge(args: argparse.Namespace, bars: Bars, assistant):
     """The judge the options ask for (None for --judge none); the embedded one shares the answering model."""
+    from ..api import make_backend
     from .judge import Judge
 
-    if args.judge_base_url:
-        from ..backends.openai_compat import OpenAICompatBackend
-
-        return Judge(OpenAICompatBackend(base_url=args.judge_base_url, model=args.judge_model))
+    if args.judge_base_url:  # the backend registry's endpoint row, as for the answering model
+        return Judge(make_backend(base_url=args.judge_base_url, model=args.judge_model))
     if args.judge != "embedded" and not args.calibrate_judge:
         return None
-    from ..api import make_backend
-
     same = assistant is not None and not (args.base_url or args.model_path)
     return Judge(assistant.backend if same else make_backend(progress=bars))
 
