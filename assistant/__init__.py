@@ -8,7 +8,7 @@ answer.text, answer.citations, answer.conflicts, answer.to_dict()
 from .api import Assistant
 from .errors import BackendUnavailable, BadQuestion, CorpusError, ModelError, StorydeskError
 from .settings import (
-    CompareSettings,
+    GatherSettings,
     CorpusLimits,
     InjectionSettings,
     ReadingSettings,
@@ -25,7 +25,7 @@ __all__ = [
     "RetrievalWeights",
     "ReadingSettings",
     "InjectionSettings",
-    "CompareSettings",
+    "GatherSettings",
     "CorpusLimits",
     "Event",
     "AddedArticles",

@@ -1,5 +1,6 @@
-"""The answer pipeline, the one place that calls the stages in order: retrieve -> screen out instructions
-planted in articles -> read each article -> compare in code -> compose with citations.
+"""The answer pipeline, the one place that calls the stages in order: retrieve the relevant articles ->
+screen out instructions planted in them -> read each article whole (reader) -> gather the answers into
+positions (gather) -> compose with verified citations.
 
 ``answer_steps`` yields typed progress events (``types.Event``) as it goes and ends with a ``done`` event
 carrying the answer; ``answer_question`` is the same without the events (or with a callback for them).
@@ -8,18 +9,18 @@ carrying the answer; ``answer_question`` is the same without the events (or with
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from .backends.base import Backend
-from .compare import group_findings, idf_from_counts
 from .compose import compose, not_answered
+from .gather import gather
 from .grounding import Citations
 from .injection import screen
-from .reading import reading_steps
+from .reader import reading_steps
 from .retrieve import retrieve
 from .settings import Settings
-from .types import Answer, Event, Evidence, Question
+from .types import Answer, Article, Event, Evidence, Question, Retrieval
 
 if TYPE_CHECKING:
     from .index import StoryIndex
@@ -59,6 +60,30 @@ def _paragraphs(index: StoryIndex) -> Callable[[Evidence], list[str]]:
     return sentences
 
 
+def _articles(
+    index: StoryIndex, retrieval: Retrieval, backend: Backend, settings: Settings, verdicts: dict[str, bool]
+) -> tuple[list[Article], tuple[str, ...]]:
+    """The retrieved articles, best first, each with every sentence screened for planted instructions;
+    and the ids of the articles that held any."""
+    passages = retrieval.by_article()
+    every = {
+        doc_id: [Evidence(0, index.spans[i], 0.0) for i in index.spans_of(doc_id)] for doc_id in passages
+    }
+    kept, screened = screen(backend, every, _paragraphs(index), settings.injection, verdicts)
+    articles = []
+    for doc_id in passages:
+        sentences = tuple(ev.span for ev in every[doc_id])
+        clean = {ev.span.start for ev in kept.get(doc_id, [])}
+        if clean:
+            removed = frozenset(s.start for s in sentences if s.start not in clean)
+            articles.append(Article(index.corpus[doc_id], sentences, tuple(passages[doc_id]), removed))
+    return articles, screened
+
+
+def _names(index: StoryIndex, doc_ids: tuple[str, ...]) -> str:
+    return ", ".join(f"“{index.corpus[d].title}”" for d in doc_ids)
+
+
 def answer_steps(
     question: Question,
     index: StoryIndex,
@@ -74,30 +99,27 @@ def answer_steps(
     clock = _Clock.begin()
     yield Event("searching", "Searching the articles")
     retrieval = retrieve(index, question, embed, settings.retrieval)
-    kept, screened = screen(
-        backend,
-        retrieval.by_article(),
-        _paragraphs(index),
-        settings.injection,
-        verdicts if verdicts is not None else {},
-    )
-    keep = {id(ev) for evs in kept.values() for ev in evs}
-    retrieval = replace(retrieval, evidence=[ev for ev in retrieval.evidence if id(ev) in keep])
+    articles, screened = _articles(index, retrieval, backend, settings, verdicts if verdicts is not None else {})
     t = clock.lap("retrieve", clock.start)
-    if retrieval.out_of_scope:
-        answer = not_answered(question, "no article mentions the source the question names")
-    elif not retrieval.evidence:
+    if not articles:
         answer = not_answered(question)
     else:
-        findings = yield from reading_steps(backend, retrieval, settings.reading)
+        findings = yield from reading_steps(backend, question, articles, settings.reading)
         t = clock.lap("generate", t)
         yield Event("comparing", "Comparing what the articles say")
-        idf = idf_from_counts(index.term_df, len(index.spans), settings.compare)
-        groups = group_findings(findings, question, idf, index.lowercase_words, settings.compare)
-        answer = compose(question, groups, Citations(index.corpus), complementary=question.statement)
+        docs = {a.doc_id: a.document for a in articles}
+        answers = [
+            (part, gather([f for f in findings if f.part == k], question, part, docs, embed.embed, backend, settings.gather))
+            for k, part in enumerate(question.asked)
+        ]
+        answer = compose(question, answers, docs, Citations(index.corpus), total=len(index.corpus))
         clock.lap("compare", t)
+    if retrieval.scope_unmatched:
+        answer.text = (
+            "No article could be matched to the source the question names, so every article was read. " + answer.text
+        )
     if screened:
-        answer.text += f" (Instructions addressed to AI systems in {', '.join(screened)} were not followed or quoted.)"
+        answer.text += f" (Instructions addressed to AI systems in {_names(index, screened)} were not followed or quoted.)"
     answer.model = getattr(backend, "name", "")
     answer.timings_ms = dict(clock.marks, total=(time.perf_counter() - clock.start) * 1000.0)
     yield Event("done", "Done", answer=answer)

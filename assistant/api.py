@@ -25,12 +25,13 @@ from .index import StoryIndex, load_or_build
 from .index_worker import build_in_worker
 from .prompts import load_prompt
 from .question import parse_question
+from .reader import prepare
 from .settings import ReadingSettings, RetrievalSettings, Settings
-from .types import AddedArticles, Answer, Corpus, Event, Progress
+from .types import AddedArticles, Answer, Article, Corpus, Event, Progress
 
 __all__ = ["Assistant", "make_backend"]
 
-_PROMPTS = ("read_sentence", "check_instruction")  # warmed in the background before the first answer
+_PROMPTS = ("read_article", "check_instruction", "same_answer", "same_subject")  # warmed in the background before the first answer
 
 
 class Assistant:
@@ -186,6 +187,15 @@ class Assistant:
         backend = self.backend
         for name in _PROMPTS:
             backend.warm(load_prompt(name).prefix())
+
+    def prepare_reading(self) -> int:
+        """Compute each article's reading state (the model's KV state after reading it) now, so that every
+        question later costs only its own tokens; kept on disk beside the index. Returns how many."""
+        index = self.index
+        articles = [
+            Article(doc, tuple(index.spans[i] for i in index.spans_of(doc.doc_id))) for doc in index.corpus
+        ]
+        return prepare(self.backend, articles, self.settings.reading)
 
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """``question`` rewritten to stand alone given the earlier questions of a conversation ("and when

@@ -7,6 +7,7 @@ and a non-zero exit; ``--json`` prints exactly one JSON object on stdout.
 from __future__ import annotations
 
 import argparse
+import time
 import logging
 import sys
 import textwrap
@@ -107,6 +108,12 @@ def _add_index(sub) -> None:
     )
     add_corpus_option(p)
     p.add_argument("--rebuild", action="store_true", help="rebuild even if the index is current")
+    p.add_argument(
+        "--no-reading-state",
+        action="store_true",
+        help="skip computing each article's reading state with the model (then the first question pays for it)",
+    )
+    add_model_options(p)
 
 
 def _add_prepare(sub) -> None:
@@ -239,6 +246,10 @@ def _cmd_index(args: argparse.Namespace, bars: Bars) -> int:
     state = "built" if built else "up to date"
     counts = f"{len(index.corpus)} articles, {len(index.spans)} sentences, {len(index.paragraphs)} paragraphs"
     print(f"index {state}: {counts} -> {index.directory}")
+    if not args.no_reading_state:
+        t0 = time.perf_counter()
+        n = assistant.prepare_reading()
+        print(f"reading state ready: {n} articles in {time.perf_counter() - t0:.1f} s")
     return 0
 
 

@@ -13,7 +13,7 @@ from .errors import BadQuestion
 from .text import ANSWER_SHAPES, CURRENCIES, analyze
 from .types import Question
 
-__all__ = ["parse_question", "MAX_QUESTION_CHARS"]
+__all__ = ["parse_question", "question_parts", "MAX_QUESTION_CHARS"]
 
 MAX_QUESTION_CHARS = 2000
 
@@ -25,11 +25,6 @@ _SCOPE_PATTERNS = (
     re.compile(
         r"\b(?:piece|article|report|column|story|op-ed|editorial)\b[^,?;:]{0,25}?"
         r"\bby (?P<src>[A-Z][\w’'-]+(?: [A-Z][\w’'-]+){0,3})"
-    ),
-    re.compile(
-        r"\b(?:what|how) (?:did|does|has|had|do|have) (?P<src>[^,?.;:]+?) "
-        r"(?:say|said|state|claim|report|warn|describe|tell|allege|write|announce)\w*\b",
-        re.I,
     ),
     re.compile(
         r"\b(?:in|by) (?:the )?(?P<src>[\w’'. -]+?)(?:'s|’s) (?:report|statement|briefing|brief|complaint|alert|"
@@ -103,6 +98,18 @@ _STATEMENT_QUESTION = re.compile(
 )
 
 
+# A question that asks two things ("Who is X and what did she warn about?"): each part is answered.
+_PART_BREAK = re.compile(r",?\s+and\s+(?=(?:who|whom|what|when|where|why|how|which)\b)", re.I)
+
+
+def question_parts(text: str) -> tuple[str, ...]:
+    """The parts of a question that asks several things, each a question of its own; one part otherwise."""
+    parts = [p.strip(" ,;") for p in _PART_BREAK.split(text) if p.strip(" ,;")]
+    if len(parts) < 2:
+        return (text,)
+    return tuple(p[:1].upper() + p[1:].rstrip("?") + "?" for p in parts)
+
+
 def parse_question(text: object) -> Question:
     if not isinstance(text, str):
         raise BadQuestion("the question must be text")
@@ -123,4 +130,5 @@ def parse_question(text: object) -> Question:
         exact_date=answer_type == "date" and bool(_EXACT_DATE.search(cleaned)),
         currency=_currency(cleaned) if answer_type == "quantity" else None,
         statement=bool(_STATEMENT_QUESTION.search(cleaned)),
+        parts=question_parts(cleaned),
     )

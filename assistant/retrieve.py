@@ -102,21 +102,21 @@ def retrieve(index: StoryIndex, question: Question, embed, settings: RetrievalSe
     settings = settings or RetrievalSettings()
     scores = score_sentences(index, question, embed, settings)
     scope = _in_scope(index, question)
-    if scope is not None and not scope:
-        return Retrieval(question, [], scores, out_of_scope=True)
+    unmatched = scope is not None and not scope
+    if unmatched:  # no article can be matched to the source it names: all of them answer, and the answer says so
+        scope = None
     best_per_doc: dict[str, float] = {}
     for i, span in enumerate(index.spans):
         if scope is None or span.doc_id in scope:
             best_per_doc[span.doc_id] = max(best_per_doc.get(span.doc_id, -1.0), float(scores[i]))
     if not best_per_doc:
-        return Retrieval(question, [], scores)
-    top = max(best_per_doc.values())
-    floor = max(settings.absolute_floor, settings.relative_floor * top)
-    docs = [d for d, s in sorted(best_per_doc.items(), key=lambda kv: -kv[1]) if s >= floor][: settings.max_articles]
+        return Retrieval(question, [], scores, scope_unmatched=unmatched)
+    ranked = sorted(best_per_doc.items(), key=lambda kv: -kv[1])
+    docs = [d for d, s in ranked if s >= settings.absolute_floor][: settings.max_articles]
     evidence: list[Evidence] = []
     for doc_id in docs:
         members = [i for i, s in enumerate(index.spans) if s.doc_id == doc_id]
         ranked = sorted(members, key=lambda i: -scores[i])[: settings.per_article]
         for i in ranked:
             evidence.append(Evidence(id=len(evidence) + 1, span=index.spans[i], score=float(scores[i])))
-    return Retrieval(question, evidence, scores)
+    return Retrieval(question, evidence, scores, scope_unmatched=unmatched)

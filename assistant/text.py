@@ -28,6 +28,10 @@ __all__ = [
     "is_abbreviation",
     "paragraph_bounds",
     "quote_matches",
+    "locate",
+    "answer_key",
+    "numbers_of",
+    "contains_words",
     "flatten",
     "printable",
     "json_line",
@@ -285,3 +289,41 @@ def quote_matches(text: str, start: object, end: object, quote: object) -> bool:
         and bool(quote)
         and text[start:end] == quote
     )
+
+
+def locate(phrase: str, text: str) -> tuple[int, int] | None:
+    """[start, end) of ``phrase`` in ``text``, whitespace runs matching any whitespace run (the model sees
+    an article's words, not its line breaks); an exact-case match first, then any case. None: not there."""
+    words = phrase.split()
+    if not words:
+        return None
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    match = re.search(pattern, text) or re.search(pattern, text, re.I)
+    return (match.start(), match.end()) if match else None
+
+
+# --- Comparing short answers -----------------------------------------------------------------------
+
+_PUNCT = re.compile(r"[^\w\s]")
+_ARTICLES = re.compile(r"\b(?:a|an|the)\b")
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def answer_key(phrase: str) -> str:
+    """An answer as compared: lower case, punctuation and articles dropped, number words as digits,
+    "1,066" as "1066" ("eighteen months" and "18 months" have one key)."""
+    text = phrase.lower().replace("’", "'")
+    text = _DIGITS.sub(lambda m: m.group().replace(",", ""), text)
+    words = [str(NUMBER_WORDS.get(w, w)) if w not in ("a", "an") else w for w in _PUNCT.sub(" ", text).split()]
+    return " ".join(_ARTICLES.sub(" ", " ".join(words)).split())
+
+
+def numbers_of(phrase: str) -> frozenset[str]:
+    """The numbers an answer states (digits, number words as digits): two answers with different numbers
+    never say the same thing, however alike their words."""
+    return frozenset(w for w in answer_key(phrase).split() if w[:1].isdigit())
+
+
+def contains_words(longer: str, shorter: str) -> bool:
+    """Whether ``shorter``'s words appear, in order and whole, inside ``longer`` (both answer keys)."""
+    return bool(shorter) and f" {shorter} " in f" {longer} "

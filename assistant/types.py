@@ -26,6 +26,7 @@ __all__ = [
     "Question",
     "Evidence",
     "Retrieval",
+    "Article",
     "Finding",
     "Group",
     "Citer",
@@ -121,21 +122,12 @@ class Question:
     exact_date: bool = False  # asks for a date: "weeks before the summit" does not answer it
     currency: str | None = None  # asks for an amount in this currency: £200m does not answer "how many dollars"
     statement: bool = False  # "what did X say?": its answers complement each other, they never conflict
-
-    def accepts(self, phrase: str) -> bool:
-        """Does an answer phrase have what this question strictly demands (beyond being relevant)?"""
-        if self.answer_type in _SHAPED and not ANSWER_SHAPES[self.answer_type][1].search(phrase):
-            return False
-        if self.exact_date and self.answer_type == "date" and not ABSOLUTE_DATE.search(phrase):
-            return False
-        if self.currency and not (ANY_MONEY if self.currency == "any" else CURRENCIES[self.currency]).search(phrase):
-            return False
-        return True
+    parts: tuple[str, ...] = ()  # a question asking several things, split: each part is answered
 
     @property
-    def strict(self) -> bool:
-        """An answer without the asked shape answers nothing (rather than being a weaker answer)."""
-        return self.answer_type in _SHAPED or self.naming or bool(self.currency)
+    def asked(self) -> tuple[str, ...]:
+        """What the reader answers: each part of a multi-part question, else the question itself."""
+        return self.parts if len(self.parts) > 1 else (self.text,)
 
     @property
     def sentence_shape(self) -> re.Pattern | None:
@@ -228,7 +220,7 @@ class Retrieval:
     question: Question
     evidence: list[Evidence]
     scores: np.ndarray = field(repr=False)  # per-sentence fused score, aligned with index.spans
-    out_of_scope: bool = False  # the question names a source no article mentions
+    scope_unmatched: bool = False  # the question names a source no article could be matched to (all were read)
 
     def by_article(self) -> dict[str, list[Evidence]]:
         groups: dict[str, list[Evidence]] = {}
@@ -236,31 +228,39 @@ class Retrieval:
             groups.setdefault(ev.doc_id, []).append(ev)
         return groups
 
-    def get(self, evidence_id: int) -> Evidence | None:
-        for ev in self.evidence:
-            if ev.id == evidence_id:
-                return ev
-        return None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as the reader gets it: its text, its sentences (for citing), the sentences screened out
+    as planted instructions (never shown to the model) and the passages retrieval ranked best in it."""
+
+    document: Document
+    sentences: tuple[Span, ...]
+    passages: tuple[Evidence, ...] = ()
+    screened: frozenset[int] = frozenset()  # start offsets of sentences screened out
+
+    @property
+    def doc_id(self) -> str:
+        return self.document.doc_id
+
+    def sentence_at(self, offset: int) -> Span | None:
+        return next((s for s in self.sentences if s.start <= offset < s.end), None)
 
 
 @dataclass(frozen=True)
 class Finding:
-    """What one article says on the question: a sentence and the words in it that answer."""
+    """What one article answers to one part of the question: the words it gives, where they are, the
+    sentence cited for them, and the model's probability that the article answers at all."""
 
     doc_id: str
-    evidence: Evidence | None  # None: the article does not answer
-    phrase: str = ""  # what the answer shows: a readable run of the sentence
-    confidence: float = 0.0
-    words: str = ""  # the model's own (shorter) copied words: what answers are compared on
-    also: tuple[Evidence, ...] = ()  # further sentences of the same article that answer too
-
-    @property
-    def key_text(self) -> str:
-        """What the answer is compared on: the shorter of the shown phrase and the model's words
-        (a whole sentence shown for context names every actor in it, not just the answer)."""
-        if self.words and (not self.phrase or len(self.words.split()) < len(self.phrase.split())):
-            return self.words
-        return self.phrase
+    p_yes: float
+    phrase: str = ""  # the article's own words, text[start:end], widened to a complete unit
+    start: int = 0
+    end: int = 0
+    evidence: Evidence | None = None  # the sentence the phrase sits in: what is cited
+    part: int = 0  # which part of a multi-part question
+    fluency: float | None = None  # mean log-probability the model gave the copied words unconstrained
 
     @property
     def answers(self) -> bool:
@@ -269,23 +269,31 @@ class Finding:
 
 @dataclass
 class Group:
-    """Articles giving the same answer; ``findings[0]`` is the one whose words represent the group."""
+    """Articles giving the same answer; ``phrase`` is the wording shown for all of them.
+
+    ``relation`` says how the group stands to the leading group: "lead" (it is the leading group),
+    "disagrees" (same subject, another answer), "distinct" (another entity that shares the name: a
+    further valid answer) or "disputed" (every article of it is a near-copy of an article of a better
+    supported group, with this answer changed: ``copy_of`` names that article)."""
 
     findings: list[Finding]
+    relation: str = "lead"
+    copy_of: str = ""
 
     @property
     def phrase(self) -> str:
-        return self.findings[0].phrase
+        counts: dict[str, int] = {}
+        for f in self.findings:
+            counts[f.phrase] = counts.get(f.phrase, 0) + 1
+        return max(counts, key=lambda p: (counts[p], len(p)))
 
     @property
     def doc_ids(self) -> list[str]:
-        return [f.doc_id for f in self.findings]
+        return list(dict.fromkeys(f.doc_id for f in self.findings))
 
-    def distinct_phrases(self) -> list[str]:
-        seen: dict[str, str] = {}
-        for f in self.findings:
-            seen.setdefault(f.phrase.lower(), f.phrase)
-        return list(seen.values())
+    @property
+    def best(self) -> float:
+        return max(f.p_yes for f in self.findings)
 
 
 class Citer(Protocol):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.backends.base import Copied
 from assistant.backends.scripted import ScriptedBackend
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,41 +49,51 @@ def cache(tmp_path: Path, monkeypatch) -> Path:
 
 
 class RuleModel(ScriptedBackend):
-    """A fake model that 'reads' by rules: P(yes) from keywords, answer words from a regex.
+    """A fake model that 'reads' by rules, from the request's variables (never its rendered text).
 
-    ``rules`` maps a regex over the question to (regex over the sentence that makes it an answer,
-    regex whose match in the sentence is the answer's words).
+    ``rules`` maps a regex over the question to (regex over the article that makes it answer, regex whose
+    first match in the article is the words it copies). The instruction check says "yes" to passages
+    naming AI systems; two answers are the same fact only when ``same_answer`` says so; two articles are
+    about the same subject unless ``same_subject`` says otherwise.
     """
 
     supports_logprobs = True  # probabilities() below gives graded numbers, as a model's logits would
 
-    def __init__(self, rules: dict[str, tuple[str, str]]) -> None:
+    def __init__(self, rules: dict[str, tuple[str, str]], same_answer=None, same_subject=None) -> None:
         super().__init__()
         self.rules = rules
-        self.default = self._reply
+        self.same_answer = same_answer or (lambda first, second: False)
+        self.same_subject = same_subject or (lambda first, second: True)
 
-    def _rule(self, messages):
-        user = messages[-1]["content"]
-        question = re.search(r"Question: (.*)", user).group(1)
-        sentence = re.search(r"Sentence: (.*)", user).group(1)
+    def _rule(self, variables: dict) -> tuple[str | None, str | None]:
         for q_pattern, (answers, words) in self.rules.items():
-            if re.search(q_pattern, question, re.I):
-                return sentence, answers, words
-        return sentence, None, None
+            if re.search(q_pattern, variables["question"], re.I):
+                return answers, words
+        return None, None
+
+    def _yes(self, messages) -> bool:
+        v = messages.variables
+        if messages.prompt == "check_instruction":
+            return bool(re.search(r"\b(?:AI|assistants?|chatbots?)\b", v["sentence"]))
+        if messages.prompt == "read_article":
+            answers, _ = self._rule(v)
+            return bool(answers and re.search(answers, v["article"], re.I))
+        if messages.prompt == "same_answer":
+            return bool(self.same_answer(v["first"], v["second"]))
+        if messages.prompt == "same_subject":
+            return bool(self.same_subject(v["first"], v["second"]))
+        raise AssertionError(f"RuleModel: no rule for prompt {messages.prompt!r}")
 
     def probabilities(self, messages, options, reply_prefix=""):
-        self.requests.append({"messages": list(messages), "options": list(options)})
-        if messages[-1]["content"].startswith("Passage:"):  # the instruction check: names AI systems?
-            yes = 0.97 if re.search(r"\b(?:AI|assistants?|chatbots?)\b", messages[-1]["content"]) else 0.03
-            return {"yes": yes, "no": 1 - yes}
-        sentence, answers, _ = self._rule(messages)
-        yes = 0.97 if answers and re.search(answers, sentence, re.I) else 0.03
+        self.requests.append({"prompt": messages.prompt, "variables": dict(messages.variables)})
+        yes = 0.97 if self._yes(messages) else 0.03
         return {"yes": yes, "no": 1 - yes}
 
-    def _reply(self, messages, schema):
-        sentence, _, words = self._rule(messages)
-        match = re.search(words, sentence, re.I) if words else None
-        return {"answers": "yes", "words": match.group(0) if match else ""}
+    def copy_span(self, messages, source, *, reply_prefix="", max_tokens=32):
+        self.requests.append({"prompt": messages.prompt, "variables": dict(messages.variables), "copy": True})
+        _, words = self._rule(messages.variables)
+        match = re.search(words, source, re.I) if words else None
+        return Copied(match.group(0) if match else "")
 
 
 @pytest.fixture

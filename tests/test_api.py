@@ -16,7 +16,7 @@ RULES = {r"how long": (r"months", r"(over a period of )?\w+ months")}
 
 @pytest.fixture
 def assistant(corpus_dir, cache, rule_model):
-    return Assistant(corpus_dir, backend=rule_model(RULES), cache_dir=cache, reading=ReadingSettings(margin=8.0))
+    return Assistant(corpus_dir, backend=rule_model(RULES), cache_dir=cache, reading=ReadingSettings())
 
 
 def test_questions_are_answered_from_the_old_index_while_an_upload_is_indexed(assistant, tmp_path):
@@ -78,7 +78,8 @@ def test_warm_evaluates_each_fixed_prompt_prefix_once_per_call(corpus_dir, cache
     warmed = []
     backend.warm = lambda prefix: warmed.append(prefix[0]["content"][:40])
     Assistant(corpus_dir, backend=backend, cache_dir=cache).warm()
-    assert len(warmed) == 2 and len(set(warmed)) == 2  # the reading prompt and the instruction check
+    # the reading prompt, the instruction check and gathering's two checks: each once
+    assert len(warmed) == 4 and len(set(warmed)) == 4
 
 
 def test_standalone_asks_the_model_only_when_there_is_a_conversation(corpus_dir, cache):

@@ -67,41 +67,51 @@ def test_default_probabilities_use_one_constrained_choice():
 
 @pytest.mark.slow
 def test_embedded_model_gives_the_same_numbers_whatever_came_before():
-    """Near-tied sentences must not swap places between runs because of KV-cache reuse."""
+    """An article's P("yes") must not move because of KV-cache reuse: what was read, copied or warmed
+    before it (another article, another question) leaves it bit for bit the same."""
     from assistant.api import make_backend
     from assistant.prompts import load_prompt
-    from assistant.reading import answer_schema
 
     backend = make_backend()
-    prompt = load_prompt("read_sentence")
+    prompt = load_prompt("read_article")
     backend.warm(prompt.prefix())
+    article = (
+        "Chinese firm denies theft\nThe Chinese firm, identified as a subsidiary of Beijing AI giant SenseTime, "
+        "has denied the allegations. The breach went on for several months, investigators said."
+    )
+    other = "Markets calm\nThe news has sent shockwaves through the AI community. Shares rose slightly on Monday."
     question = "Who is accused of stealing Anthropic's technology?"
-    sentence = "The Chinese firm, identified as a subsidiary of Beijing AI giant SenseTime, has denied the allegations."
 
-    def p_yes(q: str, s: str) -> float:
-        return backend.probabilities(
-            prompt.messages(question=q, sentence=s), ["yes", "no"], reply_prefix=prompt.reply_prefix
-        )["yes"]
+    def p_yes(text: str, q: str) -> float:
+        backend.warm(prompt.context_prefix(article=text))
+        return backend.probabilities(prompt.messages(article=text, question=q), ["yes", "no"])["yes"]
 
-    other = "The news has sent shockwaves through the AI community."
-    first = p_yes(question, other)
-    backend.generate(prompt.messages(question=question, sentence=sentence), answer_schema(sentence, 16), max_tokens=24)
-    p_yes("Who levelled the charge of data theft?", sentence)
-    p_yes(question, sentence)  # shares the question line and the sentence's first word
-    assert p_yes(question, other) == first
-    p_yes("Who is accused of the theft?", other)  # shares the question's opening words
-    assert p_yes(question, other) == first
+    first = p_yes(article, question)
+    copied = backend.copy_span(prompt.messages(article=article, question=question), article, reply_prefix="yes:")
+    assert copied.text and copied.text in " ".join(article.split()) and copied.confidence <= 0
+    p_yes(other, question)
+    p_yes(article, "How long did the breach go on?")  # shares the article, not the question
+    assert p_yes(article, question) == first
+    p_yes(other, "Who is accused of the theft?")
+    assert p_yes(article, question) == first
 
 
 def test_backends_declare_what_they_can_do():
     from assistant.backends.llamacpp import LlamaCppBackend
 
     assert LlamaCppBackend.supports_logprobs and LlamaCppBackend.supports_schema and not LlamaCppBackend.concurrent
+    assert LlamaCppBackend.supports_copy
     endpoint = OpenAICompatBackend(base_url="http://127.0.0.1:9/v1")
-    assert endpoint.capabilities() == {"supports_logprobs": True, "supports_schema": True, "concurrent": True}
+    assert endpoint.capabilities() == {
+        "supports_logprobs": True,
+        "supports_schema": True,
+        "supports_copy": False,
+        "concurrent": True,
+    }
     assert ScriptedBackend().capabilities() == {
         "supports_logprobs": False,
         "supports_schema": True,
+        "supports_copy": False,
         "concurrent": False,
     }
     assert CachingBackend(endpoint, ":memory:").concurrent  # a cache in front keeps the flags of what it wraps

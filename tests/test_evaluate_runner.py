@@ -61,7 +61,7 @@ def setup(corpus_dir, cache, tmp_path, rule_model):
 
     def make(backend=None):
         return Assistant(
-            corpus_dir, backend=backend or rule_model(RULES), cache_dir=cache, reading=ReadingSettings(margin=8.0)
+            corpus_dir, backend=backend or rule_model(RULES), cache_dir=cache, reading=ReadingSettings()
         )
 
     return suite, make
@@ -85,7 +85,7 @@ def test_an_interrupted_run_resumes_without_reasking(setup, tmp_path, rule_model
 
     class DiesOnSecondCase(type(rule_model(RULES))):
         def probabilities(self, messages, options, reply_prefix=""):
-            if "pay for repairs" in messages[-1]["content"]:
+            if "pay for repairs" in messages.variables.get("question", ""):
                 raise KeyboardInterrupt
             return super().probabilities(messages, options, reply_prefix)
 
@@ -95,7 +95,7 @@ def test_an_interrupted_run_resumes_without_reasking(setup, tmp_path, rule_model
     assert [json.loads(line)["case"]["id"] for line in lines] == ["dur"]
     again = rule_model(RULES)
     run = run_eval([suite], tmp_path / "run", assistant=make(again))
-    asked = {r["messages"][-1]["content"].split("\n")[0] for r in again.requests}
+    asked = {r["variables"].get("question", "") for r in again.requests}
     assert not any("How long" in q for q in asked) and any("pay for repairs" in q for q in asked)
     assert run.summary().cases == 3
 

@@ -15,12 +15,14 @@ from assistant.prompts import Prompt, PromptError, load_prompt
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The variables each prompt's callers pass (reading.py, injection.py, followup.py, evaluate/judge.py).
+# The variables each prompt's callers pass (reader.py, gather.py, injection.py, followup.py, evaluate/judge.py).
 CALLER_VARIABLES = {
     "check_instruction": {"sentence"},
     "judge_entailment": {"claim", "passages"},
-    "read_sentence": {"question", "sentence"},
+    "read_article": {"article", "question"},
     "rewrite_followup": {"previous", "followup"},
+    "same_answer": {"question", "first", "second"},
+    "same_subject": {"question", "first", "second"},
 }
 PLACEHOLDER = re.compile(r"\{\{ (\w+) \}\}")
 
@@ -61,15 +63,21 @@ values_text = st.one_of(
 )
 
 
-def _str_format_user(prompt: Prompt, **values) -> str:
+def _str_format_user(prompt: Prompt, template: str | None = None, **values) -> str:
     """The rendering before Jinja2: the template with ``{name}`` placeholders, through str.format."""
-    return PLACEHOLDER.sub(r"{\1}", prompt.user).format(**values).strip()
+    return PLACEHOLDER.sub(r"{\1}", prompt.user if template is None else template).format(**values).strip()
+
+
+def _turns(prompt: Prompt, **values) -> list[str]:
+    """The user turns a request ends with: the context turn (an article) first when the prompt has one."""
+    context = [_str_format_user(prompt, prompt.context, **values)] if prompt.context else []
+    return context + [_str_format_user(prompt, **values)]
 
 
 def _str_format_prefix(prompt: Prompt) -> list[dict]:
     messages = [{"role": "system", "content": prompt.system.strip()}]
     for ex in prompt.examples:
-        messages.append({"role": "user", "content": _str_format_user(prompt, **ex["user"])})
+        messages.extend({"role": "user", "content": turn} for turn in _turns(prompt, **ex["user"]))
         reply = ex["reply"]
         messages.append(
             {"role": "assistant", "content": reply if isinstance(reply, str) else json.dumps(reply, ensure_ascii=False)}
@@ -98,11 +106,13 @@ def test_prompt_loads_and_renders_with_its_callers_variables(name):
     assert prompt.variables == CALLER_VARIABLES[name]
     values = {v: f"<{v} value>" for v in sorted(CALLER_VARIABLES[name])}
     messages = prompt.messages(**values)
-    assert [m["role"] for m in messages] == ["system"] + ["user", "assistant"] * len(prompt.examples) + ["user"]
+    user = ["user", "user"] if prompt.context else ["user"]
+    assert [m["role"] for m in messages] == ["system"] + (user + ["assistant"]) * len(prompt.examples) + user
     assert all(m["content"] and m["content"] == m["content"].strip() for m in messages)
     for value in values.values():
-        assert value in messages[-1]["content"]
-    assert messages[:-1] == prompt.prefix()
+        assert any(value in m["content"] for m in messages[-len(user) :])
+    assert messages[: -len(user)] == prompt.prefix()
+    assert messages.prompt == name and messages.variables == values  # what a test's fake model reads
 
 
 @pytest.mark.parametrize("name", sorted(CALLER_VARIABLES))
@@ -110,7 +120,8 @@ def test_only_the_user_template_holds_placeholders(name):
     """``system`` and the replies are plain text; ``user`` has no braces but its ``{{ var }}``s, so the
     str.format reference below is exactly what rendered these prompts before Jinja2."""
     prompt = load_prompt(name)
-    assert "{" not in PLACEHOLDER.sub("", prompt.user) and "}" not in PLACEHOLDER.sub("", prompt.user)
+    for template in (prompt.user, prompt.context):
+        assert "{" not in PLACEHOLDER.sub("", template) and "}" not in PLACEHOLDER.sub("", template)
     assert "{{" not in prompt.system and "{%" not in prompt.system
 
 
@@ -121,10 +132,15 @@ def test_prefix_renders_as_str_format_did(name):
 
 
 def test_rendering_is_byte_identical_to_the_old_format_for_fixed_values():
-    prompt = load_prompt("read_sentence")
-    assert prompt.render_user(question="Who {did} it?", sentence='{% raw %} "x" }} \\n') == (
-        'Question: Who {did} it?\nSentence: {% raw %} "x" }} \\n'
+    prompt = load_prompt("same_answer")
+    assert prompt.render_user(question="Who {did} it?", first='{% raw %} "x" }} \\n', second="b") == (
+        'Question: Who {did} it?\nFirst answer: {% raw %} "x" }} \\n\nSecond answer: b\nSame fact?'
     )
+    read = load_prompt("read_article")
+    assert read.messages(article="{{ a }}", question="q?")[-2:] == [
+        {"role": "user", "content": "Article:\n{{ a }}"},
+        {"role": "user", "content": "Question: q?"},
+    ]
     judge = load_prompt("judge_entailment")
     assert judge.render_user(claim="C", passages="- a\n- b") == (
         "Claim: C\nPassages:\n- a\n- b\nIs the claim fully supported by the passages? Answer yes or no."
@@ -138,13 +154,14 @@ def test_any_value_renders_as_str_format_did(name, data):
     prompt = load_prompt(name)
     values = {v: data.draw(values_text, label=v) for v in sorted(CALLER_VARIABLES[name])}
     messages = prompt.messages(**values)
-    assert messages[-1]["content"] == _str_format_user(prompt, **values)
-    assert messages[:-1] == _str_format_prefix(prompt)
+    turns = _turns(prompt, **values)
+    assert [m["content"] for m in messages[-len(turns) :]] == turns
+    assert messages[: -len(turns)] == _str_format_prefix(prompt)
 
 
 def test_a_missing_variable_is_an_error_naming_the_prompt_and_the_variable():
-    with pytest.raises(PromptError, match=r"'read_sentence'.*missing variable\(s\) sentence"):
-        load_prompt("read_sentence").messages(question="Who?")
+    with pytest.raises(PromptError, match=r"'read_article'.*missing variable\(s\) article"):
+        load_prompt("read_article").messages(question="Who?")
     with pytest.raises(ValueError, match=r"'judge_entailment'.*missing variable\(s\) claim, passages"):
         load_prompt("judge_entailment").render_user()
 
@@ -187,13 +204,13 @@ def test_prefix_is_fresh_on_every_call():
 
 
 def test_reply_prefix_lives_in_the_prompt_and_matches_its_examples():
-    read = load_prompt("read_sentence")
-    assert read.reply_prefix == '{"answers": "'
-    assert read.reply_keys == ("answers", "words")
+    read = load_prompt("read_article")
+    assert read.reply_prefix == "" and read.reply_keys == ()
+    assert {m["content"].split(":")[0] for m in read.prefix() if m["role"] == "assistant"} == {"yes", "no"}
     check = load_prompt("check_instruction")
     assert check.reply_prefix == '{"verdict": "'
     assert check.reply_keys == ("verdict",)
-    for name in ("judge_entailment", "rewrite_followup"):
+    for name in ("judge_entailment", "rewrite_followup", "same_answer", "same_subject"):
         assert load_prompt(name).reply_prefix == "" and load_prompt(name).reply_keys == ()
     for prompt in (read, check):
         replies = [m["content"] for m in prompt.prefix() if m["role"] == "assistant"]
@@ -205,3 +222,13 @@ def test_a_reply_prefix_the_examples_do_not_show_is_an_error():
         _prompt("{{ s }}", [{"user": {"s": "x"}, "reply": {"verdict": "yes"}}], reply_prefix='{"answer": "')
     with pytest.raises(PromptError, match=r"different keys"):
         _prompt("{{ s }}", [{"user": {"s": "x"}, "reply": {"a": "yes"}}, {"user": {"s": "y"}, "reply": {"b": "no"}}])
+
+
+def test_the_readers_worked_examples_copy_their_answers_from_their_articles():
+    """The reader can only copy: an example whose answer is not in its article would teach paraphrase."""
+    prompt = load_prompt("read_article")
+    answers = [ex for ex in prompt.examples if ex["reply"] != "no"]
+    assert answers and len(answers) < len(prompt.examples)  # both kinds of reply are shown
+    for ex in answers:
+        assert ex["reply"].startswith("yes: ")
+        assert ex["reply"][len("yes: ") :] in " ".join(ex["user"]["article"].split())

@@ -29,7 +29,9 @@ def test_answer_types(text, kind):
     "text,scope",
     [
         ("According to the watchdog's report, who was behind it?", ("watchdog",)),
-        ("What did Dario Amodei say?", ("dario", "amodei")),
+        ("What did Dario Amodei say?", ()),  # a person asked about is never a source restriction
+        ("Who is Eleanor Marsh and what did she warn about?", ()),
+        ("In Julian Vane's piece, who is blamed?", ("julian", "vane")),
         ("According to GCHQ, what could the models be used for?", ("gchq",)),
         ("According to the articles, who did it?", ()),
         ("Who did it?", ()),
@@ -58,3 +60,11 @@ def test_bad_questions_are_one_line_errors(bad, message):
     with pytest.raises(BadQuestion, match=message) as err:
         parse_question(bad)
     assert "\n" not in str(err.value)
+
+
+def test_a_two_part_question_is_split_into_its_parts():
+    assert parse_question("Who is Eleanor Marsh and what did she warn about?").parts == (
+        "Who is Eleanor Marsh?",
+        "What did she warn about?",
+    )
+    assert parse_question("Who accused Alibaba and SenseTime?").parts == ("Who accused Alibaba and SenseTime?",)

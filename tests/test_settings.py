@@ -5,7 +5,7 @@ import dataclasses
 
 import numpy as np
 
-from assistant import Assistant, CompareSettings, RetrievalSettings, RetrievalWeights, Settings
+from assistant import Assistant, GatherSettings, RetrievalSettings, RetrievalWeights, Settings
 from assistant.evaluate import run_eval
 from assistant.evaluate.runner import config_hash
 from assistant.question import parse_question
@@ -17,17 +17,17 @@ CULPRIT = "Who was behind the water hack?"
 
 
 def _assistant(corpus_dir, cache, rule_model, **settings) -> Assistant:
-    base = Settings(reading=ReadingSettings(margin=8.0))  # toy articles: see test_answer.py
+    base = Settings(reading=ReadingSettings())  # toy articles: see test_answer.py
     return Assistant(
         corpus_dir, backend=rule_model(RULES), cache_dir=cache, settings=dataclasses.replace(base, **settings)
     )
 
 
-def test_compare_settings_decide_what_counts_as_a_disagreement(corpus_dir, cache, rule_model):
+def test_gather_settings_decide_what_counts_as_one_answer(corpus_dir, cache, rule_model):
     default = _assistant(corpus_dir, cache, rule_model).ask(CULPRIT)
     assert len(default.conflicts) == 1  # Northwind Ltd against Southgate Systems
-    # Different actors count as one answer when they share at least this much content: at 0, always.
-    lenient = _assistant(corpus_dir, cache, rule_model, compare=CompareSettings(same_deed=0.0)).ask(CULPRIT)
+    # Two answers whose vectors are at least this close are one answer: at -1, any two.
+    lenient = _assistant(corpus_dir, cache, rule_model, gather=GatherSettings(same_embedding=-1.0)).ask(CULPRIT)
     assert lenient.conflicts == [] and lenient.answerable
     assert {c.doc_id for c in lenient.citations} == {c.doc_id for c in default.citations}
 
@@ -63,10 +63,10 @@ def test_settings_are_recorded_by_name_and_change_the_run_hash(corpus_dir, cache
         '"sides": [], "answerable": false}\n',
         encoding="utf-8",
     )
-    assistant = _assistant(corpus_dir, cache, rule_model, compare=CompareSettings(same_content=0.55))
+    assistant = _assistant(corpus_dir, cache, rule_model, gather=GatherSettings(near_copy=0.55))
     run = run_eval([suite], tmp_path / "run", assistant=assistant, judge=None)
     recorded = run.settings["answer_settings"]
-    assert recorded["compare"]["same_content"] == 0.55
+    assert recorded["gather"]["near_copy"] == 0.55
     assert recorded["retrieval"]["weights"]["dense_sentence"] == RetrievalWeights().dense_sentence
     assert set(recorded) == {f.name for f in dataclasses.fields(Settings)}
     other = _assistant(corpus_dir, cache, rule_model)

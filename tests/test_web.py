@@ -51,7 +51,7 @@ def _start(assistant: Assistant):
 
 @pytest.fixture
 def page_app(corpus_dir, cache, fake_model):
-    assistant = Assistant(corpus_dir, backend=fake_model, cache_dir=cache, reading=ReadingSettings(margin=8.0))
+    assistant = Assistant(corpus_dir, backend=fake_model, cache_dir=cache, reading=ReadingSettings())
     demo, url = _start(assistant)
     yield url, corpus_dir
     demo.close()
@@ -249,7 +249,7 @@ def test_each_progress_event_has_its_status_line():
 def test_asking_shows_each_stage_then_the_answer_and_its_follow_up(corpus_dir, cache, fake_model):
     from assistant.web import _ASK_OUTPUTS
 
-    assistant = Assistant(corpus_dir, backend=fake_model, cache_dir=cache, reading=ReadingSettings(margin=8.0))
+    assistant = Assistant(corpus_dir, backend=fake_model, cache_dir=cache, reading=ReadingSettings())
     page, handlers = _handlers(assistant)
     assert list(handlers.respond("   ", [], [])) == [{page.status: "Type a question first."}]
     asking = set(page.pick(_ASK_OUTPUTS))
@@ -257,7 +257,7 @@ def test_asking_shows_each_stage_then_the_answer_and_its_follow_up(corpus_dir, c
     assert all(set(view) <= asking and view[page.box] == "" for view in views)
     statuses = [view[page.status] for view in views]
     assert statuses[:2] == ["Starting…", "Searching the articles…"], statuses
-    assert re.fullmatch(r"Reading article 1 of \d \(\w+\)…", statuses[2]), statuses
+    assert re.fullmatch(r"Reading article 1 of \d \(.+\)…", statuses[2]), statuses
     assert statuses[-2] == "Comparing what the articles say…" and statuses[-1].startswith("Answered in "), statuses
     answered = views[-1]
     assert set(answered) == asking and "Northwind" in answered[page.chatbot][-1]["content"]

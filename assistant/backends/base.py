@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
-__all__ = ["Backend", "Message", "parse_json_reply"]
+__all__ = ["Backend", "Copied", "Message", "parse_json_reply"]
 
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
+
+
+class Copied(NamedTuple):
+    """What ``copy_span`` returns: the words, and the mean log-probability the model gave them unconstrained
+    (how readily it would have written them itself; None when the backend cannot tell)."""
+
+    text: str
+    confidence: float | None = None
 
 
 def parse_json_reply(text: str) -> dict:
@@ -41,6 +49,7 @@ class Backend(ABC):
     supports_logprobs: bool = False  # probabilities() reads the model's own token probabilities, not a 0/1 pick
     supports_schema: bool = False  # generate() constrains a reply to the JSON schema it is given
     concurrent: bool = False  # several requests may be in flight at once (a server), so callers need not queue
+    supports_copy: bool = False  # copy_span() constrains its reply, while decoding, to a run of the source text
 
     @abstractmethod
     def generate(self, messages: Sequence[Message], schema: dict | None = None, *, max_tokens: int = 256) -> dict | str:
@@ -61,6 +70,20 @@ class Backend(ABC):
         chosen = reply.get("answer") if isinstance(reply, dict) else None
         return {o: (1.0 if o == chosen else 0.0) for o in options}
 
+    def copy_span(
+        self, messages: Sequence[Message], source: str, *, reply_prefix: str = "", max_tokens: int = 32
+    ) -> Copied:
+        """Greedy reply after ``reply_prefix``, meant to be a run of ``source``'s words.
+
+        Default: free text (what followed ``reply_prefix`` when the model wrote it too); the caller keeps
+        it only if it is found in the source. Backends with ``supports_copy`` cannot write anything else.
+        """
+        text = self.generate(messages, max_tokens=max_tokens + 8)
+        text = text if isinstance(text, str) else ""
+        if reply_prefix and text.lower().startswith(reply_prefix.lower()):
+            text = text[len(reply_prefix) :]
+        return Copied(text.strip())
+
     def warm(self, prefix: Sequence[Message]) -> None:
         """Hint: many calls will start with ``prefix``; backends that can cache it should."""
 
@@ -69,7 +92,8 @@ class Backend(ABC):
 
     def capabilities(self) -> dict[str, bool]:
         """The flags, as recorded in eval run configs."""
-        return {f: bool(getattr(self, f)) for f in ("supports_logprobs", "supports_schema", "concurrent")}
+        flags = ("supports_logprobs", "supports_schema", "supports_copy", "concurrent")
+        return {f: bool(getattr(self, f)) for f in flags}
 
     def close(self) -> None:
         """Release the model; the default has nothing to release."""

@@ -26,7 +26,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import BackendUnavailable, ModelError
-from .base import Backend, Message, parse_json_reply
+from .base import Backend, Copied, Message, parse_json_reply
 
 __all__ = ["LlamaCppBackend", "default_threads"]
 
@@ -43,6 +43,7 @@ def default_threads() -> int:
 class LlamaCppBackend(Backend):
     supports_logprobs = True  # the logits of the next token, in process
     supports_schema = True  # a llama.cpp grammar built from the schema
+    supports_copy = True  # copy_span() masks, at every step, each token that would leave the source's text
     concurrent = False  # one model in this process: calls take turns
 
     def __init__(
@@ -53,6 +54,8 @@ class LlamaCppBackend(Backend):
         n_ctx: int = 4096,
         n_threads: int | None = None,
         state_dir: str | Path | None = None,
+        max_anchors: int = 16,
+        max_state_bytes: int = 2 * 1024**3,
     ) -> None:
         self.model_path = Path(model_path)
         if not self.model_path.is_file():
@@ -61,6 +64,8 @@ class LlamaCppBackend(Backend):
         self.n_ctx = n_ctx
         self.n_threads = n_threads or default_threads()
         self.state_dir = Path(state_dir) if state_dir else None
+        self.max_anchors = max(1, max_anchors)  # prefixes whose KV state is kept in memory (one per article read)
+        self.max_state_bytes = max_state_bytes  # prefix states kept on disk, least recently used pruned past this
         self._llm = None
         self._formatter = None
         self._grammars: dict[str, Any] = {}
@@ -148,15 +153,27 @@ class LlamaCppBackend(Backend):
             if not tokens or len(tokens) >= self.n_ctx or tokens in self._anchors:
                 return
             path = self._state_file(list(tokens))
-            if not (path and path.is_file() and self._restore(path, list(tokens))):
-                llm.reset()
-                llm.eval(list(tokens))
+            if path and path.is_file() and self._restore(path, list(tokens)):
+                os.utime(path)  # recently used: pruned last
+            else:
+                self._prime(list(tokens))  # builds on the longest prefix already warmed (the examples)
                 if path:
                     self._persist(path)
-            if len(self._anchors) >= 4:
+                    self._prune()
+            while len(self._anchors) >= self.max_anchors:
                 self._anchors.pop(next(iter(self._anchors)))
             self._anchors[tokens] = self._snapshot()
             self._kv_anchor, self._canonical = tokens, len(tokens)
+
+    def _prune(self) -> None:
+        """Keep the prefix states on disk under ``max_state_bytes``, dropping the least recently used."""
+        files = sorted(self.state_dir.glob("prefix-*.kv"), key=lambda f: f.stat().st_mtime, reverse=True)
+        total = 0
+        for f in files:
+            total += f.stat().st_size
+            if total > self.max_state_bytes:
+                f.unlink(missing_ok=True)
+                f.with_suffix(".json").unlink(missing_ok=True)
 
     def _snapshot(self) -> bytes:
         import llama_cpp
@@ -240,6 +257,8 @@ class LlamaCppBackend(Backend):
             (a for a in self._anchors if len(a) < len(tokens) and tuple(tokens[: len(a)]) == a), key=len, default=()
         )
         holds = llm.n_tokens >= len(anchor) and np.array_equal(llm.input_ids[: len(anchor)], anchor)
+        if anchor:  # most recently used last: the shared prefixes (a prompt's examples) are never evicted first
+            self._anchors[anchor] = self._anchors.pop(anchor)
         if anchor != self._kv_anchor or not holds:
             if not (anchor and self._set_state(self._anchors[anchor], anchor)):
                 anchor = ()
@@ -330,6 +349,59 @@ class LlamaCppBackend(Backend):
                 mass.append(sum(full[t] for t in firsts))
             probs = np.asarray(mass) / max(sum(mass), 1e-12)
         return {o: float(p) for o, p in zip(options, probs)}
+
+    def copy_span(
+        self, messages: Sequence[Message], source: str, *, reply_prefix: str = "", max_tokens: int = 32
+    ) -> Copied:
+        """Greedy decoding in which each step takes the likeliest token that keeps the reply a run of
+        ``source`` (whitespace collapsed), or ends it: the reply is copied, it cannot be written."""
+        import llama_cpp
+
+        flat = " ".join(source.split())
+        with self._lock:
+            llm = self._load()
+            tokens = self._tokens(messages)
+            if reply_prefix:
+                tokens += llm.tokenize(reply_prefix.encode("utf-8"), add_bos=False, special=False)
+            if len(tokens) + max_tokens > self.n_ctx:
+                raise BackendUnavailable(
+                    f"prompt of {len(tokens)} tokens does not fit the model's {self.n_ctx}-token context"
+                )
+            self._prime(tokens)
+            ends = {llm.token_eos(), *llm.tokenize(b"<|im_end|>", add_bos=False, special=True)}
+            written = b""
+            logprobs = []
+            for _ in range(max_tokens):
+                logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),))
+                token, written = self._copy_step(logits, written, flat, ends)
+                if token is None:
+                    break
+                top = float(logits.max())
+                logprobs.append(float(logits[token]) - top - float(np.log(np.exp(logits - top).sum())))
+                llm.eval([token])
+                self.stats["completion_tokens"] += 1
+            self.stats["calls"] += 1
+        text = written.decode("utf-8", errors="ignore").strip()
+        return Copied(text, float(np.mean(logprobs)) if logprobs else None)
+
+    def _copy_step(self, logits: np.ndarray, written: bytes, flat: str, ends: set[int], top: int = 64):
+        """(next token, reply so far) of constrained greedy copying; (None, reply) when the reply ends."""
+        order = np.argpartition(-logits, top)[:top]
+        for token in order[np.argsort(-logits[order])]:
+            token = int(token)
+            if token in ends:
+                if written.strip():
+                    return None, written
+                continue
+            piece = self._llm.detokenize([token])
+            if b"\n" in piece:
+                if written.strip():
+                    return None, written
+                continue
+            text = " ".join((written + piece).decode("utf-8", errors="ignore").split())
+            if text and (text + (" " if piece[-1:].isspace() else "")) in flat:
+                return token, written + piece
+        return None, written  # no likely token continues a run of the source: stop here
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "path": str(self.model_path), "n_ctx": self.n_ctx, "threads": self.n_threads}

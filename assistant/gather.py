@@ -1,0 +1,135 @@
+"""Gathering, in code plus narrow model checks: the articles' answers -> positions, and how they stand.
+
+1. **Group by meaning.** Two answers are one when their keys (lower case, punctuation and articles
+   dropped, number words as digits) are equal or one holds the other's words, or when their MiniLM
+   vectors are very close; never when they state different numbers. Pairs in between are put to the
+   model ("same fact?", ``prompts/same_answer.yaml``), read as P("yes").
+2. **Order by support**: most articles first, then the model's confidence that they answer.
+3. **How each further group stands to the leading one.**
+   - *disputed*: every article of it is a near-copy (token Jaccard) of an article of a better supported
+     group, with the answer changed: the signature of a planted or doctored copy. Reported, never dropped.
+   - *distinct*: the model says the two articles are about different things that share a name
+     (``prompts/same_subject.yaml``): both answers stand, side by side, with what tells them apart.
+   - *disagrees*: same subject, another answer: a disagreement.
+   - *complements*: a question about what someone said gathers statements, which add up and never conflict.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from .backends.base import Backend
+from .prompts import load_prompt
+from .settings import GatherSettings
+from .text import WORD, answer_key, contains_words, flatten, numbers_of
+from .types import Document, Finding, Group, Question
+
+__all__ = ["gather", "same_answer", "near_copy"]
+
+Embed = Callable[[list[str]], np.ndarray]  # texts -> unit vectors, one row each
+
+
+def _code_same(a: str, b: str) -> bool | None:
+    """True/False when code can tell whether two answers say the same; None when it cannot."""
+    ka, kb = answer_key(a), answer_key(b)
+    na, nb = numbers_of(a), numbers_of(b)
+    if na and nb and na != nb:
+        return False
+    if ka == kb or contains_words(ka, kb) or contains_words(kb, ka):
+        return True
+    return None
+
+
+def same_answer(
+    a: str, b: str, question: str, vectors: Mapping[str, np.ndarray], backend: Backend, settings: GatherSettings
+) -> bool:
+    """Do two answers to ``question`` say the same thing? Code first, then the vectors, then the model."""
+    decided = _code_same(a, b)
+    if decided is not None:
+        return decided
+    cosine = float(vectors[a] @ vectors[b])
+    if cosine >= settings.same_embedding:
+        return True
+    if cosine < settings.ask_floor:
+        return False
+    prompt = load_prompt("same_answer")
+    backend.warm(prompt.prefix())
+    messages = prompt.messages(question=question, first=a, second=b)
+    return backend.probabilities(messages, ["yes", "no"]).get("yes", 0.0) >= settings.same_bar
+
+
+def _words(text: str) -> set[str]:
+    return set(WORD.findall(text.lower()))
+
+
+def near_copy(a: Document, b: Document, threshold: float) -> bool:
+    """Whether two articles share so many of their words (Jaccard) that one is a copy of the other."""
+    wa, wb = _words(a.text), _words(b.text)
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= threshold
+
+
+def _group(
+    findings: Sequence[Finding], question: str, embed: Embed, backend: Backend, settings: GatherSettings
+) -> list[Group]:
+    answering = sorted((f for f in findings if f.answers), key=lambda f: -f.p_yes)
+    phrases = list(dict.fromkeys(f.phrase for f in answering))
+    vectors = dict(zip(phrases, embed(phrases))) if phrases else {}
+    groups: list[Group] = []
+    for finding in answering:
+        home = next(
+            (
+                g
+                for g in groups
+                if any(_code_same(m.phrase, finding.phrase) for m in g.findings)
+                or same_answer(g.findings[0].phrase, finding.phrase, question, vectors, backend, settings)
+            ),
+            None,
+        )
+        if home is None:
+            groups.append(Group([finding]))
+        else:
+            home.findings.append(finding)
+    return sorted(groups, key=lambda g: (-len(g.doc_ids), -g.best))
+
+
+def _opening(doc: Document, finding: Finding, words: int = 60) -> str:
+    sentence = flatten(finding.evidence.text) if finding.evidence else ""
+    text = f"{doc.title}. {sentence}" if doc.title not in sentence else sentence
+    cut = text.split()
+    return " ".join(cut[:words]) + (" …" if len(cut) > words else "")
+
+
+def _same_subject(question: str, lead: Group, other: Group, docs: Mapping[str, Document], backend: Backend) -> float:
+    prompt = load_prompt("same_subject")
+    backend.warm(prompt.prefix())
+    first, second = lead.findings[0], other.findings[0]
+    messages = prompt.messages(
+        question=question, first=_opening(docs[first.doc_id], first), second=_opening(docs[second.doc_id], second)
+    )
+    return backend.probabilities(messages, ["yes", "no"]).get("yes", 0.0)
+
+
+def gather(
+    findings: Sequence[Finding],
+    question: Question,
+    part: str,
+    docs: Mapping[str, Document],
+    embed: Embed,
+    backend: Backend,
+    settings: GatherSettings,
+) -> list[Group]:
+    """The answering findings of one question part, grouped, ordered, and each group's relation set."""
+    groups = _group(findings, part, embed, backend, settings)
+    for i, group in enumerate(groups[1:], 1):
+        better = [d for g in groups[:i] if g.relation != "disputed" for d in g.doc_ids]
+        copies = [next((b for b in better if near_copy(docs[d], docs[b], settings.near_copy)), "") for d in group.doc_ids]
+        if all(copies):
+            group.relation, group.copy_of = "disputed", copies[0]
+        elif question.statement:
+            group.relation = "complements"
+        else:
+            p_same = _same_subject(part, groups[0], group, docs, backend)
+            group.relation = "distinct" if p_same < settings.different_bar else "disagrees"
+    return groups
