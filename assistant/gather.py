@@ -6,8 +6,9 @@
    model ("same fact?", ``prompts/same_answer.yaml``), read as P("yes").
 2. **Order by support**: most articles first, then the model's confidence that they answer.
 3. **How each further group stands to the leading one.**
-   - *disputed*: every article of it is a near-copy (token Jaccard) of an article of a better supported
-     group, with the answer changed: the signature of a planted or doctored copy. Reported, never dropped.
+   - *disputed*: every article of it is a near-copy (token Jaccard) of an article of a group with more
+     articles behind it, with the answer changed: the signature of a planted or doctored copy. Reported,
+     never dropped. Between equally supported near-copies nothing tells the original, so both stand.
    - *distinct*: the model says the two articles are about different things that share a name
      (``prompts/same_subject.yaml``): both answers stand, side by side, with what tells them apart.
    - *disagrees*: same subject, another answer: a disagreement.
@@ -34,11 +35,11 @@ Embed = Callable[[list[str]], np.ndarray]  # texts -> unit vectors, one row each
 def _code_same(a: str, b: str) -> bool | None:
     """True/False when code can tell whether two answers say the same; None when it cannot."""
     ka, kb = answer_key(a), answer_key(b)
+    if ka == kb or contains_words(ka, kb) or contains_words(kb, ka):
+        return True  # "October 1970" is said by "17 October 1970" too
     na, nb = numbers_of(a), numbers_of(b)
     if na and nb and na != nb:
         return False
-    if ka == kb or contains_words(ka, kb) or contains_words(kb, ka):
-        return True
     return None
 
 
@@ -123,7 +124,9 @@ def gather(
     """The answering findings of one question part, grouped, ordered, and each group's relation set."""
     groups = _group(findings, part, embed, backend, settings)
     for i, group in enumerate(groups[1:], 1):
-        better = [d for g in groups[:i] if g.relation != "disputed" for d in g.doc_ids]
+        # Only a strictly better-supported group makes a near-copy disputed: between two near-copies with as
+        # many articles behind each, nothing tells the original from the doctored one, so both stand.
+        better = [d for g in groups[:i] if g.relation != "disputed" and len(g.doc_ids) > len(group.doc_ids) for d in g.doc_ids]
         copies = [next((b for b in better if near_copy(docs[d], docs[b], settings.near_copy)), "") for d in group.doc_ids]
         if all(copies):
             group.relation, group.copy_of = "disputed", copies[0]

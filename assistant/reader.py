@@ -13,7 +13,6 @@ cites the sentence they sit in.
 from __future__ import annotations
 
 import logging
-import math
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from typing import Generator, Iterable, Sequence
@@ -26,7 +25,7 @@ from .text import EDGE_PUNCT, locate, paragraph_bounds
 from .tokens import count_tokens
 from .types import Article, Event, Evidence, Finding, Question, Span
 
-__all__ = ["reading_steps", "prepare", "shown_text", "widen", "ground_words", "answer_score", "PROMPT", "ANSWER_PREFIX"]
+__all__ = ["reading_steps", "prepare", "shown_text", "widen", "ground_words", "accepted", "PROMPT", "ANSWER_PREFIX"]
 
 log = logging.getLogger(__name__)
 
@@ -132,11 +131,11 @@ def ground_words(
     return Finding(article.doc_id, p_yes, text[start:end], start, end, evidence, part, fluency)
 
 
-def answer_score(finding: Finding, settings: ReadingSettings) -> float:
-    """How sure the reading is that the article answers: logit(P("yes")) plus the weighted fluency of the
-    copied words (0 for a backend that cannot tell)."""
-    p = min(max(finding.p_yes, 1e-4), 1 - 1e-4)
-    return math.log(p / (1 - p)) + settings.fluency_weight * (finding.fluency or 0.0)
+def accepted(finding: Finding, settings: ReadingSettings) -> bool:
+    """Whether a reading counts as the article's answer: P("yes") and the copied words' fluency both clear
+    their bars (a backend that cannot tell fluency is judged on P("yes") alone)."""
+    fluent = finding.fluency is None or finding.fluency >= settings.fluency_floor
+    return finding.answers and finding.p_yes >= settings.answer_bar and fluent
 
 
 def _asked(question: Question, part: str) -> str:
@@ -149,16 +148,17 @@ def read_article(
     """One finding per part of the question: the article's answer, or a silent finding with its P(yes)."""
     shown = shown_text(article, settings)
     if shown == _unscreened(article):  # whole: its state is kept between questions (and on disk)
+        backend.warm(prompt.prefix())  # the worked examples, once: each article's state builds on them
         backend.warm(prompt.context_prefix(article=shown))
     findings = []
     for part, asked in enumerate(question.asked):
         messages = prompt.messages(article=shown, question=_asked(question, asked))
         p_yes = backend.probabilities(messages, ["yes", "no"], reply_prefix=prompt.reply_prefix).get("yes", 0.0)
         finding = None
-        if p_yes >= settings.ask_floor:
+        if p_yes >= settings.answer_bar:
             copied = backend.copy_span(messages, shown, reply_prefix=ANSWER_PREFIX, max_tokens=settings.max_answer_tokens)
             finding = ground_words(copied.text, article, p_yes, part, settings, copied.confidence)
-            if finding is not None and answer_score(finding, settings) < settings.accept:
+            if finding is not None and not accepted(finding, settings):
                 finding = replace(finding, phrase="", evidence=None)
         log.debug("%s part %d: P(yes) %.2f -> %r", article.doc_id, part, p_yes, finding and finding.phrase)
         findings.append(finding or Finding(article.doc_id, p_yes, part=part))
@@ -184,7 +184,6 @@ def reading_steps(
                 results[futures[future].doc_id] = future.result()
                 yield event(n, futures[future])
     else:
-        backend.warm(prompt.prefix())
         for n, article in enumerate(articles, 1):
             yield event(n, article)
             results[article.doc_id] = read_article(backend, prompt, question, article, settings)

@@ -1,10 +1,10 @@
 """Calibrate the reader's answer bar on tune splits: does an article answer the question?
 
-Every article of every case is read with the bar off (``ask_floor`` 0, ``accept`` -inf), and each reading is
+Every article of every case is read with the bars off, and each reading is
 labelled: a RAMDocs document answers when its type is correct or misinfo (it states an answer) and does
 not when it is noise; a story article answers when the case cites it as evidence, and never for an
-unanswerable case. Prints, for the score logit(P(yes)) + w x fluency at a few weights, the bar with the
-best balanced accuracy, and writes every reading to --out (JSONL) for a closer look.
+unanswerable case. Prints the (answer_bar, fluency_floor) pairs of ReadingSettings with the best balanced
+accuracy, and writes every reading to --out (JSONL) for a closer look (--rescore FILE: from such a file).
 
     .venv/bin/python bench/calibrate_reader.py eval/suites/ramdocs.jsonl ../shared/eval/dev.jsonl --split tune
 """
@@ -29,7 +29,8 @@ from assistant.reader import PROMPT, read_article  # noqa: E402
 from assistant.settings import ReadingSettings  # noqa: E402
 from assistant.types import Article  # noqa: E402
 
-OPEN = ReadingSettings(accept=-math.inf, ask_floor=0.0)
+OPEN = ReadingSettings(answer_bar=0.0, fluency_floor=-math.inf)
+FLOORS = (-1.0, -1.5, -2.0, -2.5, -3.0, -5.0, -math.inf)
 
 
 def _articles(assistant: Assistant) -> list[Article]:
@@ -72,37 +73,38 @@ def readings(suite: Path, split: str, backend, limit: int) -> list[dict]:
     return rows
 
 
-def best_bar(rows: list[dict], weight: float) -> tuple[float, float]:
-    def score(r):
-        p = min(max(r["p_yes"], 1e-4), 1 - 1e-4)
-        return math.log(p / (1 - p)) + weight * (r["fluency"] if r["fluency"] is not None else -10.0)
+def balanced_accuracy(rows: list[dict], answer_bar: float, fluency_floor: float) -> float:
+    def accepted(r):
+        fluency = r["fluency"] if r["fluency"] is not None else -math.inf
+        return r["p_yes"] >= answer_bar and fluency >= fluency_floor and bool(r["phrase"])
 
-    pos = [score(r) for r in rows if r["answers"]]
-    neg = [score(r) for r in rows if not r["answers"]]
-    best = (0.0, 0.0)
-    for bar in sorted(set(pos + neg)):
-        tpr = sum(s >= bar for s in pos) / max(len(pos), 1)
-        tnr = sum(s < bar for s in neg) / max(len(neg), 1)
-        best = max(best, ((tpr + tnr) / 2, bar))
-    return best
+    pos = [accepted(r) for r in rows if r["answers"]]
+    neg = [not accepted(r) for r in rows if not r["answers"]]
+    return (sum(pos) / max(len(pos), 1) + sum(neg) / max(len(neg), 1)) / 2
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("suites", nargs="+", type=Path)
+    ap.add_argument("suites", nargs="*", type=Path)
     ap.add_argument("--split", default="tune", choices=["tune", "heldout", "all"])
     ap.add_argument("--limit", type=int, default=0, help="cases per suite (0: all)")
     ap.add_argument("--out", type=Path, default=Path("runs/reader-calibration.jsonl"))
+    ap.add_argument("--rescore", type=Path, action="append", default=[], help="readings written by an earlier run")
     args = ap.parse_args()
-    backend = Assistant().backend
     t0 = time.perf_counter()
-    rows = [r for suite in args.suites for r in readings(suite, args.split, backend, args.limit)]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    if args.rescore:
+        rows = [json.loads(line) for path in args.rescore for line in path.read_text(encoding="utf-8").splitlines()]
+    else:
+        backend = Assistant().backend
+        rows = [r for suite in args.suites for r in readings(suite, args.split, backend, args.limit)]
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     print(f"{len(rows)} readings ({sum(r['answers'] for r in rows)} answering) in {time.perf_counter() - t0:.0f} s")
-    for weight in (0.0, 0.5, 1.0, 2.0):
-        accuracy, bar = best_bar(rows, weight)
-        print(f"fluency weight {weight}: best bar {bar:.2f}, balanced accuracy {accuracy:.3f}")
+    grid = [(balanced_accuracy(rows, p, f), p, f) for p in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9) for f in FLOORS]
+    for accuracy, p, f in sorted(grid, reverse=True)[:5]:
+        print(f"answer_bar {p:.1f}, fluency_floor {f:>5}: balanced accuracy {accuracy:.3f}")
+    now = ReadingSettings()
+    print(f"current ({now.answer_bar}, {now.fluency_floor}): {balanced_accuracy(rows, now.answer_bar, now.fluency_floor):.3f}")
 
 
 if __name__ == "__main__":

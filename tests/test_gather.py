@@ -55,6 +55,8 @@ def test_same_words_or_contained_words_are_one_answer_and_numbers_decide():
     assert _code_same("for nearly three days", "three days") is True
     assert _code_same("3,292", "3,292 people") is True
     assert _code_same("18 months", "8 months") is False
+    assert _code_same("October 1970", "17 October 1970") is True  # the longer one says it too
+    assert _code_same("1970", "19 September 1970") is True
     assert _code_same("several months", "eighteen months") is None  # for the vectors or the model
 
 
@@ -91,6 +93,13 @@ def test_a_near_copy_with_one_fact_changed_is_disputed_not_a_disagreement():
     groups = run([finding(copy, "nine days", 0.99), finding(original, "three days"), finding(other, "three days")], [original, other, copy], model)
     assert [g.relation for g in groups] == ["lead", "disputed"] and groups[1].copy_of == "a"
     assert model.asked == []  # settled in code
+
+
+def test_two_equally_supported_near_copies_both_stand():
+    original = doc("a", BASE + "Power was restored after three days.")
+    copy = doc("c", BASE + "Power was restored after nine days.")
+    groups = run([finding(copy, "nine days", 0.99), finding(original, "three days")], [original, copy])
+    assert [g.relation for g in groups] == ["lead", "disagrees"]  # no way to tell the doctored one
 
 
 def test_the_model_settles_answers_whose_vectors_are_close_but_not_identical():
