@@ -8,8 +8,8 @@ answer.text, answer.citations, answer.conflicts, answer.to_dict()
 from .api import Assistant
 from .errors import BackendUnavailable, BadQuestion, CorpusError, ModelError, StorydeskError
 from .settings import (
-    GatherSettings,
     CorpusLimits,
+    GatherSettings,
     InjectionSettings,
     ReadingSettings,
     RetrievalSettings,

@@ -66,9 +66,7 @@ def _articles(
     """The retrieved articles, best first, each with every sentence screened for planted instructions;
     and the ids of the articles that held any."""
     passages = retrieval.by_article()
-    every = {
-        doc_id: [Evidence(0, index.spans[i], 0.0) for i in index.spans_of(doc_id)] for doc_id in passages
-    }
+    every = {doc_id: [Evidence(0, index.spans[i], 0.0) for i in index.spans_of(doc_id)] for doc_id in passages}
     kept, screened = screen(backend, every, _paragraphs(index), settings.injection, verdicts)
     articles = []
     for doc_id in passages:
@@ -109,7 +107,12 @@ def answer_steps(
         yield Event("comparing", "Comparing what the articles say")
         docs = {a.doc_id: a.document for a in articles}
         answers = [
-            (part, gather([f for f in findings if f.part == k], question, part, docs, embed.embed, backend, settings.gather))
+            (
+                part,
+                gather(
+                    [f for f in findings if f.part == k], question, part, docs, embed.embed, backend, settings.gather
+                ),
+            )
             for k, part in enumerate(question.asked)
         ]
         answer = compose(question, answers, docs, Citations(index.corpus), total=len(index.corpus))
@@ -119,7 +122,9 @@ def answer_steps(
             "No article could be matched to the source the question names, so every article was read. " + answer.text
         )
     if screened:
-        answer.text += f" (Instructions addressed to AI systems in {_names(index, screened)} were not followed or quoted.)"
+        answer.text += (
+            f" (Instructions addressed to AI systems in {_names(index, screened)} were not followed or quoted.)"
+        )
     answer.model = getattr(backend, "name", "")
     answer.timings_ms = dict(clock.marks, total=(time.perf_counter() - clock.start) * 1000.0)
     yield Event("done", "Done", answer=answer)

@@ -31,7 +31,12 @@ from .types import AddedArticles, Answer, Article, Corpus, Event, Progress
 
 __all__ = ["Assistant", "make_backend"]
 
-_PROMPTS = ("read_article", "check_instruction", "same_answer", "same_subject")  # warmed in the background before the first answer
+_PROMPTS = (
+    "read_article",
+    "check_instruction",
+    "same_answer",
+    "same_subject",
+)  # warmed in the background before the first answer
 
 
 class Assistant:
@@ -192,9 +197,7 @@ class Assistant:
         """Compute each article's reading state (the model's KV state after reading it) now, so that every
         question later costs only its own tokens; kept on disk beside the index. Returns how many."""
         index = self.index
-        articles = [
-            Article(doc, tuple(index.spans[i] for i in index.spans_of(doc.doc_id))) for doc in index.corpus
-        ]
+        articles = [Article(doc, tuple(index.spans[i] for i in index.spans_of(doc.doc_id))) for doc in index.corpus]
         return prepare(self.backend, articles, self.settings.reading)
 
     def standalone(self, question: str, history: Sequence[str]) -> str:

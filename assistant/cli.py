@@ -7,10 +7,10 @@ and a non-zero exit; ``--json`` prints exactly one JSON object on stdout.
 from __future__ import annotations
 
 import argparse
-import time
 import logging
 import sys
 import textwrap
+import time
 from typing import Callable, Sequence
 
 from . import config  # noqa: F401  (offline environment before anything else loads)

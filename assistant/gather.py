@@ -126,8 +126,12 @@ def gather(
     for i, group in enumerate(groups[1:], 1):
         # Only a strictly better-supported group makes a near-copy disputed: between two near-copies with as
         # many articles behind each, nothing tells the original from the doctored one, so both stand.
-        better = [d for g in groups[:i] if g.relation != "disputed" and len(g.doc_ids) > len(group.doc_ids) for d in g.doc_ids]
-        copies = [next((b for b in better if near_copy(docs[d], docs[b], settings.near_copy)), "") for d in group.doc_ids]
+        better = [
+            d for g in groups[:i] if g.relation != "disputed" and len(g.doc_ids) > len(group.doc_ids) for d in g.doc_ids
+        ]
+        copies = [
+            next((b for b in better if near_copy(docs[d], docs[b], settings.near_copy)), "") for d in group.doc_ids
+        ]
         if all(copies):
             group.relation, group.copy_of = "disputed", copies[0]
         elif question.statement:

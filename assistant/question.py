@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .errors import BadQuestion
-from .text import ANSWER_SHAPES, CURRENCIES, analyze
+from .text import ANSWER_SHAPES, analyze
 from .types import Question
 
 __all__ = ["parse_question", "question_parts", "MAX_QUESTION_CHARS"]
@@ -46,25 +46,6 @@ _GENERIC_SOURCES = frozenset(
         "publications media press text texts them it this these those you reporting the coverage documents"
     )
 )
-
-
-# What a strict question demands of an answer, beyond its type.
-_NAMING = re.compile(
-    r"\b(?:the name of|name of the|what is .{0,40}\bcalled|what was .{0,40}\bcalled|named what|what name)\b", re.I
-)
-_EXACT_DATE = re.compile(r"\b(?:date|exact|exactly|which day|what day)\b", re.I)
-
-
-_MONEY_WORDS = re.compile(
-    r"\b(?:fines?|fined|cost|costs|price|worth|paid|pay|funding|funded|budget|salary|revenue|damages|"
-    r"compensation|spent|spend)\b",
-    re.I,
-)
-
-
-def _currency(text: str) -> str | None:
-    named = next((name for name, pattern in CURRENCIES.items() if pattern.search(text)), None)
-    return named or ("any" if _MONEY_WORDS.search(text) else None)
 
 
 def _answer_type(text: str) -> str | None:
@@ -126,9 +107,6 @@ def parse_question(text: object) -> Question:
         answer_type=answer_type,
         terms=tuple(t for t in dict.fromkeys(analyze(cleaned)) if t not in _QUESTION_WORDS),
         scope_terms=_scope_terms(cleaned),
-        naming=bool(_NAMING.search(cleaned)),
-        exact_date=answer_type == "date" and bool(_EXACT_DATE.search(cleaned)),
-        currency=_currency(cleaned) if answer_type == "quantity" else None,
         statement=bool(_STATEMENT_QUESTION.search(cleaned)),
         parts=question_parts(cleaned),
     )

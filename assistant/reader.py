@@ -86,7 +86,9 @@ def widen(text: str, start: int, end: int, sentence: Span, max_words: int) -> tu
     (at most ``max_words`` more words), then trimmed of edge punctuation; always inside the sentence."""
     lo, hi = sentence.start, sentence.end
     start, end = max(start, lo), min(end, hi)
-    while start > lo and (text[start - 1].isalnum() or (text[start - 1] in ",." and text[start - 2 : start - 1].isdigit())):
+    while start > lo and (
+        text[start - 1].isalnum() or (text[start - 1] in ",." and text[start - 2 : start - 1].isdigit())
+    ):
         start -= 1
     while end < hi and (text[end].isalnum() or (text[end] in ",." and text[end + 1 : end + 2].isdigit())):
         end += 1
@@ -156,7 +158,9 @@ def read_article(
         p_yes = backend.probabilities(messages, ["yes", "no"], reply_prefix=prompt.reply_prefix).get("yes", 0.0)
         finding = None
         if p_yes >= settings.answer_bar:
-            copied = backend.copy_span(messages, shown, reply_prefix=ANSWER_PREFIX, max_tokens=settings.max_answer_tokens)
+            copied = backend.copy_span(
+                messages, shown, reply_prefix=ANSWER_PREFIX, max_tokens=settings.max_answer_tokens
+            )
             finding = ground_words(copied.text, article, p_yes, part, settings, copied.confidence)
             if finding is not None and not accepted(finding, settings):
                 finding = replace(finding, phrase="", evidence=None)

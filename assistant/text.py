@@ -21,10 +21,6 @@ __all__ = [
     "UNIT_PATTERN",
     "MONTH_PATTERN",
     "ANSWER_SHAPES",
-    "ABSOLUTE_DATE",
-    "CURRENCIES",
-    "ANY_MONEY",
-    "clean_phrase",
     "is_abbreviation",
     "paragraph_bounds",
     "quote_matches",
@@ -233,15 +229,6 @@ ANSWER_SHAPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
         _any_of(r"\b(?:through|by|using|via|exploit\w*|techniques?|methods?|means)\b"),
     ),
 }
-ABSOLUTE_DATE = _any_of(rf"\b{MONTH_PATTERN}\b", r"\b(?:19|20)\d\d\b", _WEEKDAYS, r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b")
-CURRENCIES = {
-    "dollar": _any_of(r"\$", r"\bdollars?\b", r"\bUSD\b"),
-    "pound": _any_of(r"£", r"\bpounds?\b", r"\bsterling\b", r"\bGBP\b"),
-    "euro": _any_of(r"€", r"\beuros?\b", r"\bEUR\b"),
-    "yuan": _any_of(r"¥", r"\byuan\b", r"\brenminbi\b", r"\bRMB\b"),
-}
-ANY_MONEY = _any_of(r"[£$€¥]", r"\b(?:dollars?|pounds?|euros?|yuan|sterling)\b")
-
 
 # --- Span location ---------------------------------------------------------------------------------
 
@@ -252,11 +239,6 @@ _ABBREVIATIONS = frozenset(
     sen rep gov pres dept univ approx est fig al jan feb mar apr jun jul aug sep sept oct nov dec
     u.s u.k u.n e.u a.m p.m""".split()
 )
-
-
-def clean_phrase(phrase: str) -> str:
-    """``phrase`` without spaces and punctuation at its ends."""
-    return phrase.strip(EDGE_PUNCT)
 
 
 def is_abbreviation(word: str) -> bool:

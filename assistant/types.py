@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
-from .text import ABSOLUTE_DATE, ANSWER_SHAPES, ANY_MONEY, CURRENCIES
+from .text import ANSWER_SHAPES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -107,9 +107,6 @@ class Span:
         return f"{self.doc_id}:{self.start}-{self.end}"
 
 
-_SHAPED = ("duration", "date", "quantity")  # answer types whose answers have a recognisable form
-
-
 @dataclass(frozen=True)
 class Question:
     """A parsed question (``question.parse_question``): what it asks for and what an answer must hold."""
@@ -118,9 +115,6 @@ class Question:
     answer_type: str | None
     terms: tuple[str, ...]  # stemmed content terms
     scope_terms: tuple[str, ...] = field(default=())  # stemmed terms of the source the question names
-    naming: bool = False  # asks for a name: a description ("a British lab") does not answer it
-    exact_date: bool = False  # asks for a date: "weeks before the summit" does not answer it
-    currency: str | None = None  # asks for an amount in this currency: £200m does not answer "how many dollars"
     statement: bool = False  # "what did X say?": its answers complement each other, they never conflict
     parts: tuple[str, ...] = ()  # a question asking several things, split: each part is answered
 
@@ -227,7 +221,6 @@ class Retrieval:
         for ev in self.evidence:
             groups.setdefault(ev.doc_id, []).append(ev)
         return groups
-
 
 
 @dataclass(frozen=True)

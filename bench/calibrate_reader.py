@@ -46,8 +46,14 @@ def _read(assistant: Assistant, question: str, labels: dict[str, bool], case: st
             continue
         f = read_article(assistant.backend, prompt, parse_question(question), article, OPEN)[0]
         rows.append(
-            {"case": case, "doc": article.doc_id, "answers": labels[article.doc_id], "p_yes": f.p_yes,
-             "fluency": f.fluency, "phrase": f.phrase}
+            {
+                "case": case,
+                "doc": article.doc_id,
+                "answers": labels[article.doc_id],
+                "p_yes": f.p_yes,
+                "fluency": f.fluency,
+                "phrase": f.phrase,
+            }
         )
     return rows
 
@@ -104,7 +110,9 @@ def main() -> None:
     for accuracy, p, f in sorted(grid, reverse=True)[:5]:
         print(f"answer_bar {p:.1f}, fluency_floor {f:>5}: balanced accuracy {accuracy:.3f}")
     now = ReadingSettings()
-    print(f"current ({now.answer_bar}, {now.fluency_floor}): {balanced_accuracy(rows, now.answer_bar, now.fluency_floor):.3f}")
+    print(
+        f"current ({now.answer_bar}, {now.fluency_floor}): {balanced_accuracy(rows, now.answer_bar, now.fluency_floor):.3f}"
+    )
 
 
 if __name__ == "__main__":

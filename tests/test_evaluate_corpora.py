@@ -145,7 +145,7 @@ def write(path: Path, *cases: dict) -> Path:
 
 @pytest.fixture
 def base(corpus_dir, cache):
-    return Assistant(corpus_dir, backend=ScriptedBackend(), cache_dir=cache, reading=ReadingSettings(accept=2.5))
+    return Assistant(corpus_dir, backend=ScriptedBackend(), cache_dir=cache, reading=ReadingSettings(answer_bar=0.5))
 
 
 def test_each_case_is_answered_from_its_own_corpus_with_the_shared_model(suite, base, asked, tmp_path, corpus_dir):

@@ -60,9 +60,7 @@ def setup(corpus_dir, cache, tmp_path, rule_model):
     suite = write_suite(tmp_path / "mini.jsonl", corpus_dir)
 
     def make(backend=None):
-        return Assistant(
-            corpus_dir, backend=backend or rule_model(RULES), cache_dir=cache, reading=ReadingSettings()
-        )
+        return Assistant(corpus_dir, backend=backend or rule_model(RULES), cache_dir=cache, reading=ReadingSettings())
 
     return suite, make
 

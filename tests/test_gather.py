@@ -45,9 +45,11 @@ class Asked:
         return {"yes": self.p[messages.prompt], "no": 1 - self.p[messages.prompt]}
 
 
-def run(findings, docs, model=None, question="How long was the power cut?", settings=GatherSettings()):
+def run(findings, docs, model=None, question="How long was the power cut?", settings=None):
     q = parse_question(question)
-    return gather(findings, q, q.text, {d.doc_id: d for d in docs}, one_hot, model or Asked(), settings)
+    return gather(
+        findings, q, q.text, {d.doc_id: d for d in docs}, one_hot, model or Asked(), settings or GatherSettings()
+    )
 
 
 def test_same_words_or_contained_words_are_one_answer_and_numbers_decide():
@@ -66,8 +68,10 @@ def test_an_answer_is_always_the_same_as_itself(phrase):
 
 
 def test_groups_are_ordered_by_support_and_another_answer_on_the_same_subject_disagrees():
-    a, b, c = doc("a", BASE + "It lasted three days."), doc("b", "Residents waited three days for power."), doc(
-        "c", "The blackout lasted a week, the council says."
+    a, b, c = (
+        doc("a", BASE + "It lasted three days."),
+        doc("b", "Residents waited three days for power."),
+        doc("c", "The blackout lasted a week, the council says."),
     )
     groups = run([finding(c, "a week", 0.95), finding(a, "three days"), finding(b, "three days")], [a, b, c])
     assert [g.doc_ids for g in groups] == [["a", "b"], ["c"]]
@@ -75,11 +79,14 @@ def test_groups_are_ordered_by_support_and_another_answer_on_the_same_subject_di
 
 
 def test_another_entity_of_the_same_name_gives_a_distinct_answer():
-    a, b = doc("a", "Deadfall (1993 film) was directed by Christopher Coppola."), doc(
-        "b", "Deadfall (2012 film) was directed by Stefan Ruzowitzky."
+    a, b = (
+        doc("a", "Deadfall (1993 film) was directed by Christopher Coppola."),
+        doc("b", "Deadfall (2012 film) was directed by Stefan Ruzowitzky."),
     )
     model = Asked(same_subject=0.05)
-    groups = run([finding(a, "Christopher Coppola"), finding(b, "Stefan Ruzowitzky")], [a, b], model, "Who directed Deadfall?")
+    groups = run(
+        [finding(a, "Christopher Coppola"), finding(b, "Stefan Ruzowitzky")], [a, b], model, "Who directed Deadfall?"
+    )
     assert [g.relation for g in groups] == ["lead", "distinct"]
     assert model.asked == ["same_subject"]  # the orthogonal vectors settle the answers differ: no same_answer call
 
@@ -90,7 +97,11 @@ def test_a_near_copy_with_one_fact_changed_is_disputed_not_a_disagreement():
     copy = doc("c", BASE + "Power was restored after nine days.")
     assert near_copy(original, copy, 0.5) and not near_copy(original, other, 0.5)
     model = Asked()
-    groups = run([finding(copy, "nine days", 0.99), finding(original, "three days"), finding(other, "three days")], [original, other, copy], model)
+    groups = run(
+        [finding(copy, "nine days", 0.99), finding(original, "three days"), finding(other, "three days")],
+        [original, other, copy],
+        model,
+    )
     assert [g.relation for g in groups] == ["lead", "disputed"] and groups[1].copy_of == "a"
     assert model.asked == []  # settled in code
 

@@ -10,8 +10,11 @@ from assistant.text import (
     ANSWER_SHAPES,
     NUMBER_WORD_PATTERN,
     NUMBER_WORDS,
-    clean_phrase,
+    answer_key,
+    contains_words,
     is_abbreviation,
+    locate,
+    numbers_of,
     paragraph_bounds,
     quote_matches,
 )
@@ -64,6 +67,15 @@ def test_abbreviations_and_initials_do_not_end_sentences_but_words_do():
     assert not is_abbreviation("months.") and not is_abbreviation("A1.")
 
 
-def test_clean_phrase_trims_only_the_edges():
-    assert clean_phrase(" “over a period of eighteen months,” ") == "over a period of eighteen months"
-    assert clean_phrase("U.S.-based") == "U.S.-based"
+def test_locate_finds_words_across_line_breaks_and_case():
+    text = "Power was cut for nearly\nthree  days. POWER returned."
+    assert locate("for nearly three days", text) == (14, 36)
+    assert text[slice(*locate("power returned", text))] == "POWER returned"
+    assert locate("for two days", text) is None and locate("", text) is None
+
+
+def test_answer_keys_read_numbers_as_values():
+    assert answer_key("Eighteen months,") == answer_key("18 months") == "18 months"
+    assert answer_key("The 3,292 people") == "3292 people"
+    assert numbers_of("between 3 and five days") == {"3", "5"}
+    assert contains_words("uk labour party", "labour party") and not contains_words("18 months", "8 months")

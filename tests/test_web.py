@@ -31,12 +31,10 @@ RULES = {
 @pytest.fixture
 def fake_model(rule_model):
     class PageFake(rule_model):
-        def _reply(self, messages, schema):
-            content = messages[-1]["content"]
-            if "Follow-up:" in content:  # the follow-up rewrite prompt
-                previous = re.search(r"Previous question: (.*)", content).group(1)
-                return "How long did the water hack last?" if "how long" in content.lower() else previous
-            return super()._reply(messages, schema)
+        def generate(self, messages, schema=None, *, max_tokens=256):
+            assert messages.prompt == "rewrite_followup", messages.prompt  # the only free-text request
+            v = messages.variables
+            return "How long did the water hack last?" if "how long" in v["followup"].lower() else v["previous"]
 
     return PageFake(RULES)
 

@@ -148,7 +148,7 @@ class LlamaCppBackend(Backend):
     def warm(self, prefix: Sequence[Message]) -> None:
         """Register a fixed prompt prefix: its KV state is computed (or read from disk) once."""
         with self._lock:
-            llm = self._load()
+            self._load()
             tokens = tuple(self._tokens(prefix, generation_prompt=False))
             if not tokens or len(tokens) >= self.n_ctx or tokens in self._anchors:
                 return
