@@ -70,9 +70,10 @@ class ReadingSettings:
     # Whether an article answers: the model's P("yes") at the start of its reply must reach ``answer_bar``, and
     # the copied words' mean log-probability (how readily the model writes them unconstrained) must reach
     # ``fluency_floor``: words copied only because nothing else may be written score far below it (a model that
-    # wanted "1866" where the article has "1.8.1866" copies "Stations"). Both fitted on the tune splits
-    # (RAMDocs tune and the story's dev + tune cases; bench/calibrate_reader.py): best balanced accuracy.
-    answer_bar: float = 0.4
+    # wanted "1866" where the article has "1.8.1866" copies "Stations"). Fitted on the tune splits with
+    # bench/calibrate_reader.py: 0.3 is best on the story cases (long articles read with lower P("yes"));
+    # RAMDocs's best is 0.9, but there a noise article answering costs little and a missed one a gold answer.
+    answer_bar: float = 0.3
     fluency_floor: float = -3.0
     max_article_tokens: int = 1800  # a longer article is shown as its best paragraphs, in their order
     max_answer_tokens: int = 24  # the copied words' length, in model tokens
@@ -87,7 +88,7 @@ class GatherSettings:
     ask_floor: float = 0.55  # ...below which they differ; in between, the model is asked
     same_bar: float = 0.5  # P("yes": the two answers say the same thing) at or above which they are one
     near_copy: float = 0.5  # token Jaccard of two articles at or above which one is a near-copy of the other
-    different_bar: float = 0.25  # P("yes": same subject) below which two answers concern different entities
+    different_bar: float = 0.15  # P("yes": same subject) below which two answers concern different entities
 
 
 @dataclass(frozen=True)

@@ -116,12 +116,12 @@ class Question:
     terms: tuple[str, ...]  # stemmed content terms
     scope_terms: tuple[str, ...] = field(default=())  # stemmed terms of the source the question names
     statement: bool = False  # "what did X say?": its answers complement each other, they never conflict
-    parts: tuple[str, ...] = ()  # a question asking several things, split: each part is answered
+    parts: tuple[str, ...] = ()  # what the reader is asked: each part of a question asking several things
 
     @property
     def asked(self) -> tuple[str, ...]:
         """What the reader answers: each part of a multi-part question, else the question itself."""
-        return self.parts if len(self.parts) > 1 else (self.text,)
+        return self.parts or (self.text,)
 
     @property
     def sentence_shape(self) -> re.Pattern | None:

@@ -8,7 +8,8 @@ from conftest import free_port
 
 from assistant.backends.base import parse_json_reply
 from assistant.backends.caching import CachingBackend
-from assistant.backends.llamacpp import _const_prefix, _property_order
+from assistant.backends.schema import const_prefix as _const_prefix
+from assistant.backends.schema import property_order as _property_order
 from assistant.backends.openai_compat import OpenAICompatBackend
 from assistant.backends.scripted import ScriptedBackend
 from assistant.errors import BackendUnavailable, ModelError
@@ -192,3 +193,26 @@ def test_an_endpoint_backend_is_built_without_loading_llama_cpp():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["OpenAICompatBackend", "False", "True"]
+
+
+def test_copying_takes_the_likeliest_token_that_stays_a_run_of_the_source():
+    import numpy as np
+
+    from assistant.backends.copying import Copier
+
+    vocab = {0: b"<end>", 1: b" nearly", 2: b" three", 3: b" days", 4: b" weeks", 5: b" for", 6: b"\n"}
+    copier = Copier("Power was cut for nearly three\ndays, the utility said.", {0}, vocab.__getitem__, top=6)
+
+    def logits(*best_first):
+        out = np.full(len(vocab), -10.0)
+        for rank, token in enumerate(best_first):
+            out[token] = 5.0 - rank
+        return out
+
+    assert copier.step(logits(0, 4, 5)) == 5  # no end before a word; " weeks" is not in the source: " for" is
+    assert copier.step(logits(1)) == 1
+    assert copier.step(logits(2)) == 2
+    assert copier.step(logits(4, 3)) == 3  # across the line break: whitespace is collapsed
+    assert copier.step(logits(0, 4)) is None  # the end token ends it
+    copied = copier.result()
+    assert copied.text == "for nearly three days" and copied.confidence < 0

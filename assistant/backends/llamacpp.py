@@ -27,6 +27,8 @@ import numpy as np
 
 from ..errors import BackendUnavailable, ModelError
 from .base import Backend, Copied, Message, parse_json_reply
+from .copying import Copier
+from .schema import const_prefix, const_values, property_order
 
 __all__ = ["LlamaCppBackend", "default_threads"]
 
@@ -131,7 +133,7 @@ class LlamaCppBackend(Backend):
             if len(self._grammars) > 256:
                 self._grammars.clear()
             # Keys are written in the schema's own order: an id before its answer, a verdict before its reason.
-            gbnf = json_schema_to_gbnf(json.dumps(schema, ensure_ascii=False), prop_order=_property_order(schema))
+            gbnf = json_schema_to_gbnf(json.dumps(schema, ensure_ascii=False), prop_order=property_order(schema))
             if inside_string:
                 gbnf = gbnf.replace('root ::= "\\"" ', "root ::= ", 1)
             self._grammars[key] = LlamaGrammar.from_string(gbnf, verbose=False)
@@ -280,16 +282,10 @@ class LlamaCppBackend(Backend):
     def generate(self, messages: Sequence[Message], schema: dict | None = None, *, max_tokens: int = 256) -> dict | str:
         import time
 
-        written, rest_name, rest_schema = _const_prefix(schema)
+        written, rest_name, rest_schema = const_prefix(schema)
         with self._lock:
             llm = self._load()
-            tokens = self._tokens(messages)
-            if written:
-                tokens += llm.tokenize(written.encode("utf-8"), add_bos=False, special=False)
-            if len(tokens) + max_tokens > self.n_ctx:
-                raise BackendUnavailable(
-                    f"prompt of {len(tokens)} tokens does not fit the model's {self.n_ctx}-token context"
-                )
+            tokens = self._prompt_tokens(messages, written, max_tokens)
             t0 = time.perf_counter()
             self._prime(tokens)  # create_completion finds the whole prompt evaluated and samples at once
             grammar = (
@@ -319,7 +315,7 @@ class LlamaCppBackend(Backend):
         try:
             if written:
                 value, _ = json.JSONDecoder().raw_decode('"' + text.strip())
-                return dict(_const_values(schema), **{rest_name: value})
+                return dict(const_values(schema), **{rest_name: value})
             return parse_json_reply(text)
         except ValueError as err:
             raise BackendUnavailable(f"model reply was cut off before its JSON closed ({max_tokens} tokens)") from err
@@ -357,51 +353,31 @@ class LlamaCppBackend(Backend):
         ``source`` (whitespace collapsed), or ends it: the reply is copied, it cannot be written."""
         import llama_cpp
 
-        flat = " ".join(source.split())
         with self._lock:
             llm = self._load()
-            tokens = self._tokens(messages)
-            if reply_prefix:
-                tokens += llm.tokenize(reply_prefix.encode("utf-8"), add_bos=False, special=False)
-            if len(tokens) + max_tokens > self.n_ctx:
-                raise BackendUnavailable(
-                    f"prompt of {len(tokens)} tokens does not fit the model's {self.n_ctx}-token context"
-                )
-            self._prime(tokens)
+            self._prime(self._prompt_tokens(messages, reply_prefix, max_tokens))
             ends = {llm.token_eos(), *llm.tokenize(b"<|im_end|>", add_bos=False, special=True)}
-            written = b""
-            logprobs = []
+            copier = Copier(source, ends, lambda t: llm.detokenize([t]))
             for _ in range(max_tokens):
                 logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),))
-                token, written = self._copy_step(logits, written, flat, ends)
+                token = copier.step(logits)
                 if token is None:
                     break
-                top = float(logits.max())
-                logprobs.append(float(logits[token]) - top - float(np.log(np.exp(logits - top).sum())))
                 llm.eval([token])
                 self.stats["completion_tokens"] += 1
             self.stats["calls"] += 1
-        text = written.decode("utf-8", errors="ignore").strip()
-        return Copied(text, float(np.mean(logprobs)) if logprobs else None)
+        return copier.result()
 
-    def _copy_step(self, logits: np.ndarray, written: bytes, flat: str, ends: set[int], top: int = 64):
-        """(next token, reply so far) of constrained greedy copying; (None, reply) when the reply ends."""
-        order = np.argpartition(-logits, top)[:top]
-        for token in order[np.argsort(-logits[order])]:
-            token = int(token)
-            if token in ends:
-                if written.strip():
-                    return None, written
-                continue
-            piece = self._llm.detokenize([token])
-            if b"\n" in piece:
-                if written.strip():
-                    return None, written
-                continue
-            text = " ".join((written + piece).decode("utf-8", errors="ignore").split())
-            if text and (text + (" " if piece[-1:].isspace() else "")) in flat:
-                return token, written + piece
-        return None, written  # no likely token continues a run of the source: stop here
+    def _prompt_tokens(self, messages: Sequence[Message], reply_start: str, max_tokens: int) -> list[int]:
+        """The prompt's tokens, with the opening of the reply already written; it must leave room to reply."""
+        tokens = self._tokens(messages)
+        if reply_start:
+            tokens += self._llm.tokenize(reply_start.encode("utf-8"), add_bos=False, special=False)
+        if len(tokens) + max_tokens > self.n_ctx:
+            raise BackendUnavailable(
+                f"prompt of {len(tokens)} tokens does not fit the model's {self.n_ctx}-token context"
+            )
+        return tokens
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "path": str(self.model_path), "n_ctx": self.n_ctx, "threads": self.n_threads}
@@ -411,45 +387,6 @@ class LlamaCppBackend(Backend):
             if self._llm is not None:
                 self._llm.close()
                 self._llm = None
-
-
-def _const_values(schema: dict) -> dict:
-    return {k: v["const"] for k, v in schema["properties"].items() if isinstance(v, dict) and "const" in v}
-
-
-def _const_prefix(schema: dict | None) -> tuple[str, str, dict | None]:
-    """For an object whose leading properties are constants, the JSON text that must come first.
-
-    Each token the grammar forces still costs a decoding step (~50 ms here), so
-    ``{"answers": "yes", "words": `` is written into the prompt and read in one batch instead;
-    only the last property is generated. Returns ("", "", None) when the schema is not of that form.
-    """
-    if not schema or schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
-        return "", "", None
-    items = list(schema["properties"].items())
-    consts = [(k, v["const"]) for k, v in items[:-1] if isinstance(v, dict) and "const" in v]
-    if not consts or len(consts) != len(items) - 1 or items[-1][0] not in schema.get("required", []):
-        return "", "", None
-    name, sub = items[-1]
-    if not isinstance(sub, dict) or sub.get("type") != "string":
-        return "", "", None
-    head = ", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in consts)
-    # The opening quote goes in the prompt too: ' "' is one token in the model's own replies.
-    return "{" + head + f', {json.dumps(name)}: "', name, sub
-
-
-def _property_order(schema: object, order: list[str] | None = None) -> list[str]:
-    order = [] if order is None else order
-    if isinstance(schema, dict):
-        for name in schema.get("properties") or {}:
-            if name not in order:
-                order.append(name)
-        for value in schema.values():
-            _property_order(value, order)
-    elif isinstance(schema, list):
-        for item in schema:
-            _property_order(item, order)
-    return order
 
 
 def llama_cpp_state_size(llm) -> int:
