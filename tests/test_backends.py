@@ -8,9 +8,9 @@ from conftest import free_port
 
 from assistant.backends.base import parse_json_reply
 from assistant.backends.caching import CachingBackend
+from assistant.backends.openai_compat import OpenAICompatBackend
 from assistant.backends.schema import const_prefix as _const_prefix
 from assistant.backends.schema import property_order as _property_order
-from assistant.backends.openai_compat import OpenAICompatBackend
 from assistant.backends.scripted import ScriptedBackend
 from assistant.errors import BackendUnavailable, ModelError
 
