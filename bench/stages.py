@@ -1,7 +1,8 @@
 """Per-stage timings of the answer path, so the overhead around the model is visible.
 
 Prints, as JSON lines: process start-up (imports), index build (cold, into a fresh cache) and index
-load (warm), model load, then for each question retrieve / generate / compare in ms, and the
+load (warm), model load, the articles' reading states (computed, or read from disk when cached), then for
+each question retrieve / generate (reading every article) / compare (gathering) in ms, and the
 model's prompt and generation speed in tokens/s, measured on the embedded model:
 
     python bench/stages.py [--questions ../shared/eval/dev.jsonl] [--limit 6]
@@ -68,6 +69,9 @@ def main() -> None:
     backend._load()
     print(json.dumps({"stage": "model_load", "ms": round((time.perf_counter() - t) * 1000, 1)}))
     print(json.dumps({"stage": "model_speed", **model_speed(backend)}))
+    t = time.perf_counter()  # what `storydesk index` adds: each article's reading state (cached on disk after)
+    n = assistant.prepare_reading()
+    print(json.dumps({"stage": "reading_states", "ms": round((time.perf_counter() - t) * 1000, 1), "articles": n}))
     questions = [
         json.loads(line)["question"]
         for line in Path(args.questions).read_text(encoding="utf-8").splitlines()
