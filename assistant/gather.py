@@ -6,9 +6,9 @@
    model ("same fact?", ``prompts/same_answer.yaml``), read as P("yes").
 2. **Order by support**: most articles first, then the model's confidence that they answer.
 3. **How each further group stands to the leading one.**
-   - *disputed*: every article of it is a near-copy (token Jaccard) of an article of a group with more
-     articles behind it, with the answer changed: the signature of a planted or doctored copy. Reported,
-     never dropped. Between equally supported near-copies nothing tells the original, so both stand.
+   - *disputed*: every article of it is a near-copy (token Jaccard) of an article of a better-supported
+     group (more articles, or as many read with more confidence), with the answer changed: the signature of
+     a planted or doctored copy. Reported and cited, never dropped, but not asserted as an answer.
    - *distinct*: the model says the two articles are about different things that share a name
      (``prompts/same_subject.yaml``): both answers stand, side by side, with what tells them apart.
    - *disagrees*: same subject, another answer: a disagreement.
@@ -124,11 +124,8 @@ def gather(
     """The answering findings of one question part, grouped, ordered, and each group's relation set."""
     groups = _group(findings, part, embed, backend, settings)
     for i, group in enumerate(groups[1:], 1):
-        # Only a strictly better-supported group makes a near-copy disputed: between two near-copies with as
-        # many articles behind each, nothing tells the original from the doctored one, so both stand.
-        better = [
-            d for g in groups[:i] if g.relation != "disputed" and len(g.doc_ids) > len(group.doc_ids) for d in g.doc_ids
-        ]
+        # A better-supported group: more articles, or as many read with more confidence (the reader's P("yes")).
+        better = [d for g in groups[:i] if g.relation != "disputed" for d in g.doc_ids]
         copies = [
             next((b for b in better if near_copy(docs[d], docs[b], settings.near_copy)), "") for d in group.doc_ids
         ]

@@ -106,11 +106,12 @@ def test_a_near_copy_with_one_fact_changed_is_disputed_not_a_disagreement():
     assert model.asked == []  # settled in code
 
 
-def test_two_equally_supported_near_copies_both_stand():
+def test_between_equally_supported_near_copies_the_more_confident_reading_leads():
     original = doc("a", BASE + "Power was restored after three days.")
     copy = doc("c", BASE + "Power was restored after nine days.")
-    groups = run([finding(copy, "nine days", 0.99), finding(original, "three days")], [original, copy])
-    assert [g.relation for g in groups] == ["lead", "disagrees"]  # no way to tell the doctored one
+    groups = run([finding(copy, "nine days", 0.6), finding(original, "three days", 0.9)], [original, copy])
+    assert [g.doc_ids for g in groups] == [["a"], ["c"]]
+    assert [g.relation for g in groups] == ["lead", "disputed"] and groups[1].copy_of == "a"
 
 
 def test_the_model_settles_answers_whose_vectors_are_close_but_not_identical():
