@@ -154,7 +154,7 @@ def echoes(phrase: str, asked: str) -> bool:
     """Whether the copied words only repeat the question's own words ("Julian Vane" for "what does Julian
     Vane say?"): a mention of what was asked about, not an answer to it."""
     terms = set(analyze(phrase))
-    return bool(terms) and terms <= set(analyze(asked))  # "5" has no term to repeat: it is an answer
+    return not terms or terms <= set(analyze(asked))
 
 
 def _asked(question: Question, part: str) -> str:

@@ -59,5 +59,4 @@ def test_words_that_only_repeat_the_question_are_no_answer():
     assert echoes("Julian Vane", "What does Julian Vane say about the prompts?")
     assert echoes("terabytes", "How many terabytes did they take?")
     assert not echoes("eighteen months", "How long did the intrusion last?")
-    assert not echoes("5", "How many of the 5 boats sank?")  # a lone number repeats no term
     assert not echoes("Dr. Eleanor Marsh, a fellow at Oxford", "Who is Marsh?")
