@@ -21,21 +21,11 @@ from . import language
 from .backends.base import Backend
 from .prompts import Prompt, load_prompt
 from .settings import ReadingSettings
-from .text import EDGE_PUNCT, analyze, locate, paragraph_bounds
+from .text import EDGE_PUNCT, locate, paragraph_bounds
 from .tokens import count_tokens
 from .types import Article, Event, Evidence, Finding, Question, Span
 
-__all__ = [
-    "reading_steps",
-    "prepare",
-    "shown_text",
-    "widen",
-    "ground_words",
-    "accepted",
-    "echoes",
-    "PROMPT",
-    "ANSWER_PREFIX",
-]
+__all__ = ["reading_steps", "prepare", "shown_text", "widen", "ground_words", "accepted", "PROMPT", "ANSWER_PREFIX"]
 
 log = logging.getLogger(__name__)
 
@@ -150,13 +140,6 @@ def accepted(finding: Finding, settings: ReadingSettings) -> bool:
     return finding.answers and finding.p_yes >= settings.answer_bar and fluent
 
 
-def echoes(phrase: str, asked: str) -> bool:
-    """Whether the copied words only repeat the question's own words ("Julian Vane" for "what does Julian
-    Vane say?"): a mention of what was asked about, not an answer to it."""
-    terms = set(analyze(phrase))
-    return not terms or terms <= set(analyze(asked))
-
-
 def _asked(question: Question, part: str) -> str:
     return part if len(question.asked) == 1 else f"{question.text} (Answer only this part: {part})"
 
@@ -179,7 +162,7 @@ def read_article(
                 messages, shown, reply_prefix=ANSWER_PREFIX, max_tokens=settings.max_answer_tokens
             )
             finding = ground_words(copied.text, article, p_yes, part, settings, copied.confidence)
-            if finding is not None and (not accepted(finding, settings) or echoes(finding.phrase, asked)):
+            if finding is not None and not accepted(finding, settings):
                 finding = replace(finding, phrase="", evidence=None)
         log.debug("%s part %d: P(yes) %.2f -> %r", article.doc_id, part, p_yes, finding and finding.phrase)
         findings.append(finding or Finding(article.doc_id, p_yes, part=part))

@@ -51,12 +51,3 @@ def test_a_long_article_is_shown_as_its_best_paragraphs_in_order():
     shown = shown_text(a, ReadingSettings(max_article_tokens=200))
     assert shown == "Opening line about the dam.\n…\nThe repairs cost £2 million."
     assert widen(text, 0, 4, a.sentences[0], 3) == (0, 7)  # "Open" grows to the whole word
-
-
-def test_words_that_only_repeat_the_question_are_no_answer():
-    from assistant.reader import echoes
-
-    assert echoes("Julian Vane", "What does Julian Vane say about the prompts?")
-    assert echoes("terabytes", "How many terabytes did they take?")
-    assert not echoes("eighteen months", "How long did the intrusion last?")
-    assert not echoes("Dr. Eleanor Marsh, a fellow at Oxford", "Who is Marsh?")
