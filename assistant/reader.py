@@ -43,9 +43,15 @@ def _unscreened(article: Article) -> str:
 def shown_text(article: Article, settings: ReadingSettings) -> str:
     """The article as the model reads it: whole, less any sentence screened as a planted instruction; an
     article over the token budget as the paragraphs of its best passages, in the article's order."""
+    return _shown(article, settings)[0]
+
+
+def _shown(article: Article, settings: ReadingSettings) -> tuple[str, bool]:
+    """(what the model reads, whether it is the whole article): only a whole article's state can be kept
+    between questions, since a long article's passages depend on the question."""
     text = _unscreened(article)
     if count_tokens(text) <= settings.max_article_tokens or not article.passages:
-        return text
+        return text, True
     full = article.document.text
     bounds = sorted({paragraph_bounds(full, ev.span.start, ev.span.end) for ev in article.passages})
     shown: list[tuple[int, int]] = []
@@ -65,7 +71,7 @@ def shown_text(article: Article, settings: ReadingSettings) -> str:
         for s in sorted((s for s in screened if lo <= s.start < hi), key=lambda s: -s.start):
             part = part[: s.start - lo] + part[s.end - lo :]
         parts.append(part.strip())
-    return "\n…\n".join(p for p in parts if p)
+    return "\n…\n".join(p for p in parts if p), False
 
 
 def prepare(backend: Backend, articles: Iterable[Article], settings: ReadingSettings) -> int:
@@ -74,8 +80,8 @@ def prepare(backend: Backend, articles: Iterable[Article], settings: ReadingSett
     backend.warm(prompt.prefix())
     n = 0
     for article in articles:
-        shown = shown_text(article, settings)
-        if shown == _unscreened(article):  # a long article's shown passages depend on the question
+        shown, whole = _shown(article, settings)
+        if whole:
             backend.warm(prompt.context_prefix(article=shown))
             n += 1
     return n
@@ -148,8 +154,8 @@ def read_article(
     backend: Backend, prompt: Prompt, question: Question, article: Article, settings: ReadingSettings
 ) -> list[Finding]:
     """One finding per part of the question: the article's answer, or a silent finding with its P(yes)."""
-    shown = shown_text(article, settings)
-    if shown == _unscreened(article):  # whole: its state is kept between questions (and on disk)
+    shown, whole = _shown(article, settings)
+    if whole:  # its state is kept between questions (and on disk)
         backend.warm(prompt.prefix())  # the worked examples, once: each article's state builds on them
         backend.warm(prompt.context_prefix(article=shown))
     findings = []
