@@ -73,6 +73,7 @@ class Assistant:
         # the verdicts are kept for the life of the Assistant (the text is the key, so edits re-check).
         self._instruction_verdicts: dict[str, bool] = {}
         self._prefetch: threading.Thread | None = None
+        self._closing = threading.Event()  # set by close(): a background warm-up stops at its next step
 
     @property
     def retrieval(self) -> RetrievalSettings:
@@ -175,10 +176,12 @@ class Assistant:
 
     def prefetch(self) -> None:
         """Load the model and its prompt prefixes in the background (once), while the caller parses the
-        question and searches: llama.cpp loads with the GIL released, so the two overlap."""
+        question and searches: llama.cpp loads with the GIL released, so the two overlap. Not a daemon
+        thread: a process that ends while the model loads waits for the load (a daemon thread killed inside
+        llama.cpp at exit can crash the process after its answer was printed); ``close()`` cuts the rest short."""
         with self._lock:
-            if self._prefetch is None:
-                self._prefetch = threading.Thread(target=self._warm, name="storydesk-prefetch", daemon=True)
+            if self._prefetch is None and not self._closing.is_set():
+                self._prefetch = threading.Thread(target=self._warm, name="storydesk-prefetch")
                 self._prefetch.start()
 
     def _warm(self) -> None:
@@ -191,6 +194,8 @@ class Assistant:
         """Load the model and evaluate its fixed prompt prefixes now (a server does this before its first user)."""
         backend = self.backend
         for name in _PROMPTS:
+            if self._closing.is_set():
+                return
             backend.warm(load_prompt(name).prefix())
 
     def prepare_reading(self) -> int:
@@ -226,6 +231,16 @@ class Assistant:
             return parsed, self.index, self.backend
 
     def close(self) -> None:
+        """Stop any background warm-up (waiting out a model load already under way) and free the model."""
+        self._closing.set()
+        if self._prefetch is not None:
+            self._prefetch.join()
         with self._lock:
             if self._backend is not None:
                 self._backend.close()
+
+    def __enter__(self) -> "Assistant":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

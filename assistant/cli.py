@@ -173,11 +173,12 @@ def make_assistant(args: argparse.Namespace, bars: Callable):
 
 
 def _cmd_ask(args: argparse.Namespace, bars: Bars) -> int:
-    assistant = make_assistant(args, bars)
     stage = (lambda event: log.info("%s: %s", event.stage, event.detail)) if args.verbose else None
-    if args.question is None:
-        return _interactive(assistant, args, stage)
-    _print_answer(assistant.ask(args.question, on_event=stage), args.json)
+    with make_assistant(args, bars) as assistant:
+        if args.question is None:
+            return _interactive(assistant, args, stage)
+        _print_answer(assistant.ask(args.question, on_event=stage), args.json)
+        sys.stdout.flush()  # the answer is out before close() waits for a model load still under way
     return 0
 
 

@@ -194,3 +194,18 @@ def test_progress_bars_name_what_they_count_and_time_the_first_chunk(monkeypatch
     shown = err.getvalue().split("\r")[-1]
     rate = float(re.search(r"([\d.]+) sentences/s", shown).group(1))
     assert "500/1000" in shown and rate < 5000  # about 2,500/s: not the first chunk over no time at all
+
+
+@pytest.mark.slow
+def test_an_answer_given_while_the_model_loads_is_printed_every_time():
+    """A question no article is relevant to is refused before the model is needed, while the model still
+    loads in the background: the refusal must reach stdout every time (llama-cpp-python's quiet loading
+    once pointed descriptors 1 and 2 at /dev/null for the whole process, and the answer vanished), and the
+    process must exit cleanly with the load in flight."""
+    question = "What colour is a zebra's tongue?"
+    for attempt in range(20):
+        proc = run_cli("ask", "--json", question)
+        assert proc.returncode == 0, (attempt, proc.returncode, proc.stderr[-500:])
+        answer = json.loads(proc.stdout)
+        assert answer["question"] == question and not answer["answerable"]
+        assert "generate" not in answer["timings_ms"], "read by the model: this test needs an answer given before"
