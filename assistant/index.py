@@ -1,4 +1,5 @@
-"""llama-index nodes over sentence spans, with BM25 and dense vectors at two grains, persisted.
+"""The story index: every article's sentences (exact character offsets), with BM25 (llama-index's
+BM25Retriever) and MiniLM vectors at two grains, sentence and paragraph, persisted.
 
 Two grains because news copy states a fact in one sentence and names its subject in the one before:
 a sentence is scored on its own words and on its paragraph's. The persisted index lives under the
@@ -64,7 +65,6 @@ class StoryIndex:
     embed_model: str = ""
     directory: Path | None = None
     _retrievers: tuple | None = field(default=None, repr=False)  # llama-index BM25Retrievers, when built here
-    _nodes: list | None = field(default=None, repr=False)
 
     _by_doc: dict[str, list[int]] | None = field(default=None, repr=False)
 
@@ -76,13 +76,6 @@ class StoryIndex:
                 by_doc.setdefault(s.doc_id, []).append(i)
             self._by_doc = by_doc
         return list(self._by_doc.get(doc_id, ()))
-
-    @property
-    def nodes(self) -> list:
-        """llama-index TextNodes, one per span (built on demand: answering does not need llama-index)."""
-        if self._nodes is None:
-            self._nodes = _nodes(self.corpus, self.spans)
-        return self._nodes
 
 
 def index_key(corpus: Corpus, embed_model_id: str) -> str:
@@ -106,37 +99,6 @@ def _collect(corpus: Corpus) -> tuple[list[Span], list[Paragraph], np.ndarray]:
             span_paragraph.append(len(paragraphs) - 1)
             spans.append(span)
     return spans, paragraphs, np.asarray(span_paragraph, dtype=np.int32)
-
-
-def _nodes(corpus: Corpus, spans: Sequence[Span], window: int = 1) -> list:
-    """One TextNode per sentence, keeping exact offsets and a window of neighbours for context."""
-    from llama_index.core.schema import TextNode
-
-    nodes = []
-    for i, span in enumerate(spans):
-        lo, hi = i, i
-        while lo > 0 and i - lo < window and spans[lo - 1].doc_id == span.doc_id:
-            lo -= 1
-        while hi + 1 < len(spans) and hi - i < window and spans[hi + 1].doc_id == span.doc_id:
-            hi += 1
-        text = corpus[span.doc_id].text
-        nodes.append(
-            TextNode(
-                id_=span.key,
-                text=span.text,
-                start_char_idx=span.start,
-                end_char_idx=span.end,
-                metadata={
-                    "doc_id": span.doc_id,
-                    "sentence": span.index,
-                    "paragraph": span.paragraph,
-                    "window": text[spans[lo].start : spans[hi].end],
-                },
-                excluded_embed_metadata_keys=["doc_id", "sentence", "paragraph", "window"],
-                excluded_llm_metadata_keys=["sentence", "paragraph", "window"],
-            )
-        )
-    return nodes
 
 
 def _quiet_bm25() -> None:

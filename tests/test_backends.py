@@ -7,7 +7,6 @@ import pytest
 from conftest import free_port
 
 from assistant.backends.base import parse_json_reply
-from assistant.backends.caching import CachingBackend
 from assistant.backends.openai_compat import OpenAICompatBackend
 from assistant.backends.schema import const_prefix as _const_prefix
 from assistant.backends.schema import property_order as _property_order
@@ -49,16 +48,6 @@ def test_constant_keys_are_written_not_decoded():
         None,
     )
     assert _property_order({"anyOf": [{"properties": {"id": {}, "answer": {}}}]}) == ["id", "answer"]
-
-
-def test_caching_backend_asks_once(tmp_path):
-    inner = ScriptedBackend([{"x": 1}])
-    cached = CachingBackend(inner, tmp_path / "c.sqlite")
-    msgs = [{"role": "user", "content": "q"}]
-    assert cached.generate(msgs, {"type": "object"}) == {"x": 1}
-    assert cached.generate(msgs, {"type": "object"}) == {"x": 1}  # the queue is empty: served from the cache
-    again = CachingBackend(ScriptedBackend(), tmp_path / "c.sqlite")
-    assert again.generate(msgs, {"type": "object"}) == {"x": 1} and again.hits == 1
 
 
 def test_default_probabilities_use_one_constrained_choice():
@@ -115,7 +104,6 @@ def test_backends_declare_what_they_can_do():
         "supports_copy": False,
         "concurrent": False,
     }
-    assert CachingBackend(endpoint, ":memory:").concurrent  # a cache in front keeps the flags of what it wraps
 
 
 class _NoLogprobsServer(http.server.BaseHTTPRequestHandler):
@@ -216,3 +204,17 @@ def test_copying_takes_the_likeliest_token_that_stays_a_run_of_the_source():
     assert copier.step(logits(0, 4)) is None  # the end token ends it
     copied = copier.result()
     assert copied.text == "for nearly three days" and copied.confidence < 0
+
+
+def test_a_reply_that_is_not_json_is_a_bad_reply_not_an_unreachable_backend():
+    from assistant.errors import BadModelReply
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NoLogprobsServer)  # answers "yes" to everything
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        backend = OpenAICompatBackend(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", model="m")
+        with pytest.raises(BadModelReply, match="did not reply with JSON") as raised:
+            backend.generate([{"role": "user", "content": "Reply in JSON."}], {"type": "object"})
+    finally:
+        server.shutdown()
+    assert not isinstance(raised.value, BackendUnavailable) and raised.value.exit_code != BackendUnavailable.exit_code

@@ -16,9 +16,7 @@ def test_index_persists_and_reloads(corpus_dir, tmp_path):
     assert [s.key for s in loaded.spans] == [s.key for s in built.spans]
     assert np.allclose(loaded.sentence_vectors, built.sentence_vectors)
     assert loaded.sentence_bm25.get_scores(["northwind"]).shape == (len(loaded.spans),)
-    node = loaded.nodes[0]
-    assert corpus[node.metadata["doc_id"]].text[node.start_char_idx : node.end_char_idx] == node.text
-    assert node.text in node.metadata["window"]
+    assert all(corpus[s.doc_id].text[s.start : s.end] == s.text for s in loaded.spans)
 
 
 def test_editing_an_article_invalidates_the_cache(corpus_dir, tmp_path):
