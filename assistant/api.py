@@ -208,7 +208,9 @@ class Assistant:
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """``question`` rewritten to stand alone given the earlier questions of a conversation ("and when
         did it start?" after "who hacked the system?"); itself when it needs no context."""
-        return standalone_question(question, list(history), self.backend) if history else question
+        return (
+            standalone_question(question, list(history), self.backend, self.settings.followup) if history else question
+        )
 
     def ask(self, question: str, on_event: OnEvent | None = None) -> Answer:
         """The answer to ``question``; ``on_event`` (optional) sees each progress event on the way."""

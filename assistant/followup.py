@@ -13,6 +13,7 @@ from typing import Sequence
 
 from .backends.base import Backend
 from .prompts import load_prompt
+from .settings import FollowupSettings
 
 __all__ = ["needs_context", "standalone_question"]
 
@@ -22,15 +23,14 @@ _REFERRING = re.compile(
     re.I,
 )
 _LEADING = re.compile(r"^\s*(and|but|so|also|what about|how about|then|why)\b", re.I)
-_MAX_FOLLOWUP_WORDS = 14
 
 
-def needs_context(question: str, history: Sequence[str]) -> bool:
+def needs_context(question: str, history: Sequence[str], settings: FollowupSettings | None = None) -> bool:
     """A short question that opens with 'and…' or refers back ('it', 'they', 'that') after an earlier one."""
     if not history:
         return False
-    words = question.split()
-    return bool(_LEADING.match(question)) or (len(words) <= _MAX_FOLLOWUP_WORDS and bool(_REFERRING.search(question)))
+    short = len(question.split()) <= (settings or FollowupSettings()).max_words
+    return bool(_LEADING.match(question)) or (short and bool(_REFERRING.search(question)))
 
 
 def _clean(text: str) -> str:
@@ -39,19 +39,24 @@ def _clean(text: str) -> str:
     return line if line.endswith("?") else (line + "?" if line else "")
 
 
-def standalone_question(question: str, history: Sequence[str], backend: Backend) -> str:
+def standalone_question(
+    question: str, history: Sequence[str], backend: Backend, settings: FollowupSettings | None = None
+) -> str:
     """The follow-up as a question that stands alone (the question itself when it already does)."""
-    if not needs_context(question, history):
+    settings = settings or FollowupSettings()
+    if not needs_context(question, history, settings):
         return question
     previous = history[-1]
     prompt = load_prompt("rewrite_followup")
     try:
-        rewritten = _clean(
-            str(backend.generate(prompt.messages(previous=previous, followup=question), None, max_tokens=48))
+        reply = backend.generate(
+            prompt.messages(previous=previous, followup=question), None, max_tokens=settings.max_rewrite_tokens
         )
     except Exception:  # a rewrite is a convenience: never lose the question over it
-        rewritten = ""
-    too_long = len(rewritten.split()) > 2 * len(question.split()) + len(previous.split()) + 5
+        reply = ""
+    rewritten = _clean(reply) if isinstance(reply, str) else ""  # free text was asked for: anything else failed
+    limit = 2 * len(question.split()) + len(previous.split()) + settings.rewrite_slack_words
+    too_long = len(rewritten.split()) > limit
     if not rewritten or too_long or rewritten.lower() == previous.lower():
         return f"{previous.rstrip(' ?')}: {question.strip()}"
     return rewritten

@@ -16,6 +16,7 @@ __all__ = [
     "InjectionSettings",
     "ReadingSettings",
     "GatherSettings",
+    "FollowupSettings",
     "Settings",
 ]
 
@@ -92,6 +93,17 @@ class GatherSettings:
 
 
 @dataclass(frozen=True)
+class FollowupSettings:
+    """When a question in a conversation is a follow-up, and how its rewrite is checked (followup.py)."""
+
+    max_words: int = 14  # a question this short that refers back ("it", "they", "that") is a follow-up
+    max_rewrite_tokens: int = 48
+    # A rewrite longer than twice the follow-up plus the earlier question plus this many words is rambling:
+    # the two questions are joined instead.
+    rewrite_slack_words: int = 5
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every tunable number of the answer path, by stage, and the corpus limits (recorded in eval run configs)."""
 
@@ -99,4 +111,5 @@ class Settings:
     reading: ReadingSettings = field(default_factory=ReadingSettings)
     injection: InjectionSettings = field(default_factory=InjectionSettings)
     gather: GatherSettings = field(default_factory=GatherSettings)
+    followup: FollowupSettings = field(default_factory=FollowupSettings)
     corpus: CorpusLimits = field(default_factory=CorpusLimits)  # what loading and uploads accept

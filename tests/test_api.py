@@ -85,11 +85,11 @@ def test_warm_evaluates_each_fixed_prompt_prefix_once_per_call(corpus_dir, cache
 def test_standalone_asks_the_model_only_when_there_is_a_conversation(corpus_dir, cache):
     from assistant.backends.scripted import ScriptedBackend
 
-    backend = ScriptedBackend(default={"question": "When did the intrusion into the water system start?"})
+    backend = ScriptedBackend(default="When did the intrusion into the water system start?")
     assistant = Assistant(corpus_dir, backend=backend, cache_dir=cache)
     assert assistant.standalone("And when did it start?", []) == "And when did it start?"
     assert backend.requests == []
     rewritten = assistant.standalone(
         "And when did it start?", ["How long did the intrusion into the water system last?"]
     )
-    assert len(backend.requests) == 1 and "water system" in rewritten and rewritten.endswith("?")
+    assert len(backend.requests) == 1 and rewritten == "When did the intrusion into the water system start?"

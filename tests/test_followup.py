@@ -1,5 +1,6 @@
 from assistant.backends.scripted import ScriptedBackend
 from assistant.followup import needs_context, standalone_question
+from assistant.settings import FollowupSettings
 
 
 def test_follow_ups_are_detected_only_after_an_earlier_question():
@@ -32,3 +33,14 @@ def test_a_standalone_question_is_left_alone_and_costs_no_call():
         == "Who funded the research programme?"
     )
     assert model.requests == []
+
+
+def test_a_reply_that_is_not_text_is_a_failed_rewrite():
+    model = ScriptedBackend([{"question": "When did the breach start?"}])
+    assert standalone_question("and when?", ["Who breached the lab?"], model) == "Who breached the lab: and when?"
+
+
+def test_how_short_a_follow_up_is_comes_from_the_settings():
+    history = ["Who breached the lab?"]
+    assert needs_context("What did they steal from the lab?", history)
+    assert not needs_context("What did they steal from the lab?", history, FollowupSettings(max_words=3))
