@@ -9,58 +9,18 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import textwrap
 import time
-from typing import Callable, Sequence
+from typing import Sequence
 
 from . import config  # noqa: F401  (offline environment before anything else loads)
+from .cli_options import Bars, add_corpus_option, add_model_options, make_assistant, subcommand
 from .errors import BadQuestion, StorydeskError
+from .render import answer_plain
 from .text import json_line, printable
 
-__all__ = ["main", "build_parser", "format_answer"]
+__all__ = ["main", "build_parser"]
 
 log = logging.getLogger("storydesk")
-
-
-class Bars:
-    """tqdm bars on stderr, one per label, only when a person is watching."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bars: dict = {}
-
-    def __call__(self, label: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        from tqdm import tqdm
-
-        bar = self.bars.get(label)
-        if bar is None:
-            scale = 1024 * 1024 if total > 10_000_000 else 1
-            # The rate names what is counted: "812 sentences/s" while indexing, MB/s while copying the model.
-            unit = "MB" if scale > 1 else " " + label.split()[-1]
-            bar = self.bars[label] = tqdm(
-                total=total / scale if scale > 1 else total, desc=label, unit=unit, file=sys.stderr, leave=False
-            )
-            bar.scale = scale
-        bar.n = done / bar.scale if bar.scale > 1 else done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-            self.bars.pop(label, None)
-
-
-def add_model_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("model (default: the embedded Qwen2.5-Coder-1.5B, fully offline)")
-    g.add_argument("--model-path", metavar="GGUF", help="run this GGUF file with llama.cpp instead")
-    g.add_argument("--base-url", metavar="URL", help="use an OpenAI-compatible endpoint (key from OPENAI_API_KEY)")
-    g.add_argument("--model", metavar="NAME", help="model name at the endpoint")
-
-
-def add_corpus_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--corpus", metavar="DIR", help="directory of .txt/.md articles (default: the bundled five-article story)"
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,12 +36,6 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (_add_ask, _add_index, _add_prepare, _add_serve, add_eval):  # the order --help lists them in
         add(sub)
     return parser
-
-
-def subcommand(sub, name: str, run: Callable, help: str, description: str) -> argparse.ArgumentParser:
-    p = sub.add_parser(name, help=help, description=description)
-    p.set_defaults(run=run)
-    return p
 
 
 def _add_ask(sub) -> None:
@@ -160,18 +114,6 @@ def _cmd_serve(args: argparse.Namespace, bars: Bars) -> int:
     return 0
 
 
-def make_assistant(args: argparse.Namespace, bars: Callable):
-    from .api import Assistant
-
-    return Assistant(
-        getattr(args, "corpus", None),
-        model_path=getattr(args, "model_path", None),
-        base_url=getattr(args, "base_url", None),
-        model=getattr(args, "model", None),
-        progress=bars,
-    )
-
-
 def _cmd_ask(args: argparse.Namespace, bars: Bars) -> int:
     stage = (lambda event: log.info("%s: %s", event.stage, event.detail)) if args.verbose else None
     with make_assistant(args, bars) as assistant:
@@ -186,7 +128,7 @@ def _print_answer(answer, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json_line(answer.to_dict()) + "\n")
     else:
-        sys.stdout.write(printable(format_answer(answer)) + "\n")
+        sys.stdout.write(printable(answer_plain(answer, width=100)) + "\n")
     sys.stdout.flush()
 
 
@@ -211,34 +153,6 @@ def _interactive(assistant, args: argparse.Namespace, stage) -> int:
                 print(f"storydesk: error: {printable(str(err))}", file=sys.stderr)
                 continue
             raise
-
-
-def format_answer(answer) -> str:
-    """The human form: answer, numbered quotes with article names, and a disagreement table."""
-    width = 100
-    out = [textwrap.fill(answer.text, width)]
-    if answer.citations:
-        out.append("\nSources")
-        for c in answer.citations:
-            out.append(f" [{c.id}] {c.doc_id}  (characters {c.start}–{c.end})")
-            out.append(textwrap.fill(f"“{c.quote}”", width, initial_indent="     ", subsequent_indent="     "))
-    for conflict in answer.conflicts:
-        out.append(f"\nSources disagree: {conflict.topic}")
-        rows = [("Position", "Articles", "Cited")]
-        for p in conflict.positions:
-            claim = p.claim if len(p.claim) <= 60 else p.claim[:57] + "…"
-            rows.append((claim, ", ".join(p.doc_ids), " ".join(f"[{i}]" for i in p.citations)))
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
-        line = "+".join("-" * (w + 2) for w in widths)
-        out.append(f"+{line}+")
-        for n, r in enumerate(rows):
-            out.append("| " + " | ".join(cell.ljust(w) for cell, w in zip(r, widths)) + " |")
-            if n == 0:
-                out.append(f"+{line}+")
-        out.append(f"+{line}+")
-    if not answer.answerable:
-        out.append("\n(no citation: the articles do not answer this)")
-    return "\n".join(out)
 
 
 def _cmd_index(args: argparse.Namespace, bars: Bars) -> int:

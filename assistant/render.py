@@ -8,15 +8,14 @@ to the passage they cite (``#src-N``), which the page's script scrolls into view
 from __future__ import annotations
 
 import html
+import textwrap
 from typing import Mapping
 
 from .text import MARKER as _MARKER
 from .text import paragraph_bounds, quote_matches
-from .types import Answer, Corpus
+from .types import Answer, Conflict, Corpus
 
-__all__ = ["chat_html", "sources_html", "conflicts_html", "answer_markdown", "answer_plain", "articles_html", "REFUSAL"]
-
-REFUSAL = "The articles don’t say."
+__all__ = ["chat_html", "sources_html", "conflicts_html", "answer_markdown", "answer_plain", "articles_html"]
 
 
 def _linked(text: str) -> str:
@@ -35,11 +34,8 @@ def chat_html(answer: Answer, rewritten: str | None = None) -> str:
     parts = []
     if rewritten:
         parts.append(f'<div class="rewrite">Interpreted as: <em>{html.escape(rewritten)}</em></div>')
-    if not answer.answerable:
-        parts.append(
-            f'<p class="refusal"><strong>{REFUSAL}</strong> None of the articles answers this question, '
-            "so nothing is cited.</p>"
-        )
+    if not answer.answerable:  # the answer's own words (compose's refusal), said once
+        parts.append(f'<p class="refusal">{html.escape(answer.text)}</p>')
         return "\n".join(parts)
     if answer.conflicts:
         parts.append('<p class="disagree-flag">⚠ Sources disagree: see the side-by-side panel.</p>')
@@ -127,9 +123,8 @@ def answer_markdown(answer: Answer, rewritten: str | None = None) -> str:
             "| Position | Articles | Citations |",
             "|---|---|---|",
         ]
-        for p in conflict.positions:
-            cited = " ".join(f"\\[{i}\\]" for i in p.citations)
-            lines.append(f"| {_md(p.claim)} | {_md(', '.join(p.doc_ids))} | {cited} |")
+        for claim, articles, cited in _positions(conflict):
+            lines.append(f"| {_md(claim)} | {_md(articles)} | {_md(cited)} |")
         lines.append("")
     if answer.citations:
         lines += ["## Sources", ""]
@@ -141,16 +136,33 @@ def answer_markdown(answer: Answer, rewritten: str | None = None) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def answer_plain(answer: Answer) -> str:
-    """Plain text for API clients: the answer, then the disagreement, then the citations."""
-    out = [answer.text]
+def _positions(conflict: Conflict) -> list[tuple[str, str, str]]:
+    """Each side of a disagreement as (claim, its articles, its citation markers): every table's rows."""
+    return [(p.claim, ", ".join(p.doc_ids), " ".join(f"[{i}]" for i in p.citations)) for p in conflict.positions]
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    cells = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(r, widths)) + " |" for r in rows]
+    return [rule, cells[0], rule, *cells[1:], rule]
+
+
+def answer_plain(answer: Answer, width: int | None = None) -> str:
+    """The answer as plain text, for a terminal and for API clients: the answer, each disagreement as a
+    table of positions, then the numbered quotes. ``width`` wraps the prose (the terminal's form)."""
+
+    def wrap(text: str, indent: str = "") -> str:
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent) if width else indent + text
+
+    out = [wrap(answer.text)]
     for conflict in answer.conflicts:
-        out.append(f"\nSources disagree: {conflict.topic}")
-        for p in conflict.positions:
-            out.append(f"- {p.claim} ({', '.join(p.doc_ids)}) {' '.join(f'[{i}]' for i in p.citations)}")
+        rows = [(c if len(c) <= 60 else c[:57] + "…", a, n) for c, a, n in _positions(conflict)]
+        out += ["", f"Sources disagree: {conflict.topic}", *_table([("Position", "Articles", "Cited"), *rows])]
     if answer.citations:
-        out.append("\nCitations:")
-        out += [f"[{c.id}] {c.doc_id} {c.start}-{c.end}: “{c.quote}”" for c in answer.citations]
+        out += ["", "Sources"]
+        for c in answer.citations:
+            out += [f" [{c.id}] {c.doc_id}  (characters {c.start}–{c.end})", wrap(f"“{c.quote}”", "     ")]
     return "\n".join(out)
 
 

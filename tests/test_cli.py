@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from assistant.cli import build_parser, format_answer, main
+from assistant.cli import build_parser, main
+from assistant.render import answer_plain
 from assistant.types import Answer, Citation, Conflict, Position
 
 
@@ -103,7 +104,7 @@ def test_human_form_shows_quotes_and_a_disagreement_table():
         [Citation(1, "doc_a", 0, 5, "a lot"), Citation(2, "doc_b", 0, 3, "few")],
         [Conflict("how long", (Position("a", (1,), ("doc_a",)), Position("b", (2,), ("doc_b",))))],
     )
-    text = format_answer(answer)
+    text = answer_plain(answer, width=100)
     assert "[1] doc_a" in text and "“a lot”" in text and "Sources disagree: how long" in text and "| doc_b" in text
 
 
@@ -183,7 +184,7 @@ def test_progress_bars_name_what_they_count_and_time_the_first_chunk(monkeypatch
     import re
     import time
 
-    from assistant.cli import Bars
+    from assistant.cli_options import Bars
 
     err = io.StringIO()
     monkeypatch.setattr(sys, "stderr", err)

@@ -1,3 +1,5 @@
+from assistant.compose import not_answered
+from assistant.question import parse_question
 from assistant.render import answer_markdown, answer_plain, articles_html, chat_html, conflicts_html, sources_html
 from assistant.types import Answer, Citation, Conflict, Corpus, Document, Position
 
@@ -46,8 +48,9 @@ def test_conflict_panel_has_one_column_per_position_with_quotes():
 
 
 def test_refusal_is_plain_and_cites_nothing():
-    refusal = Answer("When?", "The articles do not say.", False)
-    assert "The articles don’t say" in chat_html(refusal) and "cite" not in chat_html(refusal).replace("cited", "")
+    refusal = not_answered(parse_question("When?"))
+    assert refusal.text in chat_html(refusal) and 'class="refusal"' in chat_html(refusal)
+    assert "cite" not in chat_html(refusal)
     assert "No passage is cited" in sources_html(refusal, CORPUS)
 
 
@@ -55,7 +58,7 @@ def test_markdown_export_and_plain_text_carry_citations_and_disagreement():
     md = answer_markdown(_answer())
     assert md.startswith("# How long?") and "| &lt;eighteen&gt; months | d1 | \\[1\\] |" in md and "\\[2\\] d2" in md
     plain = answer_plain(_answer())
-    assert "Sources disagree: how long" in plain and "[1] d1" in plain and "Citations:" in plain
+    assert "Sources disagree: how long" in plain and "[1] d1" in plain and "Sources" in plain
 
 
 def test_article_list_shows_name_and_size():

@@ -109,7 +109,7 @@ def test_unanswerable_question_gets_a_plain_refusal(page_app, browser):
     page = _open(browser, url)
     _ask(page, "What was the name of the mayor's dog?")
     last = page.locator("#chatbot .message").last.inner_text()
-    assert "The articles don’t say" in last
+    assert "The articles do not say" in last
     assert page.locator("#sources .src").count() == 0
     assert not page.locator("#disagreement").is_visible()
 
