@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from ..cli import Bars, add_corpus_option, add_model_options, make_assistant, subcommand
+from ..cli_options import Bars, add_corpus_option, add_model_options, make_assistant, subcommand
 from ..errors import BadQuestion
 from ..text import json_line, printable
+from .types import ENGINES
 
 __all__ = ["add_eval", "run_compare"]
 
@@ -39,7 +40,7 @@ def add_eval(sub) -> None:
     p.add_argument(
         "--engine",
         action="append",
-        choices=["storydesk", "llamaindex-citation"],
+        choices=ENGINES,
         help="engine to evaluate; repeat to run several side by side (default: storydesk)",
     )
     p.add_argument(

@@ -31,11 +31,10 @@ from .corpora import BASE, CorpusGroups, case_corpus
 from .judge import Judge, support
 from .metrics import aggregate
 from .suites import load_suite
-from .types import CaseResult, EvalRun, SuiteSummary
+from .types import ENGINES, CaseResult, EvalRun, SuiteSummary
 
 __all__ = ["run_eval", "config_hash", "ENGINES", "DEFAULT_JUDGE_PAIRS"]
 
-ENGINES = ("storydesk", "llamaindex-citation")
 DEFAULT_JUDGE_PAIRS = DEFAULT_JUDGE_DIR
 _UNSUPPORTED = "unsupported by its citations: "
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["CaseResult", "SuiteSummary", "EvalRun", "JudgeCalibration"]
+__all__ = ["CaseResult", "SuiteSummary", "EvalRun", "JudgeCalibration", "ENGINES"]
+
+ENGINES = ("storydesk", "llamaindex-citation")  # what `storydesk eval --engine` runs (runner.py answers each)
 
 
 @dataclass

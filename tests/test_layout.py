@@ -1,0 +1,134 @@
+"""The package's shape, read from its source with ``ast``: no import circle, and no stage of the answer
+path importing another stage (stages share types and helpers through common modules; answer.py calls
+them in order)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
+# One module per stage of the answer path (README, "Architecture").
+STAGES = frozenset(
+    {"corpus", "index", "question", "followup", "retrieve", "injection", "reader", "gather", "grounding", "compose"}
+)
+
+
+def _module_name(path: Path, package: Path) -> str:
+    parts = list(path.relative_to(package.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imported(tree: ast.AST, module: str, is_package: bool, known: set[str]) -> set[str]:
+    """The package's modules that ``module`` imports when it runs (anywhere in it, functions included;
+    not under ``if TYPE_CHECKING:``, which never runs)."""
+    here = module.split(".") if is_package else module.split(".")[:-1]
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = here[: len(here) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else []))
+            for alias in node.names:  # "from . import language" imports a module; "from .x import y" a name
+                found.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in known else target)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return {name for name in found if name in known and name != module}
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    files = {_module_name(p, package): p for p in package.rglob("*.py")}
+    known = set(files)
+    return {
+        name: _imported(ast.parse(path.read_text(encoding="utf-8")), name, path.name == "__init__.py", known)
+        for name, path in files.items()
+    }
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import circle, each as the path that closes it (found by depth-first search)."""
+    found, state = [], {}
+
+    def walk(node: str, path: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                found.append(path[path.index(nxt) :] + [nxt])
+            elif nxt not in state:
+                walk(nxt, [*path, nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            walk(node, [node])
+    return found
+
+
+def stage_crossings(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    stage = {f"assistant.{name}" for name in STAGES}
+    return sorted((a, b) for a in stage for b in graph.get(a, ()) if b in stage)
+
+
+def test_every_stage_named_here_is_a_module():
+    assert {f"assistant.{s}" for s in STAGES} <= set(import_graph())
+
+
+def test_no_import_circle():
+    assert circles(import_graph()) == []
+
+
+def test_no_stage_imports_another_stage():
+    assert stage_crossings(import_graph()) == []
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    package = root / "assistant"
+    for name, text in files.items():
+        path = package / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return package
+
+
+@pytest.mark.parametrize(
+    "files, circle",
+    [
+        ({"__init__.py": "", "a.py": "from .b import x\n", "b.py": "def f():\n    from .a import y\n"}, True),
+        ({"__init__.py": "", "cli.py": "", "ev/__init__.py": "", "ev/cli.py": "from ..cli import x\n"}, False),
+        (
+            {"__init__.py": "", "cli.py": "def f():\n    from .ev.cli import g\n", "ev/__init__.py": ""}
+            | {"ev/cli.py": "from ..cli import x\n"},
+            True,
+        ),
+        ({"__init__.py": "", "a.py": "from . import b\n", "b.py": "from . import a\n"}, True),
+        (
+            {"__init__.py": "", "a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .b import B\n"}
+            | {"b.py": "from .a import x\n"},
+            False,
+        ),
+    ],
+)
+def test_the_circle_check_sees_circles_through_lazy_and_relative_imports(tmp_path, files, circle):
+    assert bool(circles(import_graph(_write(tmp_path, files)))) == circle
+
+
+def test_the_stage_check_sees_one_stage_importing_another(tmp_path):
+    package = _write(tmp_path, {"__init__.py": "", "reader.py": "from .gather import gather\n", "gather.py": ""})
+    assert stage_crossings(import_graph(package)) == [("assistant.reader", "assistant.gather")]
