@@ -10,6 +10,7 @@ __all__ = [
     "CorpusError",
     "ModelError",
     "BackendUnavailable",
+    "BadModelReply",
 ]
 
 
@@ -35,3 +36,10 @@ class BackendUnavailable(StorydeskError):
     """The model backend cannot be reached or refused the request."""
 
     exit_code = 3
+
+
+class BadModelReply(StorydeskError):
+    """The model answered, but not in the form asked for: no JSON object where a schema was given, or
+    one cut off by the length limit. The backend works; this reply cannot be used."""
+
+    exit_code = 4

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import BackendUnavailable, ModelError
+from ..errors import BackendUnavailable, BadModelReply, ModelError
 from .base import Backend, Copied, Message, parse_json_reply
 from .copying import Copier
 from .schema import const_prefix, const_values, property_order
@@ -369,7 +369,7 @@ class LlamaCppBackend(Backend):
                 return dict(const_values(schema), **{rest_name: value})
             return parse_json_reply(text)
         except ValueError as err:
-            raise BackendUnavailable(f"model reply was cut off before its JSON closed ({max_tokens} tokens)") from err
+            raise BadModelReply(f"the model's reply was cut off before its JSON closed ({max_tokens} tokens)") from err
 
     def probabilities(
         self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = ""

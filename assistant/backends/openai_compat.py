@@ -12,7 +12,7 @@ import math
 import os
 from typing import Any, Sequence
 
-from ..errors import BackendUnavailable
+from ..errors import BackendUnavailable, BadModelReply
 from .base import Backend, Message, parse_json_reply
 
 __all__ = ["OpenAICompatBackend"]
@@ -71,9 +71,7 @@ class OpenAICompatBackend(Backend):
         try:
             return parse_json_reply(text)
         except ValueError:
-            raise BackendUnavailable(
-                f"the model at {self.base_url or 'api.openai.com'} did not reply with JSON"
-            ) from None
+            raise BadModelReply(f"the model at {self.base_url or 'api.openai.com'} did not reply with JSON") from None
 
     def probabilities(
         self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = ""
