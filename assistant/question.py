@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .errors import BadQuestion
-from .text import ANSWER_SHAPES, analyze
+from .text import ANSWER_SHAPES, analyze, flatten
 from .types import Question
 
 __all__ = ["parse_question", "question_parts", "MAX_QUESTION_CHARS"]
@@ -94,7 +94,7 @@ def question_parts(text: str) -> tuple[str, ...]:
 def parse_question(text: object) -> Question:
     if not isinstance(text, str):
         raise BadQuestion("the question must be text")
-    cleaned = " ".join(text.split())
+    cleaned = flatten(text)
     if not cleaned:
         raise BadQuestion("the question is empty")
     if len(cleaned) > MAX_QUESTION_CHARS:

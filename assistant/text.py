@@ -139,7 +139,6 @@ _SHAPE_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve fifteen eighteen twenty thirty forty "
     "fifty hundred thousand several"
 ).split()
-assert set(_SHAPE_WORDS) <= set(NUMBER_WORDS)
 NUMBER_WORD_PATTERN = "(?:" + "|".join([*_SHAPE_WORDS, "a few", "many", "dozens? of"]) + ")"
 UNIT_PATTERN = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)"
 MONTH_PATTERN = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -286,16 +285,22 @@ def locate(phrase: str, text: str) -> tuple[int, int] | None:
 
 # --- Comparing short answers -----------------------------------------------------------------------
 
-_PUNCT = re.compile(r"[^\w\s]")
+_PUNCT = re.compile(r"(?<!\d)\.|\.(?!\d)|[^\w\s.]")  # punctuation, but not a decimal point
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 
 
+def _number_key(match: re.Match) -> str:
+    number = match.group().replace(",", "")
+    return number if number.count(".") <= 1 else number.replace(".", " ")  # 5.5 is one number; 1.8.1866 three
+
+
 def answer_key(phrase: str) -> str:
     """An answer as compared: lower case, punctuation and articles dropped, number words as digits,
-    "1,066" as "1066" ("eighteen months" and "18 months" have one key)."""
-    text = phrase.lower().replace("’", "'")
-    text = _DIGITS.sub(lambda m: m.group().replace(",", ""), text)
+    "1,066" as "1066", "%" as "per cent" ("eighteen months" and "18 months" have one key; "5.5%" keeps
+    its decimal point, so it never contains "5 per cent")."""
+    text = phrase.lower().replace("’", "'").replace("%", " per cent")
+    text = _DIGITS.sub(_number_key, text)
     words = [str(NUMBER_WORDS.get(w, w)) if w not in ("a", "an") else w for w in _PUNCT.sub(" ", text).split()]
     return " ".join(_ARTICLES.sub(" ", " ".join(words)).split())
 

@@ -77,5 +77,7 @@ def test_locate_finds_words_across_line_breaks_and_case():
 def test_answer_keys_read_numbers_as_values():
     assert answer_key("Eighteen months,") == answer_key("18 months") == "18 months"
     assert answer_key("The 3,292 people") == "3292 people"
+    assert answer_key("5.5%") == answer_key("5.5 per cent") == "5.5 per cent"  # a decimal point is kept
+    assert answer_key("$2.5 million.") == "2.5 million" and answer_key("1.8.1866") == "1 8 1866"
     assert numbers_of("between 3 and five days") == {"3", "5"}
     assert contains_words("uk labour party", "labour party") and not contains_words("18 months", "8 months")

@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..text import flatten
 from .base import Copied
 
 __all__ = ["Copier"]
@@ -20,7 +21,7 @@ __all__ = ["Copier"]
 
 class Copier:
     def __init__(self, source: str, ends: set[int], detokenize: Callable[[int], bytes], top: int = 64) -> None:
-        self.flat = " ".join(source.split())
+        self.flat = flatten(source)
         self.ends = ends
         self.detokenize = detokenize
         self.top = top
@@ -36,7 +37,7 @@ class Copier:
                 if self.written.strip():
                     return None
                 continue
-            text = " ".join((self.written + piece).decode("utf-8", errors="ignore").split())
+            text = flatten((self.written + piece).decode("utf-8", errors="ignore"))
             if text and (text + (" " if piece[-1:].isspace() else "")) in self.flat:
                 peak = float(logits.max())
                 self.logprobs.append(float(logits[token]) - peak - float(np.log(np.exp(logits - peak).sum())))

@@ -23,6 +23,7 @@ from typing import Any, Sequence
 from ..backends.base import Backend
 from ..prompts import load_prompt
 from ..text import MARKER as _MARKER
+from ..text import flatten
 from .checks import citation_ok
 
 __all__ = ["Judge", "statements", "support", "verbatim_in", "THRESHOLD"]
@@ -35,20 +36,16 @@ _EDGES = " \t\n.,;:!?\"'“”‘’"
 THRESHOLD = 0.8
 
 
-def _ws(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _sentence(claim: str) -> str:
     """A claim as the judge reads it: one line, ending in one full stop (as the labelled pairs do)."""
-    core = _ws(claim).rstrip(" .;,:")
+    core = flatten(claim).rstrip(" .;,:")
     return core + "." if core and core[-1] not in "!?" else core
 
 
 def verbatim_in(claim: str, quote: str) -> bool:
     """The claim (its edge punctuation aside) occurs in the quote, whitespace-normalised and case-insensitive."""
-    core = _ws(claim).strip(_EDGES).lower()
-    return bool(core) and re.search(r"(?<!\w)" + re.escape(core) + r"(?!\w)", _ws(quote).lower()) is not None
+    core = flatten(claim).strip(_EDGES).lower()
+    return bool(core) and re.search(r"(?<!\w)" + re.escape(core) + r"(?!\w)", flatten(quote).lower()) is not None
 
 
 class Judge:
@@ -66,7 +63,7 @@ class Judge:
 
     def ask(self, claim: str, passages: Sequence[str]) -> tuple[float, bool]:
         """(P(supported), whether the model was called: False when the same question was asked before)."""
-        key = (_sentence(claim), tuple(_ws(p) for p in passages))
+        key = (_sentence(claim), tuple(flatten(p) for p in passages))
         with self._lock:
             if key in self._memo:
                 self.stats["reused"] += 1
@@ -103,7 +100,7 @@ def statements(answer: dict) -> list[tuple[str, list[int]]]:
         out.append((match.group(1).strip(), [int(i) for i in _MARKER.findall(match.group(2))]))
     for sentence in _SENTENCE_SPLIT.split(_QUOTED_CLAIM.sub("", text)):
         ids = [int(i) for i in _MARKER.findall(sentence)]
-        claim = re.sub(r"\s+(?=[.,;:!?])", "", " ".join(_MARKER.sub("", sentence).split())).strip(" ;,")
+        claim = re.sub(r"\s+(?=[.,;:!?])", "", flatten(_MARKER.sub("", sentence))).strip(" ;,")
         if ids and len(claim.split()) >= 3:
             out.append((claim, ids))
     for conflict in answer.get("conflicts") or []:
