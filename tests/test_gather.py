@@ -1,11 +1,14 @@
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.gather import _code_same, gather, near_copy
+from assistant.gather import _code_same, gather, near_copy, same_answer
+from assistant.prompts import load_prompt
 from assistant.question import parse_question
 from assistant.settings import GatherSettings
 from assistant.spans import document_spans
+from assistant.text import ANSWER_SHAPES
 from assistant.types import Document, Evidence, Finding
 
 BASE = "Power was cut to the Marrow valley on Sunday after the dam failed, officials said late last night. "
@@ -16,8 +19,8 @@ def doc(doc_id: str, text: str) -> Document:
 
 
 def finding(d: Document, phrase: str, p: float = 0.9) -> Finding:
-    span = document_spans(d)[0]
     start = d.text.index(phrase)
+    span = next(s for s in document_spans(d) if s.start <= start < s.end)  # the sentence it sits in
     return Finding(d.doc_id, p, phrase, start, start + len(phrase), Evidence(0, span, p))
 
 
@@ -28,6 +31,16 @@ def one_hot(texts):
     for row, t in enumerate(texts):
         out[row, vocab[t]] = 1.0
     return out
+
+
+def alike(texts):
+    """A fake encoder that finds every text the same (cosine 1): only code can tell answers apart."""
+    return np.ones((len(texts), 1), dtype=np.float32)
+
+
+def close(texts):
+    """A fake encoder: two texts close enough (cosine 0.7) that the model is asked whether they are one answer."""
+    return np.array([[1.0, 0.0], [0.7, 0.714]], dtype=np.float32)[: len(texts)]
 
 
 class Asked:
@@ -45,11 +58,36 @@ class Asked:
         return {"yes": self.p[messages.prompt], "no": 1 - self.p[messages.prompt]}
 
 
-def run(findings, docs, model=None, question="How long was the power cut?", settings=None):
+def run(findings, docs, model=None, question="How long was the power cut?", settings=None, embed=one_hot):
     q = parse_question(question)
     return gather(
-        findings, q, q.text, {d.doc_id: d for d in docs}, one_hot, model or Asked(), settings or GatherSettings()
+        findings, q, q.text, {d.doc_id: d for d in docs}, embed, model or Asked(), settings or GatherSettings()
     )
+
+
+@pytest.fixture
+def model(rule_model):
+    """conftest's RuleModel (P("yes") 0.97 or 0.03), also noting the prefixes it is asked to warm and the
+    options of each yes/no check."""
+
+    class Noting(rule_model):
+        def __init__(self, *args, **kwargs):
+            super().__init__({}, *args, **kwargs)
+            self.warmed, self.options = [], []
+
+        def warm(self, prefix):
+            self.warmed.append(prefix)
+
+        def probabilities(self, messages, options, reply_prefix=""):
+            self.options.append(options)
+            return super().probabilities(messages, options, reply_prefix)
+
+    return Noting
+
+
+def asked(model) -> list[dict]:
+    """What the model was asked: each check's prompt and variables."""
+    return [{"prompt": r["prompt"], **r["variables"]} for r in model.requests]
 
 
 def test_same_words_or_contained_words_are_one_answer_and_numbers_decide():
@@ -116,13 +154,128 @@ def test_between_equally_supported_near_copies_the_more_confident_reading_leads(
 
 def test_the_model_settles_answers_whose_vectors_are_close_but_not_identical():
     a, b = doc("a", "Hallam Construction built it."), doc("b", "The Hallam building firm built it.")
-
-    def close(texts):
-        return np.array([[1.0, 0.0], [0.7, 0.714]], dtype=np.float32)[: len(texts)]
-
     q = parse_question("Who built the dam?")
     docs = {"a": a, "b": b}
     findings = [finding(a, "Hallam Construction"), finding(b, "The Hallam building firm", 0.8)]
     merged = gather(findings, q, q.text, docs, close, Asked(same_answer=0.9), GatherSettings())
     apart = gather(findings, q, q.text, docs, close, Asked(same_answer=0.1), GatherSettings())
     assert len(merged) == 1 and len(apart) == 2
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [("5 per cent", "7 per cent"), ("3 petabytes", "4 petabytes"), ("5.5 per cent", "5 per cent"), ("5.5%", "5%")],
+)
+def test_different_numbers_of_one_unit_are_never_one_answer(model, first, second):
+    assert ANSWER_SHAPES["quantity"][1].search(first) and ANSWER_SHAPES["quantity"][1].search(second)
+    a, b = doc("a", f"The archive grew by {first} last year."), doc("b", f"Storage use rose {second}, the report says.")
+    merging = model(same_answer=lambda x, y: True)  # vectors and model would both call them one answer
+    groups = run([finding(a, first), finding(b, second, 0.8)], [a, b], merging, "How much did it grow?", embed=alike)
+    assert [g.doc_ids for g in groups] == [["a"], ["b"]]
+    assert [r["prompt"] for r in merging.requests] == ["same_subject"]  # never asked whether they are one
+
+
+def test_equal_quantities_are_one_answer(model):
+    a, b = doc("a", "The archive grew by 5 per cent last year."), doc("b", "It grew 5 per cent, the report says.")
+    apart = model()  # the model would keep them apart; orthogonal vectors too
+    groups = run([finding(a, "5 per cent"), finding(b, "5 per cent", 0.8)], [a, b], apart, "How much did it grow?")
+    assert [g.doc_ids for g in groups] == [["a", "b"]] and apart.requests == []
+
+
+def test_code_then_vectors_then_model_and_each_bar_is_inclusive(model):
+    a, b, question = "Hallam Construction", "the Hallam building firm", "Who built the dam?"
+    va, vb = np.array([1.0, 0.0], dtype=np.float32), np.array([0.6, 0.8], dtype=np.float32)
+    vectors, cosine = {a: va, b: vb, "18 months": va, "8 months": va}, float(va @ vb)
+    never, always = model(), model(same_answer=lambda x, y: True)
+    assert not same_answer("18 months", "8 months", question, vectors, always, GatherSettings())  # numbers first
+    assert same_answer(a, b, question, vectors, never, GatherSettings(same_embedding=cosine)) and not never.requests
+    assert same_answer(a, b, question, vectors, always, GatherSettings(ask_floor=cosine))  # the floor asks
+    assert same_answer(a, b, question, vectors, always, GatherSettings(same_bar=0.97))  # P("yes") 0.97
+    assert asked(always) == 2 * [{"prompt": "same_answer", "question": question, "first": a, "second": b}]
+    assert always.options == 2 * [["yes", "no"]] and always.warmed == 2 * [load_prompt("same_answer").prefix()]
+
+
+def test_gather_asks_whether_answers_are_one_about_the_question_part(model):
+    a, b = doc("a", "Hallam Construction built it."), doc("b", "The Hallam building firm built it.")
+    same = model(same_answer=lambda x, y: True)
+    findings = [finding(a, "Hallam Construction"), finding(b, "The Hallam building firm", 0.8)]
+    groups = run(findings, [a, b], same, "Who built the dam?", embed=close)
+    assert [g.doc_ids for g in groups] == [["a", "b"]]
+    expected = {"question": "Who built the dam?", "first": "Hallam Construction", "second": "The Hallam building firm"}
+    assert asked(same) == [{"prompt": "same_answer", **expected}]
+
+
+def test_a_group_is_led_by_its_most_confident_reading(model):
+    a, b = doc("a", BASE + "It lasted eighteen months."), doc("b", "The outage lasted 18 months.")
+    groups = run([finding(b, "18 months", 0.6), finding(a, "eighteen months", 0.9)], [a, b], model())
+    assert [f.doc_id for f in groups[0].findings] == ["a", "b"]
+
+
+def test_no_answering_article_gives_no_group_and_encodes_nothing(model):
+    encoded = []
+    groups = run([Finding("a", 0.2)], [doc("a", BASE)], model(), embed=lambda t: encoded.append(t) or one_hot(t))
+    assert groups == [] and encoded == []
+
+
+def test_the_subject_check_sees_the_lead_and_the_other_by_title_and_answering_sentence(model):
+    a = doc("a", "Marrow valley power cut\nPower was cut to the valley for three days, the utility said.")
+    b = doc("b", "Residents of the valley waited a week for power.")  # its title is its sentence: shown once
+    m = model()
+    groups = run([finding(a, "three days"), finding(b, "a week", 0.8)], [a, b], m)
+    assert [g.relation for g in groups] == ["lead", "disagrees"]
+    first = "Marrow valley power cut. Power was cut to the valley for three days, the utility said."
+    second = "Residents of the valley waited a week for power."
+    assert asked(m) == [
+        {"prompt": "same_subject", "question": "How long was the power cut?", "first": first, "second": second}
+    ]
+    assert m.options == [["yes", "no"]] and m.warmed == [load_prompt("same_subject").prefix()]
+
+
+def test_the_subject_check_sees_at_most_sixty_words_of_an_article(model):
+    def article(doc_id: str, answer: str, filler: int) -> Document:
+        return doc(
+            doc_id, f"Outage\nPower was off for {answer} " + " ".join(f"{doc_id}{i}" for i in range(filler)) + "."
+        )
+
+    a, b = article("a", "three days", 53), article("b", "a week", 94)  # 1 + 6 + 53 words: exactly sixty
+    m = model()
+    run([finding(a, "three days"), finding(b, "a week", 0.8)], [a, b], m)
+    (request,) = asked(m)
+    assert request["first"] == "Outage. " + " ".join(a.text.split()[1:]) and len(request["first"].split()) == 60
+    assert request["second"] == "Outage. " + " ".join(b.text.split()[1:60]) + " …"
+
+
+def test_a_copy_of_a_disputed_copy_is_not_disputed_for_it(model):
+    words = [f"w{i}" for i in range(14)]  # each article shares most of its words with the next one only
+    a = doc("a", " ".join(words[0:10]) + " three days.")
+    c = doc("c", " ".join(words[2:12]) + " nine days.")
+    d = doc("d", " ".join(words[4:14]) + " five days.")
+    assert near_copy(a, c, 0.5) and near_copy(c, d, 0.5) and not near_copy(a, d, 0.5)
+    groups = run(
+        [finding(a, "three days", 0.99), finding(c, "nine days"), finding(d, "five days", 0.8)], [a, c, d], model()
+    )
+    assert [g.relation for g in groups] == ["lead", "disputed", "disagrees"] and groups[1].copy_of == "a"
+
+
+def test_answers_to_what_someone_said_complement_each_other(model):
+    a, b = doc("a", "The mayor said the dam was safe."), doc("b", "The mayor said repairs would start in May.")
+    m = model()
+    findings = [finding(a, "the dam was safe"), finding(b, "repairs would start in May", 0.8)]
+    groups = run(findings, [a, b], m, "What did the mayor say?")
+    assert [g.relation for g in groups] == ["lead", "complements"] and m.requests == []
+
+
+def test_at_the_different_bar_two_answers_still_disagree(model):
+    a, b = (
+        doc("a", "Deadfall (1993 film) was directed by Christopher Coppola."),
+        doc("b", "Deadfall (2012 film) was directed by Stefan Ruzowitzky."),
+    )
+    findings = [finding(a, "Christopher Coppola"), finding(b, "Stefan Ruzowitzky", 0.8)]
+    other = model(same_subject=lambda x, y: False)  # P("yes": same subject) 0.03
+    groups = run(findings, [a, b], other, "Who directed Deadfall?", GatherSettings(different_bar=0.03))
+    assert [g.relation for g in groups] == ["lead", "disagrees"]
+
+
+def test_near_copy_holds_at_the_threshold_and_never_for_an_article_without_words():
+    assert near_copy(doc("a", "one two three"), doc("b", "one two four"), 0.5)  # Jaccard 2/4
+    assert not near_copy(doc("a", "one two"), doc("b", "? !"), 0.0)
