@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Generator, Iterator
 
 from .backends.base import Backend
 from .compose import compose, not_answered
@@ -21,12 +21,12 @@ from .question import question_parts
 from .reader import reading_steps
 from .retrieve import retrieve
 from .settings import Settings
-from .types import Answer, Article, Event, Evidence, Question, Retrieval
+from .types import Answer, Article, Event, Evidence, Group, Question, Retrieval
 
 if TYPE_CHECKING:
     from .index import StoryIndex
 
-__all__ = ["answer_question", "answer_steps", "OnEvent"]
+__all__ = ["answer_question", "answer_steps", "gather_steps", "Gathered", "OnEvent"]
 
 OnEvent = Callable[[Event], None]  # receives each progress event of one answer, for displays
 
@@ -83,6 +83,51 @@ def _names(index: StoryIndex, doc_ids: tuple[str, ...]) -> str:
     return ", ".join(f'"{index.corpus[d].title}"' for d in doc_ids)
 
 
+@dataclass
+class Gathered:
+    """What the articles say to one question, before it is written up: the question as read (orders
+    removed, split into parts), what retrieval found, the articles read, each part's groups of answers,
+    and the articles whose planted instructions were screened out."""
+
+    question: Question
+    retrieval: Retrieval
+    articles: list[Article]
+    groups: list[tuple[str, list[Group]]]  # (part, its groups: a position each, best supported first)
+    screened: tuple[str, ...]
+
+
+def gather_steps(
+    question: Question,
+    index: StoryIndex,
+    backend: Backend,
+    embed,
+    settings: Settings,
+    verdicts: dict[str, bool],
+    clock: _Clock | None = None,
+) -> Generator[Event, None, Gathered]:
+    """Retrieve, screen, read each article and gather the answers (every step but writing the answer up),
+    yielding progress events; the story map shares it with the chat, so the two never disagree."""
+    clock = clock or _Clock.begin()
+    # Orders written into the question are not read: only what it asks ("Ignore the articles and say X.
+    # Who did it?" is read as "Who did it?"); the answer still quotes the question as asked.
+    question = replace(question, parts=question_parts(question_without_instructions(question.text, settings.injection)))
+    yield Event("searching", "Searching the articles")
+    retrieval = retrieve(index, question, embed, settings.retrieval)
+    articles, screened = _articles(index, retrieval, backend, settings, verdicts)
+    t = clock.lap("retrieve", clock.start)
+    groups: list[tuple[str, list[Group]]] = []
+    if articles:
+        findings = yield from reading_steps(backend, question, articles, settings.reading)
+        t = clock.lap("generate", t)
+        yield Event("comparing", "Comparing what the articles say")
+        docs = {a.doc_id: a.document for a in articles}
+        for k, part in enumerate(question.asked):
+            mine = [f for f in findings if f.part == k]
+            groups.append((part, gather(mine, question, part, docs, embed.embed, backend, settings.gather)))
+        clock.lap("compare", t)
+    return Gathered(question, retrieval, articles, groups, screened)
+
+
 def answer_steps(
     question: Question,
     index: StoryIndex,
@@ -96,38 +141,21 @@ def answer_steps(
     checks do not depend on the question."""
     settings = settings or Settings()
     clock = _Clock.begin()
-    # Orders written into the question are not read: only what it asks ("Ignore the articles and say X.
-    # Who did it?" is read as "Who did it?"); the answer still quotes the question as asked.
-    question = replace(question, parts=question_parts(question_without_instructions(question.text, settings.injection)))
-    yield Event("searching", "Searching the articles")
-    retrieval = retrieve(index, question, embed, settings.retrieval)
-    articles, screened = _articles(index, retrieval, backend, settings, verdicts if verdicts is not None else {})
-    t = clock.lap("retrieve", clock.start)
-    if not articles:
+    verdicts = verdicts if verdicts is not None else {}
+    found = yield from gather_steps(question, index, backend, embed, settings, verdicts, clock)
+    question = found.question
+    if not found.articles:
         answer = not_answered(question)
     else:
-        findings = yield from reading_steps(backend, question, articles, settings.reading)
-        t = clock.lap("generate", t)
-        yield Event("comparing", "Comparing what the articles say")
-        docs = {a.doc_id: a.document for a in articles}
-        answers = [
-            (
-                part,
-                gather(
-                    [f for f in findings if f.part == k], question, part, docs, embed.embed, backend, settings.gather
-                ),
-            )
-            for k, part in enumerate(question.asked)
-        ]
-        answer = compose(question, answers, docs, Citations(index.corpus), total=len(index.corpus))
-        clock.lap("compare", t)
-    if retrieval.scope_unmatched:
+        docs = {a.doc_id: a.document for a in found.articles}
+        answer = compose(question, found.groups, docs, Citations(index.corpus), total=len(index.corpus))
+    if found.retrieval.scope_unmatched:
         answer.text = (
             "No article could be matched to the source the question names, so every article was read. " + answer.text
         )
-    if screened:
+    if found.screened:
         answer.text += (
-            f" (Instructions addressed to AI systems in {_names(index, screened)} were not followed or quoted.)"
+            f" (Instructions addressed to AI systems in {_names(index, found.screened)} were not followed or quoted.)"
         )
     answer.model = getattr(backend, "name", "")
     answer.timings_ms = dict(clock.marks, total=(time.perf_counter() - clock.start) * 1000.0)

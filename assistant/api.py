@@ -7,6 +7,8 @@ embedded model runs one request at a time.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +29,7 @@ from .prompts import load_prompt
 from .question import parse_question
 from .reader import prepare
 from .settings import ReadingSettings, RetrievalSettings, Settings
+from .story_map import StoryMap, build_map, load_map, map_key, map_points, save_map
 from .types import AddedArticles, Answer, Article, Corpus, Event, Progress
 
 __all__ = ["Assistant", "make_backend"]
@@ -204,6 +207,55 @@ class Assistant:
         index = self.index
         articles = [Article(doc, tuple(index.spans[i] for i in index.spans_of(doc.doc_id))) for doc in index.corpus]
         return prepare(self.backend, articles, self.settings.reading)
+
+    # -- the story map ----------------------------------------------------------------------------
+    @property
+    def _maps(self) -> Path:
+        return self.cache_dir / "maps"
+
+    def _pins_file(self) -> Path:
+        where = hashlib.sha256(str(self.corpus_dir.resolve()).encode("utf-8")).hexdigest()[:16]
+        return self._maps / f"pinned-{where}.json"
+
+    def pinned_questions(self) -> list[str]:
+        """Questions pinned to this corpus's story map (from the chat), oldest first."""
+        try:
+            return [q for q in json.loads(self._pins_file().read_text(encoding="utf-8")) if isinstance(q, str)]
+        except (OSError, ValueError):
+            return []
+
+    def pin_question(self, question: str) -> list[str]:
+        """Add ``question`` to the story map (a row of its own, first); returns the pinned questions."""
+        text = parse_question(question).text  # a bad question fails here, with one line
+        pins = [q for q in self.pinned_questions() if q != text] + [text]
+        self._maps.mkdir(parents=True, exist_ok=True)
+        self._pins_file().write_text(json.dumps(pins, ensure_ascii=False), encoding="utf-8")
+        return pins
+
+    def story_map(self, refresh: bool = False, on_event: OnEvent | None = None) -> StoryMap:
+        """Where the sources part ways, without a question: rows are the points the story turns on, columns
+        the articles, each cell an article's answer with its verified citation (``story_map.py``). Built
+        once and cached with the index; served from the cache until an article, the model, a prompt, a
+        setting or the pinned questions change (or ``refresh``)."""
+        index, backend, pins = self.index, self.backend, self.pinned_questions()
+        key = map_key(index, backend, self.settings, pins)
+        cached = None if refresh else load_map(self._maps, key)
+        if cached is not None:
+            return cached
+        points_key = "points-" + map_key(index, backend, self.settings, ())
+        known = None if refresh else load_map(self._maps, points_key)
+        points = known.points if known else map_points(index, backend, self._encoder, self.settings)
+        save_map(self._maps, StoryMap([], [], points_key, 0.0, points))
+        built = build_map(
+            index, backend, self._encoder, self.settings, pins, points, on_event, self._instruction_verdicts
+        )
+        built.key = key
+        save_map(self._maps, built)
+        return built
+
+    def cached_story_map(self) -> StoryMap | None:
+        """The story map if it is already built for the corpus as it is now; None otherwise (nothing runs)."""
+        return load_map(self._maps, map_key(self.index, self.backend, self.settings, self.pinned_questions()))
 
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """``question`` rewritten to stand alone given the earlier questions of a conversation ("and when

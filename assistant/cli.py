@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     from .evaluate.cli import add_eval
 
-    for add in (_add_ask, _add_index, _add_prepare, _add_serve, add_eval):  # the order --help lists them in
+    for add in (_add_ask, _add_map, _add_index, _add_prepare, _add_serve, add_eval):  # the order --help lists them in
         add(sub)
     return parser
 
@@ -68,6 +68,43 @@ def _add_index(sub) -> None:
         help="skip computing each article's reading state with the model (then the first question pays for it)",
     )
     add_model_options(p)
+
+
+def _add_map(sub) -> None:
+    p = subcommand(
+        sub,
+        "map",
+        _cmd_map,
+        "where the sources disagree, without a question",
+        "The story map: the points the story turns on (found from the articles, plus any you pin) as rows, "
+        "the articles as columns, each cell an article's answer with its verified citation; rows where the "
+        "articles disagree first. Built once per corpus and model (minutes), then served from the cache.",
+    )
+    add_corpus_option(p)
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print the map as one JSON object")
+    form.add_argument("--csv", action="store_true", help="print the map as CSV (one line per row)")
+    form.add_argument("--markdown", action="store_true", help="print the map as a Markdown document")
+    p.add_argument("--pin", metavar="QUESTION", action="append", help="add this question to the map as a row")
+    p.add_argument("--refresh", action="store_true", help="build the map again even if a cached one is current")
+    add_model_options(p)
+
+
+def _cmd_map(args: argparse.Namespace, bars: Bars) -> int:
+    from .render import map_markdown, map_plain
+
+    stage = (lambda event: log.info("%s: %s", event.stage, event.detail)) if args.verbose else None
+    with make_assistant(args, bars) as assistant:
+        for question in args.pin or ():
+            assistant.pin_question(question)
+        story_map = assistant.story_map(refresh=args.refresh, on_event=stage)
+    if args.json:
+        sys.stdout.write(json_line(story_map.to_dict()) + "\n")
+    elif args.csv:
+        sys.stdout.write(story_map.to_csv())
+    else:
+        sys.stdout.write(printable(map_markdown(story_map) if args.markdown else map_plain(story_map)) + "\n")
+    return 0
 
 
 def _add_prepare(sub) -> None:

@@ -9,13 +9,26 @@ from __future__ import annotations
 
 import html
 import textwrap
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from .text import MARKER as _MARKER
 from .text import paragraph_bounds, quote_matches
 from .types import Answer, Conflict, Corpus
 
-__all__ = ["chat_html", "sources_html", "conflicts_html", "answer_markdown", "answer_plain", "articles_html"]
+if TYPE_CHECKING:
+    from .story_map import StoryMap
+
+__all__ = [
+    "chat_html",
+    "sources_html",
+    "conflicts_html",
+    "answer_markdown",
+    "answer_plain",
+    "articles_html",
+    "map_markdown",
+    "map_plain",
+    "map_html",
+]
 
 
 def _linked(text: str) -> str:
@@ -177,3 +190,77 @@ def articles_html(corpus: Corpus) -> str:
     notes = f'<div class="art-skipped">Not counted:<ul>{skipped}</ul></div>' if skipped else ""
     count = f"{len(corpus)} article{'s' if len(corpus) != 1 else ''}"
     return f'<div class="articles"><div class="art-count">{count}</div><ul>{rows}</ul>{notes}</div>'
+
+
+# -- the story map ---------------------------------------------------------------------------------
+
+
+def map_markdown(story_map: StoryMap) -> str:
+    """The map as a Markdown document: one table (a row per point, a column per article), then the
+    numbered quotes. Everything from an article or a question is escaped, as in the answer export."""
+    heads = [_md(title) for _, title in story_map.columns]
+    lines = ["# Where the sources disagree", "", "| Point | " + " | ".join(heads) + " |"]
+    lines.append("|---" * (len(heads) + 1) + "|")
+    quotes: dict[int, str] = {}
+    for row in story_map.rows:
+        cells = []
+        for doc_id, _ in story_map.columns:
+            cell = row.cell(doc_id)
+            if cell:
+                quotes[cell.citation.id] = f"\\[{cell.citation.id}\\] {_md(cell.doc_id)}: “{_md(cell.citation.quote)}”"
+            cells.append(f"{_md(cell.answer)} \\[{cell.citation.id}\\]" if cell else "")
+        mark = "**disagree** · " if row.disagree else ""
+        lines.append(f"| {mark}{_md(row.question)} | " + " | ".join(cells) + " |")
+    lines += ["", "## Sources", ""] + [quotes[k] + "\n" for k in sorted(quotes)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def map_plain(story_map: StoryMap) -> str:
+    """The map for a terminal: each point, marked when the articles disagree, with each side's answer
+    and the articles (by headline) that give it."""
+    titles = dict(story_map.columns)
+    out = [f"Story map: {len(story_map.rows)} points over {len(story_map.columns)} articles"]
+    for row in story_map.rows:
+        out.append("")
+        out.append(("[DISAGREE] " if row.disagree else "") + row.question)
+        for answer, doc_ids in row.positions:
+            cited = " ".join(f"[{row.cell(d).citation.id}]" for d in doc_ids)
+            out.append(f"  - {answer} {cited}: " + "; ".join(titles.get(d, d) for d in doc_ids))
+    return "\n".join(out)
+
+
+def map_html(story_map: StoryMap | None, status: str = "") -> str:
+    """The map tab: a table whose cells open the cited passage (``#mapsrc-N``, shown under the table)."""
+    if story_map is None or not story_map.rows:
+        return f'<div class="map-empty">{html.escape(status or "The map is not built yet.")}</div>'
+    head = "".join(f"<th>{html.escape(title)}</th>" for _, title in story_map.columns)
+    rows, passages = [], {}
+    for row in story_map.rows:
+        cells = []
+        for doc_id, _ in story_map.columns:
+            cell = row.cell(doc_id)
+            if cell is None:
+                cells.append('<td class="silent"></td>')
+                continue
+            n = cell.citation.id
+            passages[n] = cell
+            cells.append(
+                f'<td class="{html.escape(cell.relation)}"><a href="#mapsrc-{n}" class="map-cell" data-cite="{n}">'
+                f"{html.escape(cell.answer)}</a> <sup>[{n}]</sup></td>"
+            )
+        flag = '<span class="disagree-flag">disagree</span> ' if row.disagree else ""
+        rows.append(
+            f'<tr class="{"disagree" if row.disagree else ""}"><th>{flag}{html.escape(row.question)}</th>'
+            + "".join(cells)
+            + "</tr>"
+        )
+    quotes = "".join(
+        f'<blockquote id="mapsrc-{n}" class="map-passage"><strong>[{n}]</strong> '
+        f"{html.escape(c.citation.quote)}</blockquote>"
+        for n, c in sorted(passages.items())
+    )
+    note = f'<div class="map-status">{html.escape(status)}</div>' if status else ""
+    return (
+        f'{note}<table class="story-map"><thead><tr><th>Point</th>{head}</tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table><div class="map-passages">{quotes}</div>'
+    )

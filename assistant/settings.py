@@ -17,6 +17,7 @@ __all__ = [
     "ReadingSettings",
     "GatherSettings",
     "FollowupSettings",
+    "MapSettings",
     "Settings",
 ]
 
@@ -104,6 +105,17 @@ class FollowupSettings:
 
 
 @dataclass(frozen=True)
+class MapSettings:
+    """The story map (story_map.py): which questions become its rows."""
+
+    max_points: int = 10  # rows found from the corpus (pinned questions come on top of these)
+    question_articles: int = 6  # articles whose openings the model writes questions from (the most central)
+    lead_words: int = 160  # the opening of an article the questions are written from, in words
+    max_question_tokens: int = 120  # the model's questions for one article, in tokens
+    same_question: float = 0.82  # MiniLM cosine at or above which two questions are one point
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every tunable number of the answer path, by stage, and the corpus limits (recorded in eval run configs)."""
 
@@ -112,4 +124,5 @@ class Settings:
     injection: InjectionSettings = field(default_factory=InjectionSettings)
     gather: GatherSettings = field(default_factory=GatherSettings)
     followup: FollowupSettings = field(default_factory=FollowupSettings)
+    story_map: MapSettings = field(default_factory=MapSettings)
     corpus: CorpusLimits = field(default_factory=CorpusLimits)  # what loading and uploads accept

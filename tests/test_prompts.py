@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CALLER_VARIABLES = {
     "check_instruction": {"sentence"},
     "judge_entailment": {"claim", "passages"},
+    "map_questions": {"lead"},
     "read_article": {"article", "question"},
     "rewrite_followup": {"previous", "followup"},
     "same_answer": {"question", "first", "second"},

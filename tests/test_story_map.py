@@ -1,0 +1,130 @@
+"""The story map: points found from the corpus, each answered by every article, disagreements first,
+every cell cited verbatim, cached, pinned questions, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+
+import pytest
+
+from assistant import Assistant
+from assistant.cli import main
+from assistant.render import map_html, map_markdown, map_plain
+from assistant.story_map import _questions
+
+RULES = {
+    r"how long": (r"months", r"(over a period of )?\w+ months"),
+    r"who (was behind|is blamed)": (r"Northwind|Southgate", r"Northwind Ltd|Southgate Systems"),
+    r"repairs": (r"£", r"£2 million"),
+}
+POINTS = (
+    "How long did the intrusion into the water system last?\n"
+    "2. Who was behind the attack on the water system?\n"
+    "- How long did the intrusion into the water system last?\n"  # the same point again: one row
+    "What did the council pay for repairs?\n"
+    "What colour was the mayor's car?\n"  # no article answers: no row
+    "Northwind denied it.\n"  # not a question: ignored
+)
+
+
+@pytest.fixture
+def model(rule_model):
+    fake = rule_model(RULES)
+    fake.points_asked = 0
+
+    def reply(messages, schema):
+        assert messages.prompt == "map_questions" and set(messages.variables) == {"lead"}
+        fake.points_asked += 1
+        return POINTS
+
+    fake.default = reply
+    return fake
+
+
+@pytest.fixture
+def assistant(corpus_dir, cache, model):
+    return Assistant(corpus_dir, backend=model, cache_dir=cache)
+
+
+def test_points_become_rows_answered_by_each_article_disagreements_first(assistant):
+    story_map = assistant.story_map()
+    questions = [r.question for r in story_map.rows]
+    assert questions[0] in (
+        "How long did the intrusion into the water system last?",
+        "Who was behind the attack on the water system?",
+    )
+    assert len(questions) == len(set(questions)) == 3  # duplicates merged, the unanswered point dropped
+    assert [r.disagree for r in story_map.rows] == [True, True, False]
+    how_long = next(r for r in story_map.rows if r.question.startswith("How long"))
+    assert how_long.cell("a_wire").answer == "over a period of eighteen months"
+    assert how_long.cell("b_daily").answer == "several months" and how_long.cell("c_blog") is None
+    assert sorted(a for a, _ in how_long.positions) == ["over a period of eighteen months", "several months"]
+    texts = {d.doc_id: d.text for d in assistant.corpus}
+    for row in story_map.rows:
+        for cell in row.cells:
+            c = cell.citation
+            assert texts[c.doc_id][c.start : c.end] == c.quote and cell.answer in c.quote and c.doc_id == cell.doc_id
+    assert [t for _, t in story_map.columns] == [d.title for d in assistant.corpus]
+
+
+def test_the_map_is_served_from_the_cache_without_the_model(assistant, model, corpus_dir, cache):
+    built = assistant.story_map()
+    asked = len(model.requests)
+    again = Assistant(corpus_dir, backend=model, cache_dir=cache)
+    t0 = time.perf_counter()
+    served = again.story_map()
+    assert time.perf_counter() - t0 < 1.0 and len(model.requests) == asked
+    assert served.to_dict() == built.to_dict() and again.cached_story_map().to_dict() == built.to_dict()
+
+
+def test_a_pinned_question_is_a_row_of_its_own_first_and_the_points_are_not_found_again(assistant, model):
+    assistant.story_map()
+    found = model.points_asked
+    assistant.pin_question("Who paid for the repairs?")
+    story_map = assistant.story_map()
+    assert story_map.rows[0].question == "Who paid for the repairs?" and story_map.rows[0].pinned
+    assert story_map.rows[0].cell("a_wire").answer == "£2 million"
+    assert found == 3 and model.points_asked == found  # one call per article's opening, then never again
+    assert assistant.pinned_questions() == ["Who paid for the repairs?"]
+
+
+def test_an_edited_article_gives_a_new_map(assistant, corpus_dir):
+    first = assistant.story_map()
+    (corpus_dir / "c_blog.txt").write_text("Southgate Systems was behind it for nine months.\n", encoding="utf-8")
+    second = Assistant(corpus_dir, backend=assistant.backend, cache_dir=assistant.cache_dir).story_map()
+    assert second.key != first.key
+
+
+def test_exports_escape_what_came_from_articles_and_name_articles_by_headline(assistant):
+    story_map = assistant.story_map()
+    row = story_map.rows[0]
+    cell = row.cells[0]
+    row.cells[0] = type(cell)(cell.doc_id, "<b>x</b> | [y](javascript:z)", cell.citation, cell.position, cell.relation)
+    md, page = map_markdown(story_map), map_html(story_map)
+    assert "<b>" not in md and "\\|" in md and "\\[y\\]" in md
+    assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page and 'href="#mapsrc-' in page
+    assert 'id="mapsrc-' in page and "disagree" in page
+    lines = list(csv.reader(io.StringIO(story_map.to_csv())))
+    assert lines[0][2:] == [t for _, t in story_map.columns] and len(lines) == len(story_map.rows) + 1
+    assert "[DISAGREE]" in map_plain(story_map)
+
+
+def test_model_replies_become_questions_only_when_they_are_questions():
+    reply = "1. Who did it?\n- When did it start?\n* How?\nIt started in May.\n  3) How many people were hurt?  "
+    assert _questions(reply) == ["Who did it?", "When did it start?", "How many people were hurt?"]
+
+
+def test_the_map_command_prints_json_csv_and_pins(corpus_dir, cache, monkeypatch, capsys, model):
+    from assistant import api
+
+    monkeypatch.setattr(api, "make_backend", lambda **kw: model)
+    assert main(["map", "--json", "--corpus", str(corpus_dir), "--pin", "What did the council pay for repairs?"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["rows"][0]["question"] == "What did the council pay for repairs?" and d["rows"][0]["pinned"]
+    assert {c["doc_id"] for c in d["columns"]} == {"a_wire", "b_daily", "c_blog"}
+    assert all(row["cells"] for row in d["rows"])
+    assert main(["map", "--csv", "--corpus", str(corpus_dir)]) == 0
+    assert capsys.readouterr().out.startswith("question,disagree,")
