@@ -42,6 +42,10 @@ _PROMPTS = (
 )  # warmed in the background before the first answer
 
 
+class _Stopped(Exception):
+    """Raised inside a background map build when the assistant closes."""
+
+
 class Assistant:
     """Grounded question answering over one corpus of articles."""
 
@@ -77,6 +81,8 @@ class Assistant:
         self._instruction_verdicts: dict[str, bool] = {}
         self._prefetch: threading.Thread | None = None
         self._closing = threading.Event()  # set by close(): a background warm-up stops at its next step
+        self._map_thread: threading.Thread | None = None
+        self.map_status = ""  # how far a background map build is ("" when none runs)
 
     @property
     def retrieval(self) -> RetrievalSettings:
@@ -244,7 +250,7 @@ class Assistant:
             return cached
         points_key = "points-" + map_key(index, backend, self.settings, ())
         known = None if refresh else load_map(self._maps, points_key)
-        points = known.points if known else map_points(index, backend, self._encoder, self.settings)
+        points = known.points if known else map_points(index, backend, self._encoder, self.settings, on_event)
         save_map(self._maps, StoryMap([], [], points_key, 0.0, points))
         built = build_map(
             index, backend, self._encoder, self.settings, pins, points, on_event, self._instruction_verdicts
@@ -252,6 +258,30 @@ class Assistant:
         built.key = key
         save_map(self._maps, built)
         return built
+
+    def start_story_map(self) -> None:
+        """Build the story map in the background (one build at a time); ``map_status`` says how far it is,
+        ``cached_story_map()`` gives it when ready. ``close()`` stops it at its next step."""
+        with self._lock:
+            if self._closing.is_set() or (self._map_thread is not None and self._map_thread.is_alive()):
+                return
+            self.map_status = "Building the map: finding the points the story turns on…"
+            self._map_thread = threading.Thread(target=self._build_map, name="storydesk-map")
+            self._map_thread.start()
+
+    def _build_map(self) -> None:
+        def progress(event: Event) -> None:
+            if self._closing.is_set():
+                raise _Stopped
+            self.map_status = f"Building the map: {event.detail}"
+
+        try:
+            self.story_map(on_event=progress)
+            self.map_status = ""
+        except _Stopped:
+            self.map_status = "The map was not finished."
+        except StorydeskError as err:
+            self.map_status = f"The map could not be built: {err}"
 
     def cached_story_map(self) -> StoryMap | None:
         """The story map if it is already built for the corpus as it is now; None otherwise (nothing runs)."""
@@ -287,8 +317,9 @@ class Assistant:
     def close(self) -> None:
         """Stop any background warm-up (waiting out a model load already under way) and free the model."""
         self._closing.set()
-        if self._prefetch is not None:
-            self._prefetch.join()
+        for thread in (self._prefetch, self._map_thread):
+            if thread is not None:
+                thread.join()
         with self._lock:
             if self._backend is not None:
                 self._backend.close()

@@ -155,12 +155,17 @@ def _questions(reply: str) -> list[str]:
     return found
 
 
-def map_points(index: StoryIndex, backend: Backend, embed, settings: Settings) -> list[str]:
+def map_points(
+    index: StoryIndex, backend: Backend, embed, settings: Settings, on_event: OnEvent | None = None
+) -> list[str]:
     """The questions the story turns on, found from the corpus (see the module's docstring)."""
     s = settings.story_map
     prompt = load_prompt("map_questions")
     asked: list[tuple[str, str]] = []  # (question, the article whose opening raised it)
-    for doc_id in _central(index, s.question_articles):
+    central = _central(index, s.question_articles)
+    for n, doc_id in enumerate(central, 1):
+        if on_event:
+            on_event(Event("points", f"finding the points in article {n} of {len(central)}", n, len(central)))
         lead = " ".join(index.corpus[doc_id].text.split()[: s.lead_words])
         reply = backend.generate(prompt.messages(lead=lead), None, max_tokens=s.max_question_tokens)
         asked += [(q, doc_id) for q in _questions(reply) if _readable(q)]
@@ -215,14 +220,13 @@ def build_map(
 
     t0 = time.perf_counter()
     emit = on_event or (lambda event: None)
-    emit(Event("points", "Finding the points the story turns on"))
-    found_points = list(points) if points is not None else map_points(index, backend, embed, settings)
+    found_points = list(points) if points is not None else map_points(index, backend, embed, settings, on_event)
     questions = list(dict.fromkeys([*pinned, *found_points]))
     citations = Citations(index.corpus)
     rows = []
     verdicts = verdicts if verdicts is not None else {}
     for n, question in enumerate(questions, 1):
-        emit(Event("row", f"Row {n} of {len(questions)}: {question}", n, len(questions)))
+        emit(Event("row", f"row {n} of {len(questions)}: {question}", n, len(questions)))
         steps = gather_steps(parse_question(question), index, backend, embed, settings, verdicts)
         found = _drain(steps)
         rows.append(_row(question, found, citations, question in pinned))

@@ -25,7 +25,15 @@ import gradio as gr
 from . import config
 from .api import Assistant
 from .errors import StorydeskError
-from .render import answer_markdown, answer_plain, articles_html, chat_html, conflicts_html, sources_html
+from .render import (
+    answer_markdown,
+    answer_plain,
+    articles_html,
+    chat_html,
+    conflicts_html,
+    map_html,
+    sources_html,
+)
 from .types import Answer, Event
 
 __all__ = ["build_app", "serve", "DEFAULT_EXAMPLES", "MAX_UPLOAD_BYTES"]
@@ -46,9 +54,9 @@ _BRAND = (
     '<span class="tagline">answers from your articles, with the exact passages — and who disagrees</span></div>'
 )
 # What each handler may change (names of ``_Page`` fields); a handler returns only what it changes.
-_ASK_OUTPUTS = ("chatbot", "status", "sources", "disagreement", "export", "conversation", "box")
-_CLEAR_OUTPUTS = ("chatbot", "status", "sources", "disagreement", "export", "conversation")
-_UPLOAD_OUTPUTS = ("articles", "upload_note", "files")
+_ASK_OUTPUTS = ("chatbot", "status", "sources", "disagreement", "export", "pin", "conversation", "box")
+_CLEAR_OUTPUTS = ("chatbot", "status", "sources", "disagreement", "export", "pin", "conversation")
+_UPLOAD_OUTPUTS = ("articles", "upload_note", "files", "map_timer")
 _STATIC = Path(__file__).resolve().parent / "web_static"
 
 
@@ -95,6 +103,9 @@ class _Page:
     articles: gr.HTML
     files: gr.File
     upload_note: gr.Markdown
+    story_map: gr.HTML
+    map_timer: gr.Timer
+    pin: gr.Button
 
     def pick(self, names: tuple[str, ...]) -> list[Any]:
         return [getattr(self, name) for name in names]
@@ -135,11 +146,19 @@ def _chat_column(examples: list[str]) -> dict[str, Any]:
     status = gr.Markdown("", elem_id="status")
     with gr.Row():
         export = gr.DownloadButton("Export answer as Markdown", visible=False, elem_id="export", size="sm")
+        pin = gr.Button("Add this question to the map", visible=False, size="sm", elem_id="pin")
         reset = gr.Button("New conversation", size="sm", elem_id="reset")
     if examples:
         gr.Examples(examples, inputs=box, label="Try")
     return dict(
-        chatbot=chatbot, disagreement=disagreement, box=box, send=send, status=status, export=export, reset=reset
+        chatbot=chatbot,
+        disagreement=disagreement,
+        box=box,
+        send=send,
+        status=status,
+        export=export,
+        reset=reset,
+        pin=pin,
     )
 
 
@@ -155,7 +174,17 @@ def _side_column(assistant: Assistant, max_upload_bytes: int) -> dict[str, Any]:
             elem_id="upload",
         )
         upload_note = gr.Markdown("", elem_id="upload-note")
-    return dict(sources=sources, articles=articles, files=files, upload_note=upload_note)
+    with gr.Tab("Where the sources disagree", elem_id="map-tab"):
+        story_map = gr.HTML(map_html(None, "The map is built in the background after indexing."), elem_id="story-map")
+        map_timer = gr.Timer(2.0)
+    return dict(
+        sources=sources,
+        articles=articles,
+        files=files,
+        upload_note=upload_note,
+        story_map=story_map,
+        map_timer=map_timer,
+    )
 
 
 class _Handlers:
@@ -213,6 +242,7 @@ class _Handlers:
             self.page.sources: sources_html(answer, corpus),
             self.page.disagreement: gr.update(value=disagreement, visible=bool(disagreement)),
             self.page.export: gr.update(value=export, visible=True),
+            self.page.pin: gr.update(visible=True),
             self.page.conversation: [*conversation, {"question": message, "standalone": rewritten or message}],
             self.page.box: "",
         }
@@ -246,7 +276,35 @@ class _Handlers:
     def _uploaded(self, note: str) -> dict:
         # The box is emptied so the next upload does not send these files again.
         page = self.page
-        return {page.articles: articles_html(self.assistant.corpus), page.upload_note: note, page.files: None}
+        return {
+            page.articles: articles_html(self.assistant.corpus),
+            page.upload_note: note,
+            page.files: None,
+            page.map_timer: gr.Timer(active=True),  # the map of the articles as they are now: built, then shown
+        }
+
+    def map_view(self) -> dict:
+        """The map tab, refreshed by the page's timer: the map when it is ready, else how far its build is;
+        the timer stops once the map is shown and no build runs."""
+        status = self.assistant.map_status
+        story_map = None if status else self.assistant.cached_story_map()
+        if story_map is None and not status:
+            self.assistant.start_story_map()  # the corpus changed (an upload): build the new map
+            status = self.assistant.map_status
+        return {self.page.story_map: map_html(story_map, status), self.page.map_timer: gr.Timer(active=bool(status))}
+
+    def pin(self, conversation: list) -> dict:
+        """Pin the last question asked to the story map (a row of its own) and rebuild the map."""
+        if not conversation:
+            return {self.page.status: "Ask a question first."}
+        question = conversation[-1]["standalone"]
+        self.assistant.pin_question(question)
+        self.assistant.start_story_map()
+        return {
+            self.page.status: f"Added to the map: {question}",
+            self.page.pin: gr.update(visible=False),
+            self.page.map_timer: gr.Timer(active=True),
+        }
 
     def clear(self) -> dict:
         """A new conversation: no chat, no sources marked, no disagreement, no export."""
@@ -257,6 +315,7 @@ class _Handlers:
             page.sources: sources_html(None, self.assistant.corpus),
             page.disagreement: gr.update(value="", visible=False),
             page.export: gr.update(visible=False),
+            page.pin: gr.update(visible=False),
             page.conversation: [],
         }
 
@@ -275,6 +334,8 @@ def _wire(page: _Page, handlers: _Handlers) -> None:
         handlers.upload, page.files, page.pick(_UPLOAD_OUTPUTS), concurrency_id="index", api_visibility="private"
     )
     page.reset.click(handlers.clear, None, page.pick(_CLEAR_OUTPUTS), api_visibility="private")
+    page.map_timer.tick(handlers.map_view, None, [page.story_map, page.map_timer], api_visibility="private")
+    page.pin.click(handlers.pin, [page.conversation], [page.status, page.pin, page.map_timer], api_visibility="private")
     gr.api(handlers.chat_api, api_name="chat", concurrency_id="model")
 
 
@@ -300,6 +361,7 @@ def serve(
     """Load everything, then serve the page. Returns the Gradio app (running in the background if not ``block``)."""
     assistant.index  # noqa: B018 - build or load before the first visitor waits for it
     assistant.warm()  # loads the model and its cached prompts before the first visitor
+    assistant.start_story_map()  # in the background; the map tab shows how far it is
     demo = build_app(assistant, max_upload_bytes=max_upload_bytes)
     demo.queue(default_concurrency_limit=1)
     theme = gr.themes.Soft(

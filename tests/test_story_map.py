@@ -128,3 +128,23 @@ def test_the_map_command_prints_json_csv_and_pins(corpus_dir, cache, monkeypatch
     assert all(row["cells"] for row in d["rows"])
     assert main(["map", "--csv", "--corpus", str(corpus_dir)]) == 0
     assert capsys.readouterr().out.startswith("question,disagree,")
+
+
+def test_a_background_build_reports_progress_then_serves_the_map(assistant):
+    seen = []
+    assistant.start_story_map()
+    while assistant._map_thread.is_alive():
+        seen.append(assistant.map_status)
+        time.sleep(0.01)
+    assert assistant.map_status == "" and assistant.cached_story_map() is not None
+    assert all(s.startswith("Building the map") for s in seen if s)
+
+
+def test_closing_stops_a_background_build_at_its_next_step(assistant, model):
+    slow_copy = model.copy_span  # each reading waits a little, so the build is still running when closed
+    model.copy_span = lambda *a, **k: (time.sleep(0.2), slow_copy(*a, **k))[1]
+    assistant.start_story_map()
+    time.sleep(0.3)
+    assistant.close()
+    assert not assistant._map_thread.is_alive() and assistant.map_status == "The map was not finished."
+    assert assistant.cached_story_map() is None

@@ -32,7 +32,9 @@ RULES = {
 def fake_model(rule_model):
     class PageFake(rule_model):
         def generate(self, messages, schema=None, *, max_tokens=256):
-            assert messages.prompt == "rewrite_followup", messages.prompt  # the only free-text request
+            if messages.prompt == "map_questions":  # the story map's points, found in the background
+                return "How long did the intrusion into the water system last?\nWho was behind the water hack?"
+            assert messages.prompt == "rewrite_followup", messages.prompt  # the only other free-text request
             v = messages.variables
             return "How long did the water hack last?" if "how long" in v["followup"].lower() else v["previous"]
 
@@ -101,6 +103,24 @@ def test_conflict_shows_two_positions_with_their_quotes(page_app, browser):
     text = panel.inner_text()
     assert "eighteen months" in text and "several months" in text
     assert panel.locator("blockquote").count() >= 2
+
+
+@slow
+def test_the_map_tab_shows_where_the_sources_disagree_and_a_cell_opens_its_passage(page_app, browser):
+    url, _ = page_app
+    page = _open(browser, url)
+    page.get_by_role("tab", name="Where the sources disagree").click()
+    page.wait_for_selector("#story-map table.story-map tbody tr", timeout=120_000)
+    rows = page.locator("#story-map tbody tr")
+    assert rows.count() == 2 and rows.nth(0).locator(".disagree-flag").count() == 1
+    assert "How long did the intrusion" in page.locator("#story-map").inner_text()
+    cell = page.locator("#story-map a.map-cell").first
+    n = cell.get_attribute("data-cite")
+    passage = page.locator(f"#mapsrc-{n}")
+    assert not passage.is_visible()
+    cell.click()
+    passage.wait_for(state="visible", timeout=5000)
+    assert cell.inner_text().strip() in passage.inner_text()
 
 
 @slow

@@ -16,4 +16,15 @@
       target.scrollIntoView({ behavior: 'smooth', block: 'center' });
     }, 60);
   }, true);
+  // Clicking a cell of the story map opens the passage it cites (under the map).
+  document.addEventListener('click', (event) => {
+    const cell = event.target.closest('a.map-cell');
+    if (!cell) return;
+    event.preventDefault();
+    const target = document.getElementById('mapsrc-' + cell.dataset.cite);
+    if (!target) return;
+    document.querySelectorAll('.map-passage.hl').forEach((el) => el.classList.remove('hl'));
+    target.classList.add('hl');
+    target.scrollIntoView({ behavior: 'smooth', block: 'center' });
+  }, true);
 }
