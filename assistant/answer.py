@@ -21,6 +21,7 @@ from .question import question_parts
 from .reader import reading_steps
 from .retrieve import retrieve
 from .settings import Settings
+from .stance import OPINION, with_stance
 from .types import Answer, Article, Event, Evidence, Group, Question, Retrieval
 
 if TYPE_CHECKING:
@@ -135,10 +136,11 @@ def answer_steps(
     embed,
     settings: Settings | None = None,
     verdicts: dict[str, bool] | None = None,
+    stances: dict[str, str] | None = None,
 ) -> Iterator[Event]:
     """The answer to the parsed ``question`` from ``index``, as progress events ending in ``done``.
-    ``verdicts`` (sentence -> is a planted instruction) may be shared between calls: the screen's model
-    checks do not depend on the question."""
+    ``verdicts`` (sentence -> is a planted instruction) and ``stances`` (sentence -> reported/opinion) may
+    be shared between calls: neither check depends on the question."""
     settings = settings or Settings()
     clock = _Clock.begin()
     verdicts = verdicts if verdicts is not None else {}
@@ -149,6 +151,13 @@ def answer_steps(
     else:
         docs = {a.doc_id: a.document for a in found.articles}
         answer = compose(question, found.groups, docs, Citations(index.corpus), total=len(index.corpus))
+        t = time.perf_counter()
+        answer.citations = with_stance(
+            answer.citations, backend, settings.stance, stances if stances is not None else {}
+        )
+        clock.lap("stance", t)
+        if answer.citations and all(c.stance == OPINION for c in answer.citations):
+            answer.text += " (Every passage this answer rests on is the writer's opinion, not reported fact.)"
     if found.retrieval.scope_unmatched:
         answer.text = (
             "No article could be matched to the source the question names, so every article was read. " + answer.text
@@ -170,9 +179,10 @@ def answer_question(
     settings: Settings | None = None,
     on_event: OnEvent | None = None,
     verdicts: dict[str, bool] | None = None,
+    stances: dict[str, str] | None = None,
 ) -> Answer:
     """``answer_steps`` run to the end: the answer, with each event passed to ``on_event`` on the way."""
-    for event in answer_steps(question, index, backend, embed, settings, verdicts):
+    for event in answer_steps(question, index, backend, embed, settings, verdicts, stances):
         if on_event:
             on_event(event)
         if event.answer is not None:

@@ -39,6 +39,7 @@ _PROMPTS = (
     "check_instruction",
     "same_answer",
     "same_subject",
+    "check_stance",
 )  # warmed in the background before the first answer
 
 
@@ -79,6 +80,7 @@ class Assistant:
         # Whether a sentence of the articles is a planted instruction does not depend on the question:
         # the verdicts are kept for the life of the Assistant (the text is the key, so edits re-check).
         self._instruction_verdicts: dict[str, bool] = {}
+        self._stances: dict[str, str] = {}  # sentence -> reported/opinion: no question changes it either
         self._prefetch: threading.Thread | None = None
         self._closing = threading.Event()  # set by close(): a background warm-up stops at its next step
         self._map_thread: threading.Thread | None = None
@@ -253,7 +255,15 @@ class Assistant:
         points = known.points if known else map_points(index, backend, self._encoder, self.settings, on_event)
         save_map(self._maps, StoryMap([], [], points_key, 0.0, points))
         built = build_map(
-            index, backend, self._encoder, self.settings, pins, points, on_event, self._instruction_verdicts
+            index,
+            backend,
+            self._encoder,
+            self.settings,
+            pins,
+            points,
+            on_event,
+            self._instruction_verdicts,
+            self._stances,
         )
         built.key = key
         save_map(self._maps, built)
@@ -300,13 +310,22 @@ class Assistant:
         # Not under the lock: endpoint backends take several requests at once; the embedded
         # backend serialises its own calls.
         return answer_question(
-            parsed, index, backend, self._encoder, self.settings, on_event=on_event, verdicts=self._instruction_verdicts
+            parsed,
+            index,
+            backend,
+            self._encoder,
+            self.settings,
+            on_event=on_event,
+            verdicts=self._instruction_verdicts,
+            stances=self._stances,
         )
 
     def ask_events(self, question: str) -> Iterator[Event]:
         """The answer to ``question`` as typed progress events, the last a ``done`` event carrying the answer."""
         parsed, index, backend = self._begin(question)
-        yield from answer_steps(parsed, index, backend, self._encoder, self.settings, self._instruction_verdicts)
+        yield from answer_steps(
+            parsed, index, backend, self._encoder, self.settings, self._instruction_verdicts, self._stances
+        )
 
     def _begin(self, question: str):
         parsed = parse_question(question)  # a bad question fails fast, before any model or index loads

@@ -63,6 +63,15 @@ def _paragraph_with_mark(text: str, start: int, end: int) -> str:
     ).strip()
 
 
+def _opinion_badge(citation) -> str:
+    """A mark on a quote that is the writer's own view, not reported fact (see stance.py)."""
+    return (
+        ' <span class="stance-opinion" title="the writer\'s own view, not reported fact">opinion</span>'
+        if (citation.stance == "opinion")
+        else ""
+    )
+
+
 def sources_html(answer: Answer | None, corpus: Corpus) -> str:
     """Each cited passage inside its paragraph, the quote highlighted; ``id="src-N"`` for the markers."""
     if answer is None or not answer.citations:
@@ -77,7 +86,8 @@ def sources_html(answer: Answer | None, corpus: Corpus) -> str:
         items.append(
             f'<div class="src" id="src-{c.id}"><div class="src-head"><span class="src-n">[{c.id}]</span> '
             f'<span class="src-title">{html.escape(_label(corpus, c.doc_id))}</span> '
-            f'<code class="src-doc">{html.escape(c.doc_id)}</code></div><p class="src-body">{body}</p></div>'
+            f'<code class="src-doc">{html.escape(c.doc_id)}</code>{_opinion_badge(c)}</div>'
+            f'<p class="src-body">{body}</p></div>'
         )
     return '<div class="sources">' + "\n".join(items) + "</div>"
 
@@ -142,7 +152,8 @@ def answer_markdown(answer: Answer, rewritten: str | None = None) -> str:
     if answer.citations:
         lines += ["## Sources", ""]
         for c in answer.citations:
-            lines.append(f"\\[{c.id}\\] {_md(c.doc_id)} (characters {c.start}–{c.end}): “{_md(c.quote)}”")
+            opinion = " _(opinion)_" if c.stance == "opinion" else ""
+            lines.append(f"\\[{c.id}\\] {_md(c.doc_id)} (characters {c.start}–{c.end}){opinion}: “{_md(c.quote)}”")
             lines.append("")
     if answer.model:
         lines.append(f"_Answered by Storydesk with {_md(answer.model)}._")
@@ -175,7 +186,8 @@ def answer_plain(answer: Answer, width: int | None = None) -> str:
     if answer.citations:
         out += ["", "Sources"]
         for c in answer.citations:
-            out += [f" [{c.id}] {c.doc_id}  (characters {c.start}–{c.end})", wrap(f"“{c.quote}”", "     ")]
+            opinion = "  (opinion)" if c.stance == "opinion" else ""
+            out += [f" [{c.id}] {c.doc_id}  (characters {c.start}–{c.end}){opinion}", wrap(f"“{c.quote}”", "     ")]
     return "\n".join(out)
 
 
@@ -246,7 +258,7 @@ def map_html(story_map: StoryMap | None, status: str = "") -> str:
             passages[n] = cell
             cells.append(
                 f'<td class="{html.escape(cell.relation)}"><a href="#mapsrc-{n}" class="map-cell" data-cite="{n}">'
-                f"{html.escape(cell.answer)}</a> <sup>[{n}]</sup></td>"
+                f"{html.escape(cell.answer)}</a> <sup>[{n}]</sup>{_opinion_badge(cell.citation)}</td>"
             )
         flag = '<span class="disagree-flag">disagree</span> ' if row.disagree else ""
         rows.append(

@@ -18,6 +18,7 @@ __all__ = [
     "GatherSettings",
     "FollowupSettings",
     "MapSettings",
+    "StanceSettings",
     "Settings",
 ]
 
@@ -116,6 +117,14 @@ class MapSettings:
 
 
 @dataclass(frozen=True)
+class StanceSettings:
+    """Fact or opinion for each cited sentence (stance.py), fitted on eval/stance/seed.jsonl."""
+
+    opinion_bar: float = 0.5  # P("yes": the writer's own view), plus the modal nudge, at or above which: opinion
+    modal_weight: float = 0.2  # how much a recommendation's "must"/"should" adds to that probability
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every tunable number of the answer path, by stage, and the corpus limits (recorded in eval run configs)."""
 
@@ -125,4 +134,5 @@ class Settings:
     gather: GatherSettings = field(default_factory=GatherSettings)
     followup: FollowupSettings = field(default_factory=FollowupSettings)
     story_map: MapSettings = field(default_factory=MapSettings)
+    stance: StanceSettings = field(default_factory=StanceSettings)
     corpus: CorpusLimits = field(default_factory=CorpusLimits)  # what loading and uploads accept

@@ -36,6 +36,7 @@ from .grounding import Citations
 from .prompts import load_prompt
 from .question import parse_question
 from .settings import Settings
+from .stance import with_stance
 from .types import Citation, Event
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["StoryMap", "MapRow", "MapCell", "build_map", "map_points", "map_key", "load_map", "save_map"]
 
-MAP_FORMAT = "1"
+MAP_FORMAT = "2"
 DISAGREEING = ("disagrees", "disputed")  # group relations that make a row a disagreement
 OnEvent = Callable[[Event], None]
 
@@ -191,7 +192,7 @@ def _readable(question: str) -> bool:
     return True
 
 
-def _row(question: str, found, citations: Citations, pinned: bool) -> MapRow | None:
+def _row(question: str, found, citations: Citations, pinned: bool, stance: Callable[[Citation], Citation]) -> MapRow:
     cells = []
     disagree = False
     for _, groups in found.groups[:1]:  # a map row asks one thing
@@ -200,7 +201,8 @@ def _row(question: str, found, citations: Citations, pinned: bool) -> MapRow | N
             for f in group.findings:
                 n = citations.cite(f.evidence) if f.evidence else None
                 if n is not None:
-                    cells.append(MapCell(f.doc_id, f.phrase, citations.citations[n - 1], k, group.relation))
+                    cited = stance(citations.citations[n - 1])
+                    cells.append(MapCell(f.doc_id, f.phrase, cited, k, group.relation))
     return MapRow(question, cells, disagree and len({c.position for c in cells}) > 1, pinned)
 
 
@@ -213,6 +215,7 @@ def build_map(
     points: Sequence[str] | None = None,
     on_event: OnEvent | None = None,
     verdicts: dict[str, bool] | None = None,
+    stances: dict[str, str] | None = None,
 ) -> StoryMap:
     """The story map of ``index``: ``pinned`` questions first, then ``points`` (found from the corpus by
     ``map_points`` when not given), each answered by every relevant article."""
@@ -225,11 +228,16 @@ def build_map(
     citations = Citations(index.corpus)
     rows = []
     verdicts = verdicts if verdicts is not None else {}
+    stances = stances if stances is not None else {}
+
+    def stance(citation: Citation) -> Citation:
+        return with_stance([citation], backend, settings.stance, stances)[0]
+
     for n, question in enumerate(questions, 1):
         emit(Event("row", f"row {n} of {len(questions)}: {question}", n, len(questions)))
         steps = gather_steps(parse_question(question), index, backend, embed, settings, verdicts)
         found = _drain(steps)
-        rows.append(_row(question, found, citations, question in pinned))
+        rows.append(_row(question, found, citations, question in pinned, stance))
     rows.sort(key=lambda r: (not r.pinned, not r.disagree, -len(r.cells)))
     columns = [(d.doc_id, d.title) for d in index.corpus]
     return StoryMap(columns, [r for r in rows if r.cells or r.pinned], "", time.perf_counter() - t0, found_points)
@@ -248,7 +256,7 @@ def map_key(index: StoryIndex, backend: Backend, settings: Settings, pinned: Ite
     """Everything a map depends on: the corpus's index, the model, the prompts it uses, the settings."""
     h = hashlib.sha256()
     parts = [MAP_FORMAT, index.key, getattr(backend, "name", type(backend).__name__), repr(settings), *pinned]
-    for name in ("map_questions", "read_article", "same_answer", "same_subject", "check_instruction"):
+    for name in ("map_questions", "read_article", "same_answer", "same_subject", "check_instruction", "check_stance"):
         parts.append((prompts_dir() / f"{name}.yaml").read_text(encoding="utf-8"))
     for part in parts:
         h.update(part.encode("utf-8") + b"\0")

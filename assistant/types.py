@@ -137,9 +137,17 @@ class Citation:
     start: int
     end: int
     quote: str
+    stance: str = ""  # "reported" (fact, or attributed to a source) or "opinion" (the writer's view); "" unknown
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "doc_id": self.doc_id, "start": self.start, "end": self.end, "quote": self.quote}
+        return {
+            "id": self.id,
+            "doc_id": self.doc_id,
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+            "stance": self.stance,
+        }
 
 
 @dataclass(frozen=True)

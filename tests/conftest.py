@@ -54,16 +54,18 @@ class RuleModel(ScriptedBackend):
     ``rules`` maps a regex over the question to (regex over the article that makes it answer, regex whose
     first match in the article is the words it copies). The instruction check says "yes" to passages
     naming AI systems; two answers are the same fact only when ``same_answer`` says so; two articles are
-    about the same subject unless ``same_subject`` says otherwise.
+    about the same subject unless ``same_subject`` says otherwise; a sentence is the writer's opinion only
+    when ``opinion`` says so.
     """
 
     supports_logprobs = True  # probabilities() below gives graded numbers, as a model's logits would
 
-    def __init__(self, rules: dict[str, tuple[str, str]], same_answer=None, same_subject=None) -> None:
+    def __init__(self, rules: dict[str, tuple[str, str]], same_answer=None, same_subject=None, opinion=None) -> None:
         super().__init__()
         self.rules = rules
         self.same_answer = same_answer or (lambda first, second: False)
         self.same_subject = same_subject or (lambda first, second: True)
+        self.opinion = opinion or (lambda sentence: False)
 
     def _rule(self, variables: dict) -> tuple[str | None, str | None]:
         for q_pattern, (answers, words) in self.rules.items():
@@ -82,6 +84,8 @@ class RuleModel(ScriptedBackend):
             return bool(self.same_answer(v["first"], v["second"]))
         if messages.prompt == "same_subject":
             return bool(self.same_subject(v["first"], v["second"]))
+        if messages.prompt == "check_stance":
+            return bool(self.opinion(v["sentence"]))
         raise AssertionError(f"RuleModel: no rule for prompt {messages.prompt!r}")
 
     def probabilities(self, messages, options, reply_prefix=""):

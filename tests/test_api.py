@@ -78,8 +78,8 @@ def test_warm_evaluates_each_fixed_prompt_prefix_once_per_call(corpus_dir, cache
     warmed = []
     backend.warm = lambda prefix: warmed.append(prefix[0]["content"][:40])
     Assistant(corpus_dir, backend=backend, cache_dir=cache).warm()
-    # the reading prompt, the instruction check and gathering's two checks: each once
-    assert len(warmed) == 4 and len(set(warmed)) == 4
+    # the reading prompt, the instruction check, gathering's two checks and the stance check: each once
+    assert len(warmed) == 5 and len(set(warmed)) == 5
 
 
 def test_standalone_asks_the_model_only_when_there_is_a_conversation(corpus_dir, cache):

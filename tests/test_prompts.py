@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The variables each prompt's callers pass (reader.py, gather.py, injection.py, followup.py, evaluate/judge.py).
 CALLER_VARIABLES = {
     "check_instruction": {"sentence"},
+    "check_stance": {"sentence"},
     "judge_entailment": {"claim", "passages"},
     "map_questions": {"lead"},
     "read_article": {"article", "question"},

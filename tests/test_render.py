@@ -93,3 +93,14 @@ def test_markdown_export_is_inert_and_says_a_refusal_once():
     assert "d\\|1" in md  # a pipe in a name cannot split a table cell
     refusal = answer_markdown(Answer("When?", "The articles do not say. None of them answers this question.", False))
     assert refusal.count("do not say") + refusal.count("don’t say") == 1
+
+
+def test_opinion_quotes_are_marked_everywhere_and_reported_ones_are_not():
+    from dataclasses import replace
+
+    answer = _answer()
+    answer.citations = [replace(answer.citations[0], stance="opinion"), replace(answer.citations[1], stance="reported")]
+    page = sources_html(answer, CORPUS)
+    assert page.count('class="stance-opinion"') == 1 and page.index("stance-opinion") < page.index('id="src-2"')
+    assert answer_plain(answer).count("(opinion)") == 1 and answer_markdown(answer).count("_(opinion)_") == 1
+    assert "stance-opinion" not in sources_html(_answer(), CORPUS)
