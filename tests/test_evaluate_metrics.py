@@ -178,12 +178,15 @@ RAMDOCS_ANSWER = {  # repeats the misinformation, and flags it
     "conflicts": [{"topic": "director", "positions": []}],
 }
 JUDGED = {"statements": 2, "supported": 1, "citations": 2, "precise": 2}
+STANCE = {"id": "s/a#0", "kind": "stance", "doc_id": "a", "text": "Alibaba denied it.", "stance": "reported"}
 
 
 def every_metric(metrics=METRICS) -> dict:
-    """A suite summary with a value for every metric: story and RAMDocs cases, one of them judged."""
-    scored = [score(c, a, DOCS, 2.0) for c, a in [(CONFLICT, PERFECT), (SINGLE, PERFECT), (RAMDOCS, RAMDOCS_ANSWER)]]
-    return aggregate([m for m, _, _ in scored], [p for _, _, p in scored], [JUDGED, None, None], metrics)
+    """A suite summary with a value for every metric: story, RAMDocs and stance cases, one of them judged."""
+    answers = [(CONFLICT, PERFECT), (SINGLE, PERFECT), (RAMDOCS, RAMDOCS_ANSWER), (STANCE, {"stance": "opinion"})]
+    answers.append((dict(STANCE, id="s/a#1", stance="opinion"), {"stance": "opinion"}))
+    scored = [score(c, a, DOCS, 2.0) for c, a in answers]
+    return aggregate([m for m, _, _ in scored], [p for _, _, p in scored], [JUDGED], metrics)
 
 
 def report_of(metrics_by_engine: dict[str, dict], metrics=METRICS) -> str:
@@ -217,6 +220,8 @@ def test_the_summary_has_every_metric_in_its_stored_order():
         "verbatim_rate", "citation_validity", "keypoint_rate", "doc_recall", "span_recall", "conflict_recall",
         "conflict_false_alarm", "spurious_conflicts", "abstention_acc", "fabrications",
         "em", "all_gold", "gold_recall", "wrong_in", "lead_gold", "flagged", "verbatim", "cites_gold", "abstained",
+        "stance_accuracy", "opinion_precision", "opinion_recall", "reported_recall", "stance_n",
+        "opinion_as_opinion", "opinion_as_reported", "reported_as_opinion", "reported_as_reported",
         "p50_s", "max_s",
         "citation_recall", "citation_precision",
     ]  # fmt: skip

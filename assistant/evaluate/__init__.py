@@ -12,6 +12,7 @@ from .metrics import METRICS, Metric, aggregate
 from .ramdocs import score_ramdocs
 from .report import compare_runs, format_summary
 from .runner import ENGINES, run_eval
+from .stances import score_stance
 from .types import CaseResult, EvalRun, JudgeCalibration, SuiteSummary
 
 evaluate = run_eval
@@ -24,6 +25,7 @@ __all__ = [
     "score",
     "score_case",
     "score_ramdocs",
+    "score_stance",
     "aggregate",
     "Metric",
     "METRICS",

@@ -3,7 +3,8 @@
 Same definitions as the shared grader (../shared/eval/grade.py), plus the checks it leaves out:
 every [n] marker resolves, every citation is referenced, offsets are in range, corroborated
 answers that invent a disagreement. Each failed check is also named in words for the report.
-RAMDocs cases are scored by ramdocs.py (ramdocs_grade.py's definitions); ``score`` picks.
+RAMDocs cases are scored by ramdocs.py (ramdocs_grade.py's definitions), stance cases by stances.py;
+``score`` picks.
 The suite metrics built on these per-case values are in metrics.py.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 from ..text import MARKER as _MARKER
 from ..text import quote_matches
 from .ramdocs import score_ramdocs
+from .stances import is_stance, score_stance
 
 __all__ = ["score", "score_case", "citation_ok"]
 
@@ -168,7 +170,10 @@ def _failures(case: dict, m: dict, cits: list, ok: list, missing: list) -> list[
 def score(
     case: dict, answer: dict, docs: dict[str, str], seconds: float = 0.0
 ) -> tuple[dict[str, Any], list[str], bool]:
-    """score_case for story cases, score_ramdocs (ramdocs_grade.py's definitions) for RAMDocs cases."""
+    """score_case for story cases, score_ramdocs (ramdocs_grade.py's definitions) for RAMDocs cases,
+    score_stance for stance cases."""
     if case.get("kind") == "ramdocs":
         return score_ramdocs(case, answer, seconds)
+    if is_stance(case):
+        return score_stance(case, answer, seconds)
     return score_case(case, answer, docs, seconds)

@@ -28,7 +28,10 @@ _EVAL_DESCRIPTION = (
 def add_eval(sub) -> None:
     p = subcommand(sub, "eval", _cmd_eval, "score gold suites (or: eval compare RUN_A RUN_B)", _EVAL_DESCRIPTION)
     p.add_argument(
-        "suites", nargs="*", metavar="SUITE", help="JSONL files of gold cases (format: eval/suites/README.md)"
+        "suites",
+        nargs="*",
+        metavar="SUITE",
+        help="JSONL files of gold cases, or of stance labels (eval/suites/stance_*.jsonl; format: eval/suites/README.md)",
     )
     p.add_argument(
         "--split",

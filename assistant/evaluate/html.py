@@ -296,8 +296,9 @@ def _case_row(r: dict, docs: dict[str, str]) -> str:
     verdict = "PASS" if r.get("passed") else "FAIL"
     text = _MARKER.sub(r'<span class="mk">[\1]</span>', escape(answer.get("answer") or "(no answer)"))
     fails = "".join(f"<li>{escape(str(f))}</li>" for f in r.get("failures") or [])
+    stance = case.get("kind") == "stance"  # a sentence labelled, not a question answered: stances.py
     detail = (
-        f'<p class="answer">{text}</p>'
+        (_stance(case, answer, docs) if stance else f'<p class="answer">{text}</p>')
         + _gold(case)
         + (f'<ul class="failures">{fails}</ul>' if fails else "")
         + _evidence(answer, docs, open_=not r.get("passed"))
@@ -310,9 +311,18 @@ def _case_row(r: dict, docs: dict[str, str]) -> str:
         f'<td class="id mono">{escape(str(case.get("id", "")))}</td>'
         f'<td>{escape(str(case.get("kind", "")))}</td><td><span class="badge {verdict}">{verdict}</span>'
         f'<div class="muted">{_fmt("seconds", seconds)}</div></td>'
-        f'<td class="q">{escape(str(case.get("question", "")))}</td>'
+        f'<td class="q">{escape(str(case.get("text" if stance else "question", "")))}</td>'
         f"<td>{detail}</td></tr>"
     )
+
+
+def _stance(case: dict, answer: dict, docs: dict[str, str]) -> str:
+    """A stance case: the label given beside the gold one, and the sentence in its paragraph."""
+    got, gold = escape(str(answer.get("stance") or "none")), escape(str(case.get("stance")))
+    note = f' <span class="muted">({escape(str(case["note"]))})</span>' if case.get("note") else ""
+    where = {"id": case.get("sentence"), "doc_id": case.get("doc_id"), "quote": case.get("text")}
+    where.update(start=case.get("start"), end=case.get("end"))
+    return f'<p class="answer">labelled <b>{got}</b> · gold <b>{gold}</b>{note}</p>{_citation(where, docs)}'
 
 
 def _gold(case: dict) -> str:

@@ -3,13 +3,14 @@
 The summary (``aggregate``), the one-line summary and ``storydesk eval compare`` (report.py) and
 the HTML report (html.py) all iterate that list, so a new metric is one entry there with its
 function of a suite's ``Cases``; plus, if it needs a per-case value the checks do not give yet,
-that value in checks.score_case (story cases) or ramdocs.score_ramdocs (RAMDocs cases).
+that value in checks.score_case (story cases), ramdocs.score_ramdocs (RAMDocs cases) or
+stances.score_stance (stance cases).
 """
 
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 __all__ = ["Metric", "METRICS", "FAMILIES", "SCOPES", "KINDS", "Cases", "aggregate", "stored_order"]
@@ -18,8 +19,9 @@ __all__ = ["Metric", "METRICS", "FAMILIES", "SCOPES", "KINDS", "Cases", "aggrega
 # scope by scope in this order (as it always has).
 SCOPES = (
     "cases",  # every case; always there
-    "story",  # story cases the engine answered; there unless the suite is all RAMDocs
+    "story",  # story cases the engine answered; there unless the suite is all RAMDocs or stance cases
     "ramdocs",  # RAMDocs cases the engine answered; there when the suite has a RAMDocs case
+    "stance",  # stance sentences the engine labelled; there when the suite has a stance case
     "latency",  # every case; always there
     "judged",  # the cases the judge found statements in; there when some were judged
 )
@@ -31,6 +33,7 @@ FAMILIES = (
     "Disagreement",
     "RAMDocs answers",
     "RAMDocs evidence",
+    "Stance",
     "Support (judged)",
     "Latency",
 )
@@ -46,13 +49,16 @@ class Cases:
     ramdocs: list[dict[str, Any]]  # RAMDocs cases with an answer
     judged: list[dict[str, Any]]  # the support (judge.py) of the cases with judged statements
     has_ramdocs: bool  # a RAMDocs case, answered or not
+    stance: list[dict[str, Any]] = field(default_factory=list)  # stance cases (stances.py) with a label
+    has_stance: bool = False  # a stance case, labelled or not
 
     @classmethod
     def of(cls, rows: list[dict[str, Any]], passed: list[bool], support: list[dict | None] | None = None) -> "Cases":
         ramdocs = [r for r in rows if "all_gold" in r]
+        stance = [r for r in rows if "stance_gold" in r]
         # A case the engine failed on has no answer to measure: it counts as failed in the pass rate, never
         # as an answer with valid citations (a dead endpoint once scored citation validity 1.0).
-        story = [r for r in rows if r and "all_gold" not in r and not r.get("engine_error")]
+        story = [r for r in rows if r and "all_gold" not in r and "stance_gold" not in r and not r.get("engine_error")]
         return cls(
             every=rows,
             passed=passed,
@@ -60,6 +66,8 @@ class Cases:
             ramdocs=[r for r in ramdocs if not r.get("engine_error")],
             judged=[s for s in (support or []) if s and s.get("statements")],
             has_ramdocs=bool(ramdocs),
+            stance=[r for r in stance if not r.get("engine_error")],
+            has_stance=bool(stance),
         )
 
     @property
@@ -69,9 +77,11 @@ class Cases:
     def has(self, scope: str) -> bool:
         """Whether a summary of these cases has the metrics of ``scope``."""
         if scope == "story":
-            return bool(self.story) or not self.has_ramdocs
+            return bool(self.story) or not (self.has_ramdocs or self.has_stance)
         if scope == "ramdocs":
             return self.has_ramdocs
+        if scope == "stance":
+            return self.has_stance
         if scope == "judged":
             return bool(self.judged)
         return True
@@ -156,6 +166,22 @@ def _citation_precision(c: Cases) -> float | None:
     return _ratio(sum(s["precise"] for s in c.judged), sum(s["citations"] for s in c.judged))
 
 
+def _confusion(gold: str, predicted: str) -> Callable[[Cases], int]:
+    """How many sentences labelled ``gold`` the engine called ``predicted``."""
+    return lambda c: sum(r["stance_gold"] == gold and r["stance_predicted"] == predicted for r in c.stance)
+
+
+def _of_label(gold: str | None, predicted: str | None) -> Callable[[Cases], float | None]:
+    """Of the sentences labelled ``gold`` (any, when None) and called ``predicted`` (any, when None), the share
+    called right: precision of a label when only ``predicted`` is given, recall when only ``gold`` is."""
+
+    def value(c: Cases) -> float | None:
+        rows = [r for r in c.stance if gold in (None, r["stance_gold"]) and predicted in (None, r["stance_predicted"])]
+        return _share(r["stance_correct"] for r in rows)
+
+    return value
+
+
 def _p50(c: Cases) -> float | None:
     return round(statistics.median(c.seconds), 2) if c.seconds else None
 
@@ -202,6 +228,22 @@ METRICS: tuple[Metric, ...] = (
     Metric("cites_gold", "cites gold docs", "RAMDocs evidence", _cites_gold, "ramdocs", short="cites gold"),
     Metric("abstained", "abstained", "RAMDocs evidence", lambda c: _share(r["answerable"] is False for r in c.ramdocs),
            "ramdocs", lower_is_better=True, short="abs&shy;tained"),
+    # Stance (stances.py): a sentence of eval/stance/ labelled reported or opinion; "opinion" is the positive class.
+    Metric("stance_accuracy", "stance accuracy", "Stance", _of_label(None, None), "stance", short="stance acc."),
+    Metric("opinion_precision", "opinion precision", "Stance", _of_label(None, "opinion"), "stance",
+           short="opinion preci&shy;sion"),
+    Metric("opinion_recall", "opinion recall", "Stance", _of_label("opinion", None), "stance", short="opinion recall"),
+    Metric("reported_recall", "reported recall", "Stance", _of_label("reported", None), "stance",
+           short="reported recall"),
+    Metric("stance_n", "sentences labelled", None, lambda c: len(c.stance), "stance", "count", short="sen&shy;tences"),
+    Metric("opinion_as_opinion", "opinion called opinion", None, _confusion("opinion", "opinion"), "stance", "count",
+           short="op. → op."),
+    Metric("opinion_as_reported", "opinion called reported", None, _confusion("opinion", "reported"), "stance",
+           "count", lower_is_better=True, short="op. → rep."),
+    Metric("reported_as_opinion", "reported called opinion", None, _confusion("reported", "opinion"), "stance",
+           "count", lower_is_better=True, short="rep. → op."),
+    Metric("reported_as_reported", "reported called reported", None, _confusion("reported", "reported"), "stance",
+           "count", short="rep. → rep."),
     Metric("citation_recall", "citation recall", "Support (judged)", _citation_recall, "judged", short="cit. recall"),
     Metric("citation_precision", "citation precision", "Support (judged)", _citation_precision, "judged",
            short="cit. preci&shy;sion"),

@@ -4,7 +4,9 @@ already answered under the same configuration hash is never asked again.
     run_eval(["eval/suites/story.jsonl"], out_dir="runs/x", engines=["storydesk", "llamaindex-citation"])
 
 Cases are answered group by group, one group per corpus (the run's, or a case's own: see
-corpora.py); the configuration hash includes the corpus's fingerprint.
+corpora.py); the configuration hash includes the corpus's fingerprint. Stance cases (stances.py) are
+labelled by Storydesk's stance classifier instead of asked, and only for the storydesk engine; they
+are never judged.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from .checks import score
 from .corpora import BASE, CorpusGroups, case_corpus
 from .judge import Judge, support
 from .metrics import aggregate
+from .stances import classify, is_stance
 from .suites import load_suite
 from .types import ENGINES, CaseResult, EvalRun, SuiteSummary
 
@@ -86,14 +89,18 @@ def _load_done(path: Path) -> dict[tuple, CaseResult]:
     return done
 
 
-def _answer_fn(engine: str, assistant: Assistant) -> Callable[[str], dict]:
+def _answer_fn(engine: str, assistant: Assistant) -> Callable[[dict], dict]:
+    """The engine's answer to a case: its question asked, or (stance cases, storydesk) its sentence labelled."""
     if engine == "storydesk":
-        return lambda q: assistant.ask(q).to_dict()
+        verdicts: dict[str, str] = {}
+        return lambda case: (
+            classify(case, assistant, verdicts) if is_stance(case) else assistant.ask(case["question"]).to_dict()
+        )
     if engine == "llamaindex-citation":
         from .baseline import CitationEngine
 
         baseline = CitationEngine(assistant.index, assistant.backend, assistant.encoder)
-        return baseline.ask
+        return lambda case: baseline.ask(case["question"])
     raise StorydeskError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
 
 
@@ -106,6 +113,8 @@ def _judged(result: CaseResult, judge: Judge, docs: dict[str, str]) -> CaseResul
 
 
 def _stale(result: CaseResult, judge: Judge) -> bool:
+    if is_stance(result.case):
+        return False  # a stance label makes no claim to judge
     s = result.support
     return s is None or s.get("judge") != judge.name or s.get("threshold") != judge.threshold
 
@@ -115,16 +124,22 @@ def _one(
     suite: str,
     engine: str,
     config: str,
-    ask: Callable[[str], dict],
+    ask: Callable[[dict], dict],
     docs: dict[str, str],
     judge: Judge | None,
 ) -> CaseResult:
     t0 = time.perf_counter()
     try:
-        answer = ask(case["question"])
+        answer = ask(case)
         error = None
     except StorydeskError as err:
-        answer = {"question": case["question"], "answer": "", "answerable": True, "citations": [], "conflicts": []}
+        answer = {
+            "question": case.get("question", ""),
+            "answer": "",
+            "answerable": True,
+            "citations": [],
+            "conflicts": [],
+        }
         error = str(err)
     seconds = time.perf_counter() - t0
     metrics, failures, passed = score(case, answer, docs, seconds)
@@ -132,7 +147,7 @@ def _one(
         metrics["engine_error"] = True
         failures, passed = [f"engine error: {error}"] + failures, False
     result = CaseResult(suite, engine, config, case, answer, round(seconds, 2), metrics, None, failures, passed, error)
-    return _judged(result, judge, docs) if judge else result
+    return _judged(result, judge, docs) if judge and not is_stance(case) else result
 
 
 def _load_suites(suites: Sequence[str | Path], base: Assistant, split: str) -> list[tuple[str, Path, list[dict]]]:
@@ -169,6 +184,8 @@ def run_eval(
     results_path = out / "results.jsonl"
     done = _load_done(results_path)
     loaded = _load_suites(suites, base, split)
+    if all(is_stance(c) for _, _, cases in loaded for c in cases):
+        judge = None  # nothing to judge: no calibration, no judge in the report
     before = dict(judge.stats) if judge else {}
     calibration = prepare_judge(judge, judge_pairs, judge_threshold_file, recheck_judge) if judge else None
     start = dict(judge.stats) if judge else {}
@@ -178,7 +195,8 @@ def run_eval(
         case_docs = {(name, case["id"]): docs[key] for name, case, key in plan}
         answers = _Answers(sink, judge, progress)
         for engine in engines:
-            todo = _reuse(engine, _engine_parts(engine, base), groups, plan, docs, done, answers)
+            mine = [p for p in plan if engine == "storydesk" or not is_stance(p[1])]  # stance: Storydesk's own
+            todo = _reuse(engine, _engine_parts(engine, base), groups, mine, docs, done, answers)
             # The embedded model runs one request at a time; endpoints can take several in flight.
             _ask(engine, todo, groups, docs, answers, workers=concurrency if base.backend.concurrent else 1)
     summaries = _summaries(answers.results, loaded, engines)
@@ -239,7 +257,7 @@ def _ask(
     """Ask ``engine`` every case of ``todo``, one corpus at a time, ``workers`` cases at once."""
     finished = 0
 
-    def work(item: tuple[str, dict, tuple, str], ask: Callable[[str], dict]) -> None:
+    def work(item: tuple[str, dict, tuple, str], ask: Callable[[dict], dict]) -> None:
         nonlocal finished
         name, case, key, config = item
         answers.keep(_one(case, name, engine, config, ask, docs[key], answers.judge))
