@@ -252,7 +252,11 @@ class Assistant:
             return cached
         points_key = "points-" + map_key(index, backend, self.settings, ())
         known = None if refresh else load_map(self._maps, points_key)
-        points = known.points if known else map_points(index, backend, self._encoder, self.settings, on_event)
+        points = (
+            known.points
+            if known
+            else map_points(index, backend, self._encoder, self.settings, on_event, self._instruction_verdicts)
+        )
         save_map(self._maps, StoryMap([], [], points_key, 0.0, points))
         built = build_map(
             index,

@@ -107,21 +107,17 @@ class FollowupSettings:
 
 @dataclass(frozen=True)
 class MapSettings:
-    """The story map (story_map.py): which questions become its rows."""
+    """The story map (story_map.py): which questions become its rows besides the standard ones."""
 
-    max_points: int = 10  # rows found from the corpus (pinned questions come on top of these)
-    question_articles: int = 6  # articles whose openings the model writes questions from (the most central)
-    lead_words: int = 160  # the opening of an article the questions are written from, in words
-    max_question_tokens: int = 120  # the model's questions for one article, in tokens
-    same_question: float = 0.82  # MiniLM cosine at or above which two questions are one point
+    speakers: int = 2  # the most quoted people, each a row "What did X say?"
 
 
 @dataclass(frozen=True)
 class StanceSettings:
     """Fact or opinion for each cited sentence (stance.py), fitted on eval/stance/seed.jsonl."""
 
-    opinion_bar: float = 0.5  # P("yes": the writer's own view), plus the modal nudge, at or above which: opinion
-    modal_weight: float = 0.2  # how much a recommendation's "must"/"should" adds to that probability
+    opinion_bar: float = 0.45  # P("yes": the writer's own view), plus the nudges, at or above which: opinion
+    nudge_weight: float = 0.3  # score = P + nudge_weight x cue (0.5 per nudge: a "must", "you", "This is ...")
 
 
 @dataclass(frozen=True)

@@ -26,25 +26,42 @@ __all__ = ["stance_of", "with_stance", "cue", "REPORTED", "OPINION"]
 
 REPORTED, OPINION = "reported", "opinion"
 _QUOTED = re.compile(r"[\"“][^\"”]{2,}[\"”]")
+# A source, a quotation or a reporting verb: what follows is someone else's, reported.
 _ATTRIBUTED = re.compile(
     r"\b(?:said|says|told|tells|according to|claim(?:s|ed)?|alleg(?:es|ed)|warn(?:s|ed)|stated|argu(?:es|ed)"
     r"|insist(?:s|ed)|den(?:y|ies|ied)|confirm(?:s|ed)|announc(?:es|ed)|describ(?:es|ed)|accus(?:es|ed)"
-    r"|reportedly|(?:is|are|was|were) believed|sources?)\b",
+    r"|not(?:es|ed)|suggest(?:s|ed)|call(?:s|ed) for|demand(?:s|ed)|urg(?:es|ed)|advocat(?:es|ed)|voic(?:es|ed)"
+    r"|reportedly|(?:is|are|was|were) (?:believed|considered|known|thought|expected|praised|seen)|sources?)\b",
     re.IGNORECASE,
 )
-_SAY = re.compile(r"(?<!\bI )(?<!\bwe )(?<!\bme )(?<!\bus )\bsay\b", re.IGNORECASE)  # "critics say", not "let me say"
-_MODAL = re.compile(r"\b(?:must|should|ought to|needs? to|has to|have to)\b", re.IGNORECASE)
+# The base form of a reporting verb after a subject that is not the writer ("critics argue", "experts
+# warn"), never "I/we/let me/you say".
+_THEY_SAY = re.compile(
+    r"(?<!\bI )(?<!\bwe )(?<!\bme )(?<!\bus )(?<!\byou )\b(?:say|argue|warn|note|suggest|believe|insist|claim)\b",
+    re.IGNORECASE,
+)
+_ASKS_READER = re.compile(r"^\W*(?:imagine|consider|think about|let us|let's)\b", re.IGNORECASE)
+# Nudges toward the writer's own view: a recommendation, the reader addressed, a verdict on "this"/"it".
+_NUDGES = (
+    re.compile(r"\b(?:must|should|ought to|needs? to|has to|have to)\b", re.IGNORECASE),
+    re.compile(r"\b(?:you|your|yours)\b", re.IGNORECASE),
+    re.compile(
+        r"^\W*(?:(?:and|but|so)\s+)?(?:this|that|it)\s+(?:is|was|isn[’']t|wasn[’']t|means|will|would|could|might)\b",
+        re.IGNORECASE,
+    ),
+)
 
 
 def cue(sentence: str) -> float:
-    """What the sentence's form says: -1 attributed (reported), +1 a question the writer asks (opinion),
-    +0.5 a recommendation's modal verb outside any quotation, 0 nothing."""
+    """What the sentence's form says: -1 attributed (reported); +1 a question the writer asks or a call to
+    the reader to imagine (opinion); else 0.5 for each nudge toward the writer's view (a recommendation's
+    modal verb, the reader addressed, a verdict opening on "this"/"it"), below 1: they never decide alone."""
     text = flatten(sentence)
-    if _QUOTED.search(text) or _ATTRIBUTED.search(text) or _SAY.search(text):
+    if _QUOTED.search(text) or _ATTRIBUTED.search(text) or _THEY_SAY.search(text):
         return -1.0
-    if text.rstrip(" ”\"'’").endswith("?"):
+    if text.rstrip(" ”\"'’").endswith("?") or _ASKS_READER.search(text):
         return 1.0
-    return 0.5 if _MODAL.search(text) else 0.0
+    return min(0.9, 0.5 * sum(bool(n.search(text)) for n in _NUDGES))
 
 
 def _p_opinion(backend: Backend, sentence: str) -> float:
@@ -62,10 +79,10 @@ def stance_of(
     if verdicts is not None and key in verdicts:
         return verdicts[key]
     c = cue(sentence)
-    if c <= -1.0 or c >= 1.0:
+    if c <= -1.0 or c >= 1.0:  # decided by form
         stance = REPORTED if c < 0 else OPINION
     else:
-        score = _p_opinion(backend, sentence) + settings.modal_weight * c
+        score = _p_opinion(backend, sentence) + settings.nudge_weight * c
         stance = OPINION if score >= settings.opinion_bar else REPORTED
     if verdicts is not None:
         verdicts[key] = stance

@@ -1,14 +1,15 @@
 """The story map: without being asked, where the sources part ways.
 
 Rows are the points the story turns on; columns are the articles. The points come from the corpus: the
-model writes the questions a reporter would ask (who did what to whom, what, when, where, how, how long,
-how many, who responded, who paid, who said what) from the openings of the most central articles, with
-the story's own names; questions that say the same (MiniLM cosine) are one point, ranked by how many
-articles' openings raised it. Pinned questions (from the chat) come first. Every row is then answered
-by the chat's own path up to the write-up (``answer.gather_steps``: retrieve, screen, read each article,
+standard questions of news reporting (who is blamed, who accuses, what was taken or damaged, how, when,
+how long, where, how many, which authorities responded, who paid) asked about the story's own event,
+which the reader finds in the articles ("the cyber heist", "the ammonia leak"), and what each of the
+most quoted people said. Pinned questions (from the chat) come first. Every row is answered by the
+chat's own path up to the write-up (``answer.gather_steps``: retrieve, screen, read each article,
 gather), so the map and the chat never disagree on the same question. A cell is one article's answer in
-its own words, cited by the sentence it sits in (verified like every citation), or blank when the
-article is silent. Rows where the articles disagree come first, marked.
+its own words, cited by the sentence it sits in (verified like every citation, with its stance), or
+blank when the article is silent; a point no article answers gives no row. Rows where the articles
+disagree come first, marked.
 
 A map is cached under the cache directory, keyed by the corpus index, the model, the prompts, the
 settings and the pinned questions: served again in well under a second; an edited article gives a new
@@ -26,14 +27,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-import numpy as np
-
+from . import language
 from .answer import gather_steps
 from .backends.base import Backend
 from .config import prompts_dir
-from .errors import BadQuestion
 from .grounding import Citations
-from .prompts import load_prompt
 from .question import parse_question
 from .settings import Settings
 from .stance import with_stance
@@ -136,60 +134,66 @@ class StoryMap:
         return out.getvalue()
 
 
-def _central(index: StoryIndex, n: int) -> list[str]:
-    """The ``n`` articles closest in meaning to the corpus as a whole (mean sentence vector), best first."""
-    ids = [d.doc_id for d in index.corpus]
-    vectors = np.stack([index.sentence_vectors[index.spans_of(d)].mean(axis=0) for d in ids])
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
-    centre = vectors.mean(axis=0)
-    order = np.argsort(-(vectors @ centre), kind="stable")
-    return [ids[i] for i in order[:n]]
+# The standard questions of news reporting, asked of the story's own event ("{event}", found by reading).
+# A question no article answers gives no row, so one that does not fit a story costs reading time only.
+STANDARD_POINTS = (
+    "Who is accused of or blamed for {event}?",
+    "Who made the accusation about {event}?",
+    "What was taken, lost or damaged in {event}?",
+    "How did {event} happen?",
+    "When did {event} happen?",
+    "How long did {event} go on?",
+    "Where did {event} happen?",
+    "How many people were affected by {event}?",
+    "Which authorities responded to {event}?",
+    "Who funded or paid for what was taken or damaged?",
+)
+EVENT_QUESTION = "What is the event this article reports, in two or three words?"
+_SPEAKING = re.compile(r"\b(?:said|says|told|warned|added|according to)\b", re.IGNORECASE)
 
 
-def _questions(reply: str) -> list[str]:
-    """The questions of the model's reply: one per line, numbering and bullets dropped."""
-    found = []
-    for line in str(reply).splitlines():
-        line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line).strip()
-        if line.endswith("?") and 3 <= len(line.split()) <= 16:
-            found.append(line)
-    return found
+def story_event(index: StoryIndex, backend: Backend, embed, settings: Settings, verdicts: dict) -> str:
+    """The story's event as its articles name it ("the cyber heist", "the ammonia leak"): the reader's
+    answer to ``EVENT_QUESTION`` that most articles give, cut to its noun and the nouns before it;
+    "the incident" when no article names one."""
+    found = _drain(gather_steps(parse_question(EVENT_QUESTION), index, backend, embed, settings, verdicts))
+    groups = found.groups[0][1] if found.groups else []
+    for group in groups:
+        doc = language.parse(group.phrase)
+        root = next((t for t in doc if t.dep_ == "ROOT"), None)
+        if root is not None and root.pos_ in ("NOUN", "PROPN"):
+            words = [t.text for t in root.lefts if t.dep_ in ("compound", "amod") and t.i == root.i - 1] + [root.text]
+            return "the " + " ".join(words).lower()
+    return "the incident"
+
+
+def speakers(index: StoryIndex, n: int) -> list[str]:
+    """The ``n`` people the articles quote most (by the number of articles that quote them), best first."""
+    quoted: dict[str, set[str]] = {}
+    for span in index.spans:
+        if _SPEAKING.search(span.text):
+            for ent in language.parse(span.text).ents:
+                if ent.label_ == "PERSON" and len(ent.text.split()) >= 2:
+                    quoted.setdefault(ent.text, set()).add(span.doc_id)
+    ranked = sorted(quoted, key=lambda name: (-len(quoted[name]), name))
+    return ranked[:n]
 
 
 def map_points(
-    index: StoryIndex, backend: Backend, embed, settings: Settings, on_event: OnEvent | None = None
+    index: StoryIndex,
+    backend: Backend,
+    embed,
+    settings: Settings,
+    on_event: OnEvent | None = None,
+    verdicts: dict | None = None,
 ) -> list[str]:
-    """The questions the story turns on, found from the corpus (see the module's docstring)."""
-    s = settings.story_map
-    prompt = load_prompt("map_questions")
-    asked: list[tuple[str, str]] = []  # (question, the article whose opening raised it)
-    central = _central(index, s.question_articles)
-    for n, doc_id in enumerate(central, 1):
-        if on_event:
-            on_event(Event("points", f"finding the points in article {n} of {len(central)}", n, len(central)))
-        lead = " ".join(index.corpus[doc_id].text.split()[: s.lead_words])
-        reply = backend.generate(prompt.messages(lead=lead), None, max_tokens=s.max_question_tokens)
-        asked += [(q, doc_id) for q in _questions(reply) if _readable(q)]
-    if not asked:
-        return []
-    vectors = embed.embed([q for q, _ in asked])
-    points: list[tuple[int, set[str]]] = []  # (first question's position in ``asked``, articles raising it)
-    for i, (_, doc_id) in enumerate(asked):
-        same = next((p for p in points if float(vectors[p[0]] @ vectors[i]) >= s.same_question), None)
-        if same is None:
-            points.append((i, {doc_id}))
-        else:
-            same[1].add(doc_id)
-    ranked = sorted(points, key=lambda p: (-len(p[1]), p[0]))
-    return [asked[i][0] for i, _ in ranked[: s.max_points]]
-
-
-def _readable(question: str) -> bool:
-    try:
-        parse_question(question)
-    except BadQuestion:
-        return False
-    return True
+    """The questions the story turns on: the standard questions of news reporting about the story's own
+    event, and what each of the most quoted people said (see the module's docstring)."""
+    if on_event:
+        on_event(Event("points", "finding what the story is about"))
+    event = story_event(index, backend, embed, settings, verdicts if verdicts is not None else {})
+    said = [f"What did {name} say?" for name in speakers(index, settings.story_map.speakers)]
+    return [q.format(event=event) for q in STANDARD_POINTS] + said
 
 
 def _row(question: str, found, citations: Citations, pinned: bool, stance: Callable[[Citation], Citation]) -> MapRow:
@@ -223,11 +227,13 @@ def build_map(
 
     t0 = time.perf_counter()
     emit = on_event or (lambda event: None)
-    found_points = list(points) if points is not None else map_points(index, backend, embed, settings, on_event)
+    verdicts = verdicts if verdicts is not None else {}
+    if points is None:
+        points = map_points(index, backend, embed, settings, on_event, verdicts)
+    found_points = list(points)
     questions = list(dict.fromkeys([*pinned, *found_points]))
     citations = Citations(index.corpus)
     rows = []
-    verdicts = verdicts if verdicts is not None else {}
     stances = stances if stances is not None else {}
 
     def stance(citation: Citation) -> Citation:
@@ -256,7 +262,7 @@ def map_key(index: StoryIndex, backend: Backend, settings: Settings, pinned: Ite
     """Everything a map depends on: the corpus's index, the model, the prompts it uses, the settings."""
     h = hashlib.sha256()
     parts = [MAP_FORMAT, index.key, getattr(backend, "name", type(backend).__name__), repr(settings), *pinned]
-    for name in ("map_questions", "read_article", "same_answer", "same_subject", "check_instruction", "check_stance"):
+    for name in ("read_article", "same_answer", "same_subject", "check_instruction", "check_stance"):
         parts.append((prompts_dir() / f"{name}.yaml").read_text(encoding="utf-8"))
     for part in parts:
         h.update(part.encode("utf-8") + b"\0")

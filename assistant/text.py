@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+from typing import Iterator
+
+from .errors import StorydeskError
 
 __all__ = [
     "analyze",
@@ -31,6 +35,7 @@ __all__ = [
     "flatten",
     "printable",
     "json_line",
+    "jsonl_records",
 ]
 
 WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -86,6 +91,18 @@ def flatten(text: str) -> str:
 def printable(text: str) -> str:
     """``text`` without terminal escape sequences and control characters (tab and newline stay)."""
     return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def jsonl_records(path: Path) -> Iterator[tuple[int, object]]:
+    """(line number, value) for each non-blank line of a JSON Lines file; a line that is not JSON is a
+    one-line ``StorydeskError`` naming the file and the line."""
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield n, json.loads(line)
+        except json.JSONDecodeError as err:
+            raise StorydeskError(f"{path}:{n}: not JSON ({err.msg})") from None
 
 
 def json_line(obj: object) -> str:

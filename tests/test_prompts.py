@@ -20,7 +20,6 @@ CALLER_VARIABLES = {
     "check_instruction": {"sentence"},
     "check_stance": {"sentence"},
     "judge_entailment": {"claim", "passages"},
-    "map_questions": {"lead"},
     "read_article": {"article", "question"},
     "rewrite_followup": {"previous", "followup"},
     "same_answer": {"question", "first", "second"},

@@ -34,8 +34,8 @@ def test_otherwise_the_model_decides_against_the_bar_nudged_by_a_modal_verb(rule
     assert stance_of(flat, yes) == OPINION and stance_of(flat, no) == REPORTED
     assert cue(urged) == 0.5 and cue(flat) == 0.0
     # P(yes) is 0.03 for "no": the modal verb's nudge (0.2 x 0.5) decides only when the bar is within reach
-    assert stance_of(urged, no, StanceSettings(opinion_bar=0.12, modal_weight=0.2)) == OPINION
-    assert stance_of(flat, no, StanceSettings(opinion_bar=0.12, modal_weight=0.2)) == REPORTED
+    assert stance_of(urged, no, StanceSettings(opinion_bar=0.12, nudge_weight=0.2)) == OPINION
+    assert stance_of(flat, no, StanceSettings(opinion_bar=0.12, nudge_weight=0.2)) == REPORTED
     assert stance_of("Let me say it plainly: they failed.", no) == REPORTED and cue("Let me say it plainly.") == 0
 
 
@@ -48,7 +48,7 @@ def test_verdicts_are_kept_per_sentence(rule_model):
 
 @given(st.text(max_size=120))
 def test_any_text_has_a_cue_in_its_range(text):
-    assert cue(text) in (-1.0, 0.0, 0.5, 1.0)
+    assert cue(text) in (-1.0, 0.0, 0.5, 0.9, 1.0)
 
 
 def test_every_citation_of_an_answer_carries_its_stance_and_an_opinion_only_answer_says_so(

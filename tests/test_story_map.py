@@ -13,35 +13,23 @@ import pytest
 from assistant import Assistant
 from assistant.cli import main
 from assistant.render import map_html, map_markdown, map_plain
-from assistant.story_map import _questions
+from assistant.story_map import EVENT_QUESTION
 
 RULES = {
     r"how long": (r"months", r"(over a period of )?\w+ months"),
-    r"who (was behind|is blamed)": (r"Northwind|Southgate", r"Northwind Ltd|Southgate Systems"),
-    r"repairs": (r"£", r"£2 million"),
+    r"who is accused|blamed": (r"Northwind|Southgate", r"Northwind Ltd|Southgate Systems"),
+    r"paid for|pay for": (r"£", r"£2 million"),
+    r"event this article reports": (r"water", r"intrusion into the water system|water hack|water system"),
 }
-POINTS = (
-    "How long did the intrusion into the water system last?\n"
-    "2. Who was behind the attack on the water system?\n"
-    "- How long did the intrusion into the water system last?\n"  # the same point again: one row
-    "What did the council pay for repairs?\n"
-    "What colour was the mayor's car?\n"  # no article answers: no row
-    "Northwind denied it.\n"  # not a question: ignored
-)
 
 
 @pytest.fixture
 def model(rule_model):
-    fake = rule_model(RULES)
-    fake.points_asked = 0
+    return rule_model(RULES)
 
-    def reply(messages, schema):
-        assert messages.prompt == "map_questions" and set(messages.variables) == {"lead"}
-        fake.points_asked += 1
-        return POINTS
 
-    fake.default = reply
-    return fake
+def _read_questions(model) -> list[str]:
+    return [r["variables"]["question"] for r in model.requests if r.get("copy")]
 
 
 @pytest.fixture
@@ -52,11 +40,16 @@ def assistant(corpus_dir, cache, model):
 def test_points_become_rows_answered_by_each_article_disagreements_first(assistant):
     story_map = assistant.story_map()
     questions = [r.question for r in story_map.rows]
-    assert questions[0] in (
-        "How long did the intrusion into the water system last?",
-        "Who was behind the attack on the water system?",
-    )
-    assert len(questions) == len(set(questions)) == 3  # duplicates merged, the unanswered point dropped
+    assert story_map.points[:2] == [
+        "Who is accused of or blamed for the intrusion?",
+        "Who made the accusation about the intrusion?",
+    ]
+    assert "What did Ada Vance say?" in story_map.points  # the person the articles quote
+    assert set(questions) == {
+        "Who is accused of or blamed for the intrusion?",
+        "How long did the intrusion go on?",
+        "Who funded or paid for what was taken or damaged?",
+    }  # the points no article answers give no row
     assert [r.disagree for r in story_map.rows] == [True, True, False]
     how_long = next(r for r in story_map.rows if r.question.startswith("How long"))
     assert how_long.cell("a_wire").answer == "over a period of eighteen months"
@@ -82,12 +75,12 @@ def test_the_map_is_served_from_the_cache_without_the_model(assistant, model, co
 
 def test_a_pinned_question_is_a_row_of_its_own_first_and_the_points_are_not_found_again(assistant, model):
     assistant.story_map()
-    found = model.points_asked
+    found = _read_questions(model).count(EVENT_QUESTION)
     assistant.pin_question("Who paid for the repairs?")
     story_map = assistant.story_map()
     assert story_map.rows[0].question == "Who paid for the repairs?" and story_map.rows[0].pinned
     assert story_map.rows[0].cell("a_wire").answer == "£2 million"
-    assert found == 3 and model.points_asked == found  # one call per article's opening, then never again
+    assert found >= 2 and _read_questions(model).count(EVENT_QUESTION) == found  # the event is found once
     assert assistant.pinned_questions() == ["Who paid for the repairs?"]
 
 
@@ -112,18 +105,28 @@ def test_exports_escape_what_came_from_articles_and_name_articles_by_headline(as
     assert "[DISAGREE]" in map_plain(story_map)
 
 
-def test_model_replies_become_questions_only_when_they_are_questions():
-    reply = "1. Who did it?\n- When did it start?\n* How?\nIt started in May.\n  3) How many people were hurt?  "
-    assert _questions(reply) == ["Who did it?", "When did it start?", "How many people were hurt?"]
+def test_the_event_is_the_noun_most_articles_name_and_otherwise_the_incident(corpus_dir, cache, rule_model):
+    from assistant.story_map import story_event
+
+    vague = rule_model({r"event this article reports": (r"water", r"officials said|boil their water")})
+    for model, event in (
+        (rule_model(RULES), "the intrusion"),
+        (rule_model({}), "the incident"),
+        (vague, "the incident"),
+    ):
+        a = Assistant(corpus_dir, backend=model, cache_dir=cache)
+        assert story_event(a.index, model, a.encoder, a.settings, {}) == event
 
 
 def test_the_map_command_prints_json_csv_and_pins(corpus_dir, cache, monkeypatch, capsys, model):
     from assistant import api
 
     monkeypatch.setattr(api, "make_backend", lambda **kw: model)
-    assert main(["map", "--json", "--corpus", str(corpus_dir), "--pin", "What did the council pay for repairs?"]) == 0
+    assert (
+        main(["map", "--json", "--corpus", str(corpus_dir), "--pin", "How much did the council pay for repairs?"]) == 0
+    )
     d = json.loads(capsys.readouterr().out)
-    assert d["rows"][0]["question"] == "What did the council pay for repairs?" and d["rows"][0]["pinned"]
+    assert d["rows"][0]["question"] == "How much did the council pay for repairs?" and d["rows"][0]["pinned"]
     assert {c["doc_id"] for c in d["columns"]} == {"a_wire", "b_daily", "c_blog"}
     assert all(row["cells"] for row in d["rows"])
     assert main(["map", "--csv", "--corpus", str(corpus_dir)]) == 0

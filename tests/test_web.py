@@ -32,9 +32,7 @@ RULES = {
 def fake_model(rule_model):
     class PageFake(rule_model):
         def generate(self, messages, schema=None, *, max_tokens=256):
-            if messages.prompt == "map_questions":  # the story map's points, found in the background
-                return "How long did the intrusion into the water system last?\nWho was behind the water hack?"
-            assert messages.prompt == "rewrite_followup", messages.prompt  # the only other free-text request
+            assert messages.prompt == "rewrite_followup", messages.prompt  # the only free-text request
             v = messages.variables
             return "How long did the water hack last?" if "how long" in v["followup"].lower() else v["previous"]
 
@@ -113,7 +111,7 @@ def test_the_map_tab_shows_where_the_sources_disagree_and_a_cell_opens_its_passa
     page.wait_for_selector("#story-map table.story-map tbody tr", timeout=120_000)
     rows = page.locator("#story-map tbody tr")
     assert rows.count() == 2 and rows.nth(0).locator(".disagree-flag").count() == 1
-    assert "How long did the intrusion" in page.locator("#story-map").inner_text()
+    assert "How long did the incident go on?" in page.locator("#story-map").inner_text()
     cell = page.locator("#story-map a.map-cell").first
     n = cell.get_attribute("data-cite")
     passage = page.locator(f"#mapsrc-{n}")

@@ -12,13 +12,13 @@ recall, the confusion counts) are the "stance" rows of metrics.METRICS.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from ..api import Assistant
 from ..errors import StorydeskError
 from ..stance import OPINION, REPORTED, stance_of
+from ..text import jsonl_records
 
 __all__ = ["KIND", "LABELS", "REQUIRED_STANCE", "is_stance", "expand", "classify", "score_stance"]
 
@@ -38,13 +38,7 @@ def expand(line: dict, path: Path, n: int) -> list[dict]:
     if not labels.is_file():
         raise StorydeskError(f"{path}:{n}: stance labels not found: {labels}")
     cases = []
-    for m, text in enumerate(labels.read_text(encoding="utf-8").splitlines(), 1):
-        if not text.strip():
-            continue
-        try:
-            rec = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise StorydeskError(f"{labels}:{m}: not JSON ({err.msg})") from None
+    for m, rec in jsonl_records(labels):
         missing = [k for k in _RECORD if k not in rec]
         if missing:
             raise StorydeskError(f"{labels}:{m}: record lacks {', '.join(missing)}")

@@ -12,11 +12,11 @@ suite, reported with its id and line.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..corpus import load_corpus
 from ..errors import StorydeskError
+from ..text import jsonl_records
 from ..types import Corpus
 from .corpora import BASE, case_corpus, inline_documents
 from .stances import REQUIRED_STANCE, expand, is_stance
@@ -56,13 +56,7 @@ def load_suite(path: str | Path, corpus: Corpus | None = None, *, split: str = "
     if split not in SPLITS + ("all",):
         raise StorydeskError(f"unknown split {split!r}: choose from {', '.join(SPLITS + ('all',))}")
     cases, seen, own = [], set(), {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            case = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise StorydeskError(f"{path}:{n}: not JSON ({err.msg})") from None
+    for n, case in jsonl_records(path):
         required = {"ramdocs": REQUIRED_RAMDOCS, "stance": REQUIRED_STANCE}.get(case.get("kind"), REQUIRED)
         missing = [k for k in required if k not in case]
         if missing:
