@@ -21,7 +21,7 @@ from . import language
 from .backends.base import Backend
 from .prompts import Prompt, load_prompt
 from .settings import ReadingSettings
-from .text import EDGE_PUNCT, locate, paragraph_bounds
+from .text import EDGE_PUNCT, WORD, locate, paragraph_bounds, stopwords
 from .tokens import count_tokens
 from .types import Article, Event, Evidence, Finding, Question, Span
 
@@ -116,6 +116,30 @@ def widen(text: str, start: int, end: int, sentence: Span, max_words: int) -> tu
     return start, end
 
 
+# Words a phrase cannot end on: copied words cut off after one of these ("for an", "the extraction of
+# their") stop where the phrase was still complete.
+_DANGLING = frozenset(
+    "a an the of for to in on at by with from into and or but as than their its his her our your my this that".split()
+)
+
+
+def _without_dangling_end(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end:
+        words = text[start:end].split()
+        if len(words) < 2 or words[-1].strip(EDGE_PUNCT).lower() not in _DANGLING:
+            break
+        end = start + text[start:end].rstrip().rfind(words[-1])
+        while end > start and text[end - 1] in EDGE_PUNCT:
+            end -= 1
+    return start, end
+
+
+def _says_something(phrase: str) -> bool:
+    """Whether the words hold anything but function words (a lone "for" or "the" answers nothing)."""
+    stop = stopwords()
+    return any(ch.isdigit() for ch in phrase) or any(w.lower() not in stop for w in WORD.findall(phrase))
+
+
 def ground_words(
     words: str, article: Article, p_yes: float, part: int, settings: ReadingSettings, fluency: float | None = None
 ) -> Finding | None:
@@ -133,7 +157,8 @@ def ground_words(
     if sentence is None or sentence.start in article.screened:
         return None
     start, end = widen(text, where[0], where[1], sentence, settings.max_widen_words)
-    if start >= end:
+    start, end = _without_dangling_end(text, start, end)
+    if start >= end or not _says_something(text[start:end]):
         return None
     evidence = Evidence(id=0, span=sentence, score=p_yes)
     return Finding(article.doc_id, p_yes, text[start:end], start, end, evidence, part, fluency)

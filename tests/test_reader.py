@@ -51,3 +51,11 @@ def test_a_long_article_is_shown_as_its_best_paragraphs_in_order():
     shown = shown_text(a, ReadingSettings(max_article_tokens=200))
     assert shown == "Opening line about the dam.\n…\nThe repairs cost £2 million."
     assert widen(text, 0, 4, a.sentences[0], 3) == (0, 7)  # "Open" grows to the whole word
+
+
+def test_words_cut_off_after_a_function_word_end_where_the_phrase_was_complete():
+    text = "The breach went on for an unknown time. Investigators traced the extraction of their data to Alibaba."
+    assert ground_words("for an", article(text), 0.9, 0, SETTINGS) is None  # nothing but function words
+    f = ground_words("the extraction of their", article(text), 0.9, 0, SETTINGS)
+    assert f.phrase == "the extraction" and text[f.start : f.end] == f.phrase
+    assert ground_words("Alibaba", article(text), 0.9, 0, SETTINGS).phrase == "Alibaba"
