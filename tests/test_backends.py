@@ -2,6 +2,7 @@ import http.server
 import json
 import logging
 import threading
+import time
 
 import pytest
 from conftest import free_port
@@ -218,3 +219,23 @@ def test_a_reply_that_is_not_json_is_a_bad_reply_not_an_unreachable_backend():
     finally:
         server.shutdown()
     assert not isinstance(raised.value, BackendUnavailable) and raised.value.exit_code != BackendUnavailable.exit_code
+
+
+class _SlowServer(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        time.sleep(3)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_endpoint_that_does_not_answer_in_time_is_named_as_such():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        backend = OpenAICompatBackend(base_url=url, model="m", timeout=0.5, max_retries=0)
+        with pytest.raises(BackendUnavailable, match=r"did not answer within 0.5 s"):
+            backend.generate([{"role": "user", "content": "q"}])
+    finally:
+        server.shutdown()

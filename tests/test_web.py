@@ -155,7 +155,7 @@ def test_uploaded_article_can_be_asked_about(page_app, browser, tmp_path):
     article.write_text(
         "Investigators now say the hackers got in through a phishing email sent to a clerk.\n", encoding="utf-8"
     )
-    page.get_by_role("tab", name="Articles").click()
+    page.get_by_role("tab", name="Articles", exact=True).click()
     page.set_input_files("#upload input[type=file]", str(article))
     page.wait_for_function("document.querySelector('#upload-note').innerText.includes('Added')", timeout=60_000)
     assert "d_report" in page.locator("#articles").inner_text()
@@ -170,7 +170,7 @@ def test_uploaded_article_can_be_asked_about(page_app, browser, tmp_path):
     assert "copy" not in page.locator("#articles").inner_text()
     _ask(page, "How did the hackers get in, according to the investigators?")
     assert "phishing" in page.locator("#chatbot .message").last.inner_text()
-    page.get_by_role("tab", name="Sources").click()
+    page.get_by_role("tab", name="Sources", exact=True).click()
     assert "d_report" in page.locator("#sources").inner_text()
 
 
@@ -182,7 +182,7 @@ def test_a_question_is_answered_while_an_upload_is_being_indexed(page_app, brows
     page = _open(browser, url)
     article = tmp_path / "long_report.txt"
     article.write_text(long_article(4000), encoding="utf-8")
-    page.get_by_role("tab", name="Articles").click()
+    page.get_by_role("tab", name="Articles", exact=True).click()
     page.set_input_files("#upload input[type=file]", str(article))
     _ask(page, "How long did the intrusion into the water system last?")
     assert "Added" not in page.locator("#upload-note").inner_text()  # answered while the upload was indexing

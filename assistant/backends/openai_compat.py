@@ -31,8 +31,8 @@ class OpenAICompatBackend(Backend):
         model: str | None = None,
         api_key: str | None = None,
         *,
-        timeout: float = 60.0,
-        max_retries: int = 1,
+        timeout: float = 300.0,  # a CPU server reading a whole article with requests queued ahead takes minutes
+        max_retries: int = 2,  # the client retries with exponential backoff (connection errors, 429, 5xx)
     ) -> None:
         try:
             import openai
@@ -43,12 +43,17 @@ class OpenAICompatBackend(Backend):
         self.name = self.model
         key = api_key or os.environ.get("OPENAI_API_KEY") or "not-needed"  # local servers accept any key
         self._openai = openai
+        self.timeout = timeout
         self._client = openai.OpenAI(base_url=base_url, api_key=key, timeout=timeout, max_retries=max_retries)
 
     def _call(self, **kwargs: Any):
         where = self.base_url or "api.openai.com"
         try:
             return self._client.chat.completions.create(model=self.model, temperature=0, **kwargs)
+        except self._openai.APITimeoutError:
+            raise BackendUnavailable(
+                f"the model endpoint at {where} did not answer within {self.timeout:g} s"
+            ) from None
         except self._openai.APIConnectionError:
             raise BackendUnavailable(f"cannot reach the model endpoint at {where}") from None
         except self._openai.AuthenticationError:

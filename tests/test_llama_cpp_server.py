@@ -1,0 +1,101 @@
+"""The OpenAI-compatible path against a real server: llama-cpp-python's server (``llama-cpp-python[server]``)
+serving the embedded GGUF on 127.0.0.1, started and stopped here, asked gold questions through the CLI's
+``--base-url`` (slow: a second copy of the model loads; CI runs it).
+
+The endpoint path differs from the in-process one by design: a server cannot constrain decoding to a run of
+the article (``supports_copy`` is false), so the model writes its answer freely and only words found in the
+article are kept; the contract (verbatim citations, one JSON object, abstention) is the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import GOLD_DIR, free_port
+
+from assistant import Assistant
+from assistant.model_store import prepare_model
+
+pytestmark = pytest.mark.slow
+
+ALIAS = "storydesk-embedded"
+CASES = ("duration", "guardian", "no-date")  # a disagreement, a single answer, a question no article answers
+
+
+@pytest.fixture(scope="module")
+def llama_cpp_server(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(prepare_model()), "--model_alias", ALIAS]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--seed", "0"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.time() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=2) as reply:
+                    assert ALIAS in reply.read().decode("utf-8")
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    pytest.fail(f"llama.cpp server did not start: {log.read_text(errors='replace')[-800:]}")
+                time.sleep(1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _ask(url: str, question: str) -> dict:
+    env = dict(os.environ, OPENAI_API_KEY="not-needed")
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", "--json", "--base-url", url, "--model", ALIAS, question],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert proc.stdout.count("\n") == 1, proc.stdout  # exactly one JSON object
+    return json.loads(proc.stdout)
+
+
+def test_llama_cpp_server_answers_gold_questions_under_the_same_contract(llama_cpp_server):
+    cases = {c["id"]: c for c in map(json.loads, Path(GOLD_DIR / "dev.jsonl").read_text().splitlines())}
+    texts = {d.doc_id: d.text for d in Assistant().corpus}
+    for case_id in CASES:
+        case = cases[case_id]
+        answer = _ask(llama_cpp_server, case["question"])
+        assert answer["model"] == ALIAS
+        for c in answer["citations"]:
+            assert texts[c["doc_id"]][c["start"] : c["end"]] == c["quote"], c  # verbatim, always
+        if case["kind"] == "unanswerable":
+            assert not answer["answerable"] and answer["citations"] == []
+        else:
+            assert answer["answerable"] and answer["citations"], (case_id, answer["answer"])
+
+
+def test_a_stopped_llama_cpp_server_is_one_line_and_a_non_zero_exit():
+    env = dict(os.environ, OPENAI_API_KEY="not-needed")
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", "--base-url", url, "--model", ALIAS, "Who did it?"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode != 0 and proc.stdout == "" and len(lines) == 1 and "cannot reach" in lines[0]
