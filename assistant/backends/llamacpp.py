@@ -28,55 +28,12 @@ import numpy as np
 from ..errors import BackendUnavailable, BadModelReply, ModelError
 from .base import Backend, Copied, Message, parse_json_reply
 from .copying import Copier
+from .llama_log import QuietSys, route_llama_log
 from .schema import const_prefix, const_values, property_order
 
 __all__ = ["LlamaCppBackend", "default_threads"]
 
 log = logging.getLogger(__name__)
-llama_log = logging.getLogger("storydesk.llama_cpp")  # llama.cpp's own log lines, at DEBUG
-_LOG_LEVELS = {3: logging.INFO, 4: logging.WARNING}  # ggml_log_level warn, error; debug, info, "continued": DEBUG
-_log_callback = None  # kept referenced: llama.cpp calls it for as long as the process lives
-
-
-def _route_llama_log() -> None:
-    """Send llama.cpp's log through Python logging (DEBUG; its warnings at INFO, errors at WARNING) instead of
-    silencing it the way llama-cpp-python's ``verbose=False`` does: that points file descriptors 1 and 2 at
-    /dev/null for the whole process while a model loads, so whatever another thread prints then (an answer
-    given before the model was needed) is lost."""
-    global _log_callback
-    if _log_callback is not None:
-        return
-    import llama_cpp
-
-    def forward(level: int, text: bytes, _user_data) -> None:
-        line = text.decode("utf-8", "replace").rstrip()
-        if line:
-            llama_log.log(_LOG_LEVELS.get(level, logging.DEBUG), "%s", line)
-
-    _log_callback = llama_cpp.llama_log_callback(forward)
-    llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
-
-
-class _QuietSys:
-    """``sys`` as llama-cpp-python's ``llama`` module sees it while a model loads with ``verbose=True``:
-    its start-up prints (system info, model metadata) go to the log, not to the process's stderr."""
-
-    def __init__(self, real) -> None:
-        self._real = real
-        self.stderr = self.stdout = _LogWriter()
-
-    def __getattr__(self, name: str):
-        return getattr(self._real, name)
-
-
-class _LogWriter:
-    def write(self, text: str) -> int:
-        if text.strip():
-            llama_log.debug("%s", text.rstrip())
-        return len(text)
-
-    def flush(self) -> None:
-        pass
 
 
 def default_threads() -> int:
@@ -137,10 +94,10 @@ class LlamaCppBackend(Backend):
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         except ImportError as err:
             raise ModelError("llama-cpp-python is not installed: pip install 'storydesk[local]'") from err
-        _route_llama_log()
+        route_llama_log()
         import llama_cpp.llama as llama_module
 
-        real_sys, llama_module.sys = llama_module.sys, _QuietSys(llama_module.sys)
+        real_sys, llama_module.sys = llama_module.sys, QuietSys(llama_module.sys)
         try:
             llm = Llama(
                 model_path=str(self.model_path),
@@ -149,7 +106,7 @@ class LlamaCppBackend(Backend):
                 n_threads_batch=self.n_threads,
                 n_batch=512,
                 seed=0,
-                verbose=True,  # never False: see _route_llama_log
+                verbose=True,  # never False: see llama_log.route_llama_log
             )
         except (ValueError, RuntimeError) as err:
             raise ModelError(f"llama.cpp could not load {self.model_path}: {err}") from None
