@@ -15,7 +15,7 @@ from typing import Sequence
 from . import config  # noqa: F401  (offline environment before anything else loads)
 from .cli_options import Bars, add_corpus_option, add_model_options, make_assistant, subcommand
 from .errors import BadQuestion, StorydeskError
-from .render import answer_plain
+from .render import answer_plain, map_markdown, map_plain
 from .text import json_line, printable
 
 __all__ = ["main", "build_parser"]
@@ -91,8 +91,6 @@ def _add_map(sub) -> None:
 
 
 def _cmd_map(args: argparse.Namespace, bars: Bars) -> int:
-    from .render import map_markdown, map_plain
-
     stage = (lambda event: log.info("%s: %s", event.stage, event.detail)) if args.verbose else None
     with make_assistant(args, bars) as assistant:
         for question in args.pin or ():

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from .text import MARKER as _MARKER
 from .text import paragraph_bounds, quote_matches
-from .types import Answer, Conflict, Corpus
+from .types import Answer, Citation, Conflict, Corpus
 
 if TYPE_CHECKING:
     from .story_map import StoryMap
@@ -63,13 +63,11 @@ def _paragraph_with_mark(text: str, start: int, end: int) -> str:
     ).strip()
 
 
-def _opinion_badge(citation) -> str:
+def _opinion_badge(citation: Citation) -> str:
     """A mark on a quote that is the writer's own view, not reported fact (see stance.py)."""
-    return (
-        ' <span class="stance-opinion" title="the writer\'s own view, not reported fact">opinion</span>'
-        if (citation.stance == "opinion")
-        else ""
-    )
+    if citation.stance != "opinion":
+        return ""
+    return ' <span class="stance-opinion" title="the writer\'s own view, not reported fact">opinion</span>'
 
 
 def sources_html(answer: Answer | None, corpus: Corpus) -> str:

@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import re
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
@@ -223,8 +224,6 @@ def build_map(
 ) -> StoryMap:
     """The story map of ``index``: ``pinned`` questions first, then ``points`` (found from the corpus by
     ``map_points`` when not given), each answered by every relevant article."""
-    import time
-
     t0 = time.perf_counter()
     emit = on_event or (lambda event: None)
     verdicts = verdicts if verdicts is not None else {}
