@@ -25,7 +25,7 @@ from .stance import OPINION, with_stance
 from .types import Answer, Article, Event, Evidence, Group, Question, Retrieval
 
 if TYPE_CHECKING:
-    from .index import StoryIndex
+    from .types import SentenceStore as StoryIndex
 
 __all__ = ["answer_question", "answer_steps", "gather_steps", "Gathered", "OnEvent"]
 
@@ -54,9 +54,7 @@ def _paragraphs(index: StoryIndex) -> Callable[[Evidence], list[str]]:
     def sentences(ev: Evidence) -> list[str]:
         key = (ev.doc_id, ev.span.paragraph)
         if key not in seen:
-            seen[key] = [
-                index.spans[i].text for i in index.spans_of(ev.doc_id) if index.spans[i].paragraph == ev.span.paragraph
-            ] or [ev.text]
+            seen[key] = [s.text for s in index.spans_of(ev.doc_id) if s.paragraph == ev.span.paragraph] or [ev.text]
         return seen[key]
 
     return sentences
@@ -68,7 +66,7 @@ def _articles(
     """The retrieved articles, best first, each with every sentence screened for planted instructions;
     and the ids of the articles that held any."""
     passages = retrieval.by_article()
-    every = {doc_id: [Evidence(0, index.spans[i], 0.0) for i in index.spans_of(doc_id)] for doc_id in passages}
+    every = {doc_id: [Evidence(0, span, 0.0) for span in index.spans_of(doc_id)] for doc_id in passages}
     kept, screened = screen(backend, every, _paragraphs(index), settings.injection, verdicts)
     articles = []
     for doc_id in passages:

@@ -213,7 +213,7 @@ class Assistant:
         """Compute each article's reading state (the model's KV state after reading it) now, so that every
         question later costs only its own tokens; kept on disk beside the index. Returns how many."""
         index = self.index
-        articles = [Article(doc, tuple(index.spans[i] for i in index.spans_of(doc.doc_id))) for doc in index.corpus]
+        articles = [Article(doc, tuple(index.spans_of(doc.doc_id))) for doc in index.corpus]
         return prepare(self.backend, articles, self.settings.reading)
 
     # -- the story map ----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import numpy as np
 
 from .spans import document_spans
 from .text import WORD, analyze, stemmer, stopwords
-from .types import Corpus, Progress, Span
+from .types import Corpus, Progress, Signals, Span
 from .vectors import ArticleVectors, pooled, sentence_vectors, vocabulary_vectors
 
 __all__ = ["Paragraph", "StoryIndex", "index_key", "load_or_build", "INDEX_FORMAT"]
@@ -67,15 +67,62 @@ class StoryIndex:
     _retrievers: tuple | None = field(default=None, repr=False)  # llama-index BM25Retrievers, when built here
 
     _by_doc: dict[str, list[int]] | None = field(default=None, repr=False)
+    _terms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
-    def spans_of(self, doc_id: str) -> list[int]:
-        """Indexes into ``spans`` of one article's sentences, in order (the map is built once)."""
+    def spans_of(self, doc_id: str) -> list[Span]:
+        """One article's sentences, in order (the map is built once)."""
         if self._by_doc is None:
             by_doc: dict[str, list[int]] = {}
             for i, s in enumerate(self.spans):
                 by_doc.setdefault(s.doc_id, []).append(i)
             self._by_doc = by_doc
-        return list(self._by_doc.get(doc_id, ()))
+        return [self.spans[i] for i in self._by_doc.get(doc_id, ())]
+
+    def article_terms(self, doc_id: str) -> frozenset[str]:
+        if doc_id not in self._terms:
+            self._terms[doc_id] = frozenset(analyze(self.corpus[doc_id].text))
+        return self._terms[doc_id]
+
+    def nearest_words(self, vectors: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+        if not self.vocabulary:
+            return [[] for _ in vectors]
+        sims = vectors @ self.vocabulary_vectors.T
+        return [[(self.vocabulary[j], float(row[j])) for j in np.argsort(-row)[:k]] for row in sims]
+
+    def candidates(
+        self, terms: list[str], qvec: np.ndarray, expanded: list[str], weights: list[float], settings
+    ) -> Signals:
+        """Every sentence's signals, vectorised; below ``settings.exhaustive_below`` sentences all of them are
+        candidates (exact), above it the best ``settings.candidates`` of each signal."""
+        dense_s = self.sentence_vectors @ qvec
+        dense_p = (self.paragraph_vectors @ qvec)[self.span_paragraph]
+        bm25_s = _normalise(_bm25_scores(self.sentence_bm25, terms))
+        bm25_p = _normalise(_bm25_scores(self.paragraph_bm25, terms))[self.span_paragraph]
+        bm25_x = _normalise(_bm25_scores(self.sentence_bm25, expanded, weights)) if expanded else np.zeros_like(dense_s)
+        if len(self.spans) < settings.exhaustive_below:
+            rows = np.arange(len(self.spans))
+        else:
+            k = min(settings.candidates, len(self.spans) - 1)
+            best = [np.argpartition(-signal, k)[:k] for signal in (dense_s, dense_p, bm25_s, bm25_p, bm25_x)]
+            rows = np.unique(np.concatenate(best))
+        return Signals(
+            [self.spans[i] for i in rows], dense_s[rows], dense_p[rows], bm25_s[rows], bm25_p[rows], bm25_x[rows]
+        )
+
+
+def _bm25_scores(bm25, terms: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
+    """BM25 is a sum over query terms, so weighted expansion terms are a weighted sum of per-term scores."""
+    n = int(bm25.scores["num_docs"])
+    total = np.zeros(n, dtype=np.float32)
+    for i, term in enumerate(terms):
+        if term in bm25.vocab_dict:
+            total += (weights[i] if weights else 1.0) * bm25.get_scores([term]).astype(np.float32)
+    return total
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    top = float(x.max()) if x.size else 0.0
+    return x / top if top > 0 else x
 
 
 def index_key(corpus: Corpus, embed_model_id: str) -> str:

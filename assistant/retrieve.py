@@ -1,122 +1,103 @@
 """Hybrid, source-balanced retrieval: question -> numbered evidence, grouped by article.
 
-Every sentence is scored on four signals (dense and BM25, each at sentence and paragraph grain),
-plus BM25 on query terms expanded through the corpus's own vocabulary and a bonus when the sentence
-has the shape the question asks for. Then balance: every article whose best sentence is close
+The store's own indexes propose candidate sentences (on PostgreSQL: HNSW and full text; a small on-disk
+index: every sentence), so the cost grows with the answer, not the archive. Each candidate is scored on
+four signals (dense and BM25, each at sentence and paragraph grain), plus BM25 on query terms expanded
+through the corpus's own vocabulary and a bonus when the sentence has the shape the question asks for. Then balance: every article whose best sentence is close
 enough to the best overall contributes its own top sentences, because a disagreement is only
 visible when both sides are in the evidence.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .settings import RetrievalSettings
 from .text import analyze, stem
-from .types import Evidence, Question, Retrieval
+from .types import Evidence, Question, Retrieval, Signals, Span
 
-if TYPE_CHECKING:  # the index is the data retrieval reads; only its type is named here
-    from .index import StoryIndex
+if TYPE_CHECKING:
+    from .types import SentenceStore as StoryIndex  # either store: the on-disk index or PostgreSQL
 
 __all__ = ["retrieve", "score_sentences", "expansion_terms"]
-
-
-def _bm25_scores(bm25, terms: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
-    """BM25 is a sum over query terms, so weighted expansion terms are a weighted sum of per-term scores."""
-    n = int(bm25.scores["num_docs"])
-    total = np.zeros(n, dtype=np.float32)
-    for i, term in enumerate(terms):
-        if term in bm25.vocab_dict:
-            total += (weights[i] if weights else 1.0) * bm25.get_scores([term]).astype(np.float32)
-    return total
-
-
-def _normalise(x: np.ndarray) -> np.ndarray:
-    top = float(x.max()) if x.size else 0.0
-    return x / top if top > 0 else x
 
 
 def expansion_terms(
     index: StoryIndex, question: Question, embed, settings: RetrievalSettings
 ) -> tuple[list[str], list[float]]:
     """Corpus words close in meaning to the question's words ("intrusion" -> "breach", "infiltrated")."""
-    if not index.vocabulary or not question.terms:
+    if not question.terms:
         return [], []
     words = [w for w in dict.fromkeys(question.text.lower().replace("’", "'").split()) if analyze(w)]
     words = [w.strip("?.,!;:'\"()") for w in words]
     words = [w for w in words if w and analyze(w) and analyze(w)[0] in question.terms]
     if not words:
         return [], []
-    sims = embed.embed(words) @ index.vocabulary_vectors.T
     chosen: dict[str, float] = {}
     own = set(question.terms)
-    for row in sims:
-        for j in np.argsort(-row)[: settings.expansion_per_term * 3]:
-            if row[j] < settings.expansion_min_similarity:
+    for row in index.nearest_words(embed.embed(words), settings.expansion_per_term * 3):
+        for word, similarity in row:
+            if similarity < settings.expansion_min_similarity:
                 break
-            term = stem(index.vocabulary[j])
+            term = stem(word)
             if term not in own and len(chosen) < settings.expansion_max_terms:
-                chosen[term] = max(chosen.get(term, 0.0), float(row[j]))
+                chosen[term] = max(chosen.get(term, 0.0), similarity)
     return list(chosen), list(chosen.values())
 
 
-def score_sentences(index: StoryIndex, question: Question, embed, settings: RetrievalSettings) -> np.ndarray:
-    qvec = embed.embed([question.text])[0]
-    dense_s = index.sentence_vectors @ qvec
-    dense_p = (index.paragraph_vectors @ qvec)[index.span_paragraph]
-    bm25_s = _normalise(_bm25_scores(index.sentence_bm25, question.terms))
-    bm25_p = _normalise(_bm25_scores(index.paragraph_bm25, question.terms))[index.span_paragraph]
-    terms, weights = expansion_terms(index, question, embed, settings)
-    bm25_x = _normalise(_bm25_scores(index.sentence_bm25, terms, weights)) if terms else np.zeros_like(dense_s)
+def _fused(signals: Signals, question: Question, settings: RetrievalSettings) -> np.ndarray:
     shape = question.sentence_shape
-    bonus = np.array([1.0 if shape and shape.search(s.text) else 0.0 for s in index.spans], dtype=np.float32)
-    lead = np.array([1.0 / (1.0 + s.paragraph) for s in index.spans], dtype=np.float32)
+    bonus = np.array([1.0 if shape and shape.search(s.text) else 0.0 for s in signals.spans], dtype=np.float32)
+    lead = np.array([1.0 / (1.0 + s.paragraph) for s in signals.spans], dtype=np.float32)
     w = settings.weights
     return (
-        w.dense_sentence * dense_s
-        + w.dense_paragraph * dense_p
-        + w.bm25_sentence * bm25_s
-        + w.bm25_paragraph * bm25_p
-        + w.bm25_expanded * bm25_x
+        w.dense_sentence * signals.dense_sentence
+        + w.dense_paragraph * signals.dense_paragraph
+        + w.bm25_sentence * signals.bm25_sentence
+        + w.bm25_paragraph * signals.bm25_paragraph
+        + w.bm25_expanded * signals.bm25_expanded
         + w.answer_shape * bonus
         + w.lead * lead
     )
 
 
-def _in_scope(index: StoryIndex, question: Question) -> set[str] | None:
-    """Articles mentioning the source the question names; None when it names none."""
+def score_sentences(
+    index: StoryIndex, question: Question, embed, settings: RetrievalSettings
+) -> tuple[list[Span], np.ndarray]:
+    """The candidate sentences the store's indexes propose for ``question``, and each one's fused score."""
+    qvec = embed.embed([question.text])[0]
+    terms, weights = expansion_terms(index, question, embed, settings)
+    signals = index.candidates(question.terms, qvec, terms, weights, settings)
+    return signals.spans, _fused(signals, question, settings)
+
+
+def _in_scope(index: StoryIndex, question: Question, doc_ids: set[str]) -> set[str] | None:
+    """Of ``doc_ids``, the articles mentioning the source the question names; None when it names none."""
     if not question.scope_terms:
         return None
     needed = max(1, (len(question.scope_terms) + 1) // 2)
-    keep = set()
-    for doc in index.corpus:
-        terms = set(analyze(doc.text))
-        if sum(t in terms for t in question.scope_terms) >= needed:
-            keep.add(doc.doc_id)
-    return keep
+    return {d for d in doc_ids if sum(t in index.article_terms(d) for t in question.scope_terms) >= needed}
 
 
 def retrieve(index: StoryIndex, question: Question, embed, settings: RetrievalSettings | None = None) -> Retrieval:
     settings = settings or RetrievalSettings()
-    scores = score_sentences(index, question, embed, settings)
-    scope = _in_scope(index, question)
+    spans, scores = score_sentences(index, question, embed, settings)
+    scope = _in_scope(index, question, {s.doc_id for s in spans})
     unmatched = scope is not None and not scope
     if unmatched:  # no article can be matched to the source it names: all of them answer, and the answer says so
         scope = None
-    best_per_doc: dict[str, float] = {}
-    for i, span in enumerate(index.spans):
+    members: dict[str, list[int]] = {}
+    for i, span in enumerate(spans):
         if scope is None or span.doc_id in scope:
-            best_per_doc[span.doc_id] = max(best_per_doc.get(span.doc_id, -1.0), float(scores[i]))
-    if not best_per_doc:
-        return Retrieval(question, [], scores, scope_unmatched=unmatched)
-    ranked = sorted(best_per_doc.items(), key=lambda kv: -kv[1])
-    docs = [d for d, s in ranked if s >= settings.absolute_floor][: settings.max_articles]
+            members.setdefault(span.doc_id, []).append(i)
+    keyed = {span.key: float(score) for span, score in zip(spans, scores)}
+    best = {doc_id: max(float(scores[i]) for i in rows) for doc_id, rows in members.items()}
+    ranked = sorted(best, key=lambda d: -best[d])
+    docs = [d for d in ranked if best[d] >= settings.absolute_floor][: settings.max_articles]
     evidence: list[Evidence] = []
     for doc_id in docs:
-        members = [i for i, s in enumerate(index.spans) if s.doc_id == doc_id]
-        ranked = sorted(members, key=lambda i: -scores[i])[: settings.per_article]
-        for i in ranked:
-            evidence.append(Evidence(id=len(evidence) + 1, span=index.spans[i], score=float(scores[i])))
-    return Retrieval(question, evidence, scores, scope_unmatched=unmatched)
+        for i in sorted(members[doc_id], key=lambda i: -scores[i])[: settings.per_article]:
+            evidence.append(Evidence(id=len(evidence) + 1, span=spans[i], score=float(scores[i])))
+    return Retrieval(question, evidence, keyed, scope_unmatched=unmatched)

@@ -39,7 +39,7 @@ from .stance import with_stance
 from .types import Citation, Event
 
 if TYPE_CHECKING:
-    from .index import StoryIndex
+    from .types import SentenceStore as StoryIndex
 
 __all__ = ["StoryMap", "MapRow", "MapCell", "build_map", "map_points", "map_key", "load_map", "save_map"]
 
@@ -171,7 +171,7 @@ def story_event(index: StoryIndex, backend: Backend, embed, settings: Settings, 
 def speakers(index: StoryIndex, n: int) -> list[str]:
     """The ``n`` people the articles quote most (by the number of articles that quote them), best first."""
     quoted: dict[str, set[str]] = {}
-    for span in index.spans:
+    for span in (s for doc in index.corpus for s in index.spans_of(doc.doc_id)):
         if _SPEAKING.search(span.text):
             for ent in language.parse(span.text).ents:
                 if ent.label_ == "PERSON" and len(ent.text.split()) >= 2:

@@ -25,6 +25,8 @@ __all__ = [
     "Span",
     "Question",
     "Evidence",
+    "Signals",
+    "SentenceStore",
     "Retrieval",
     "Article",
     "Finding",
@@ -215,10 +217,44 @@ class Evidence:
 
 
 @dataclass
+class Signals:
+    """The candidate sentences of one question, as a store's indexes found them, with each one's retrieval
+    signals (arrays aligned with ``spans``; the BM25 ones normalised to the best candidate's)."""
+
+    spans: list[Span]
+    dense_sentence: np.ndarray  # cosine of the sentence's vector to the question's
+    dense_paragraph: np.ndarray  # ... of its paragraph's
+    bm25_sentence: np.ndarray
+    bm25_paragraph: np.ndarray
+    bm25_expanded: np.ndarray  # BM25 on corpus words close in meaning to the question's words
+
+
+class SentenceStore(Protocol):
+    """What answering reads from an index, whichever store holds it (index.py on disk, pg_store.py)."""
+
+    corpus: Corpus
+    key: str  # changes whenever the articles or the encoder change
+
+    def spans_of(self, doc_id: str) -> list[Span]:
+        """One article's sentences, in order."""
+
+    def article_terms(self, doc_id: str) -> frozenset[str]:
+        """The analysed terms of one article (``text.analyze``)."""
+
+    def nearest_words(self, vectors: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+        """For each query vector, the ``k`` corpus words closest in meaning, with their cosine, best first."""
+
+    def candidates(
+        self, terms: list[str], qvec: np.ndarray, expanded: list[str], weights: list[float], settings
+    ) -> Signals:
+        """The sentences the store's indexes propose for a question, with their signals."""
+
+
+@dataclass
 class Retrieval:
     question: Question
     evidence: list[Evidence]
-    scores: np.ndarray = field(repr=False)  # per-sentence fused score, aligned with index.spans
+    scores: dict[str, float] = field(repr=False)  # Span.key -> fused score, for every candidate sentence
     scope_unmatched: bool = False  # the question names a source no article could be matched to (all were read)
 
     def by_article(self) -> dict[str, list[Evidence]]:

@@ -35,7 +35,7 @@ FLOORS = (-1.0, -1.5, -2.0, -2.5, -3.0, -5.0, -math.inf)
 
 def _articles(assistant: Assistant) -> list[Article]:
     index = assistant.index
-    return [Article(d, tuple(index.spans[i] for i in index.spans_of(d.doc_id))) for d in index.corpus]
+    return [Article(d, tuple(index.spans_of(d.doc_id))) for d in index.corpus]
 
 
 def _read(assistant: Assistant, question: str, labels: dict[str, bool], case: str) -> list[dict]:

@@ -36,9 +36,9 @@ def gold_ranks(index, retrieval, case):
             continue
         end = start + len(ev["quote"])
         members = index.spans_of(ev["doc"])
-        ranked = sorted(members, key=lambda i: -retrieval.scores[i])
-        gold = {i for i in members if max(index.spans[i].start, start) < min(index.spans[i].end, end)}
-        rank = min(ranked.index(i) for i in gold) + 1
+        ranked = sorted(members, key=lambda s: -retrieval.scores.get(s.key, float("-inf")))
+        gold = [s for s in members if max(s.start, start) < min(s.end, end)]
+        rank = min(ranked.index(s) for s in gold) + 1
         out.append((ev["doc"], rank, ev["doc"] in selected))
     return out
 
