@@ -19,6 +19,7 @@ __all__ = [
     "FollowupSettings",
     "MapSettings",
     "StanceSettings",
+    "StoreSettings",
     "Settings",
 ]
 
@@ -57,6 +58,14 @@ class RetrievalSettings:
     expansion_per_term: int = 3
     expansion_max_terms: int = 64
     weights: RetrievalWeights = field(default_factory=RetrievalWeights)
+    # Candidate generation: each store index (vectors, full text) proposes this many sentences, and only those
+    # are scored. An on-disk index smaller than ``exhaustive_below`` sentences scores every one (exact, cheap).
+    candidates: int = 300
+    exhaustive_below: int = 50_000
+    # Full-text candidates come from the question's rarer terms: those in at most this share of the sentences
+    # (a word in a third of the archive proposes nothing a dense match would not), at most ``rare_terms``.
+    rare_term_share: float = 0.05
+    rare_terms: int = 6
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,17 @@ class StanceSettings:
 
 
 @dataclass(frozen=True)
+class StoreSettings:
+    """A PostgreSQL store's indexes (pg_store.py): pgvector HNSW parameters and the indexing batch."""
+
+    hnsw_m: int = 16
+    hnsw_ef_construction: int = 64
+    hnsw_ef_search: int = 100  # raised to RetrievalSettings.candidates when that is larger
+    articles_per_batch: int = 64  # articles embedded together (the encoder batches across them), then written
+    # one transaction per article
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every tunable number of the answer path, by stage, and the corpus limits (recorded in eval run configs)."""
 
@@ -132,3 +152,4 @@ class Settings:
     story_map: MapSettings = field(default_factory=MapSettings)
     stance: StanceSettings = field(default_factory=StanceSettings)
     corpus: CorpusLimits = field(default_factory=CorpusLimits)  # what loading and uploads accept
+    store: StoreSettings = field(default_factory=StoreSettings)
