@@ -60,6 +60,7 @@ class Assistant:
         model: str | None = None,
         api_key: str | None = None,
         cache_dir: str | Path | None = None,
+        store: str | None = None,
         settings: Settings | None = None,
         retrieval: RetrievalSettings | None = None,
         reading: ReadingSettings | None = None,
@@ -68,6 +69,8 @@ class Assistant:
     ) -> None:
         self.corpus_dir = Path(corpus) if corpus else default_corpus_dir()
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        # Where the index lives: None for files under the cache directory, or a PostgreSQL URL (pg_store.py).
+        self.store = store
         base = settings or Settings()
         self.settings = replace(base, retrieval=retrieval or base.retrieval, reading=reading or base.reading)
         self.progress = progress
@@ -110,8 +113,16 @@ class Assistant:
     def index(self) -> StoryIndex:
         with self._lock:
             if self._index is None:
-                self._index, _ = load_or_build(self._load_corpus(), self.cache_dir, self._encoder, self.progress)
+                self._index, _ = self._open(self._load_corpus(), self.progress)
             return self._index
+
+    def _open(self, corpus: Corpus, progress: Progress | None, rebuild: bool = False) -> tuple[StoryIndex, bool]:
+        """The corpus's index in this assistant's store, brought up to date. Returns (index, built)."""
+        if self.store:
+            from .pg_store import open_pg_index
+
+            return open_pg_index(corpus, self.store, self._encoder, self.settings.store, progress, rebuild=rebuild)
+        return load_or_build(corpus, self.cache_dir, self._encoder, progress, rebuild=rebuild)
 
     @property
     def corpus(self) -> Corpus:
@@ -133,11 +144,10 @@ class Assistant:
         with self._reindexing:
             corpus = self._load_corpus()
             built = False
-            if worker:
+            in_worker = worker and not self.store  # a database is written in place: answering reads it meanwhile
+            if in_worker:
                 built = build_in_worker(corpus, self.cache_dir, rebuild=rebuild, progress=progress)
-            index, built_here = load_or_build(
-                corpus, self.cache_dir, self._encoder, progress, rebuild=rebuild and not worker
-            )
+            index, built_here = self._open(corpus, progress, rebuild=rebuild and not in_worker)
             with self._lock:
                 self._index = index
             return index, built or built_here

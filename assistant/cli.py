@@ -194,7 +194,8 @@ def _cmd_index(args: argparse.Namespace, bars: Bars) -> int:
     assistant = make_assistant(args, bars)
     index, built = assistant.reindex(rebuild=args.rebuild)
     state = "built" if built else "up to date"
-    counts = f"{len(index.corpus)} articles, {len(index.spans)} sentences, {len(index.paragraphs)} paragraphs"
+    sentences, paragraphs = index.counts()
+    counts = f"{len(index.corpus)} articles, {sentences} sentences, {paragraphs} paragraphs"
     print(f"index {state}: {counts} -> {index.directory}")
     if not args.no_reading_state:
         t0 = time.perf_counter()

@@ -11,6 +11,7 @@ __all__ = [
     "ModelError",
     "BackendUnavailable",
     "BadModelReply",
+    "StoreError",
 ]
 
 
@@ -43,3 +44,8 @@ class BadModelReply(StorydeskError):
     one cut off by the length limit. The backend works; this reply cannot be used."""
 
     exit_code = 4
+
+
+class StoreError(StorydeskError):
+    """The index store cannot be used: a database that cannot be reached, or one whose vectors another encoder
+    made."""

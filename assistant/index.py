@@ -78,6 +78,10 @@ class StoryIndex:
             self._by_doc = by_doc
         return [self.spans[i] for i in self._by_doc.get(doc_id, ())]
 
+    def counts(self) -> tuple[int, int]:
+        """(sentences, paragraphs)."""
+        return len(self.spans), len(self.paragraphs)
+
     def article_terms(self, doc_id: str) -> frozenset[str]:
         if doc_id not in self._terms:
             self._terms[doc_id] = frozenset(analyze(self.corpus[doc_id].text))

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 # One module per stage of the answer path (README, "Architecture").
 STAGES = frozenset(
     {"corpus", "index", "question", "followup", "retrieve", "injection", "reader", "gather", "grounding", "compose"}
-    | {"stance"}
+    | {"stance", "pg_store"}
 )
 
 

