@@ -95,9 +95,10 @@ def retrieve(index: StoryIndex, question: Question, embed, settings: RetrievalSe
     keyed = {span.key: float(score) for span, score in zip(spans, scores)}
     best = {doc_id: max(float(scores[i]) for i in rows) for doc_id, rows in members.items()}
     ranked = sorted(best, key=lambda d: -best[d])
-    docs = [d for d in ranked if best[d] >= settings.absolute_floor][: settings.max_articles]
+    matching = [d for d in ranked if best[d] >= settings.absolute_floor]
+    docs = matching[: settings.max_articles]
     evidence: list[Evidence] = []
     for doc_id in docs:
         for i in sorted(members[doc_id], key=lambda i: -scores[i])[: settings.per_article]:
             evidence.append(Evidence(id=len(evidence) + 1, span=spans[i], score=float(scores[i])))
-    return Retrieval(question, evidence, keyed, scope_unmatched=unmatched)
+    return Retrieval(question, evidence, keyed, scope_unmatched=unmatched, matching=tuple(matching))
