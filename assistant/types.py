@@ -38,6 +38,7 @@ __all__ = [
     "Answer",
     "Event",
     "AddedArticles",
+    "Encoder",
     "Progress",
 ]
 
@@ -256,6 +257,9 @@ class Retrieval:
     evidence: list[Evidence]
     scores: dict[str, float] = field(repr=False)  # Span.key -> fused score, for every candidate sentence
     scope_unmatched: bool = False  # the question names a source no article could be matched to (all were read)
+    # Every article whose best sentence reaches the floor, best first: those read (``evidence``) lead it, the
+    # rest were past the cap on articles read (RetrievalSettings.max_articles).
+    matching: tuple[str, ...] = ()
 
     def by_article(self) -> dict[str, list[Evidence]]:
         groups: dict[str, list[Evidence]] = {}
@@ -362,3 +366,17 @@ class AddedArticles:
     added: tuple[str, ...] = ()
     present: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+
+
+class Encoder(Protocol):
+    """Sentence vectors: ``embeddings.MiniLM`` (in-process, the default) or ``embed_client.ServerEncoder``
+    (an embedding server). ``model_name`` identifies the vectors (indexes are kept by it, never mixed)."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    @property
+    def dimensions(self) -> int: ...
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One float32 row per text, L2-normalised (cosine = dot product), in the order given."""
