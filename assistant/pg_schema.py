@@ -16,6 +16,7 @@ Per corpus (a "collection", named after its directory), beside llama-index's sen
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass
 
@@ -42,8 +43,8 @@ class Tables:
 
 
 def literal(vec: np.ndarray) -> str:
-    """A vector as pgvector's text form."""
-    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vec, dtype=np.float32)) + "]"
+    """A vector as pgvector's text form (float32 precision; ``tolist`` keeps the formatting in C)."""
+    return str(np.asarray(vec, dtype=np.float32).astype(np.float64).round(8).tolist())
 
 
 def _ddl(t: Tables, dims: int) -> list[str]:
@@ -166,77 +167,104 @@ def _counts(db, statement: str, doc_id: str) -> tuple[Counter, int, int]:
     return df, rows, length
 
 
-def _adjust(db, t: Tables, grain: str, df: Counter, rows: int, length: int, sign: int) -> None:
-    if not rows:
-        return
-    terms = sorted(df)  # one lock order for every writer
-    db.exec_driver_sql(
-        f"INSERT INTO {t.terms} (grain, term, df) SELECT %(g)s, x.t, x.c FROM unnest(%(t)s::text[], %(c)s::int[])"
-        f" AS x(t, c) ON CONFLICT (grain, term) DO UPDATE SET df = {t.terms}.df + EXCLUDED.df",
-        {"g": grain, "t": terms, "c": [sign * df[x] for x in terms]},
-    )
-    db.exec_driver_sql(
-        f"INSERT INTO {t.stats} VALUES (%(g)s, %(n)s, %(l)s) ON CONFLICT (grain) DO UPDATE"
-        f" SET docs = {t.stats}.docs + EXCLUDED.docs, length = {t.stats}.length + EXCLUDED.length",
-        {"g": grain, "n": sign * rows, "l": sign * length},
-    )
-
-
 def _remove(db, t: Tables, doc_id: str) -> None:
     """Take one article out: its rows, and its share of the BM25 statistics."""
     data = f"data_{t.sentences}"
     where = "metadata_->>'ref_doc_id' = %(d)s"
-    s = _counts(db, f"SELECT metadata_->'terms', metadata_->>'length' FROM {data} WHERE {where}", doc_id)
-    p = _counts(db, f"SELECT terms, length FROM {t.paragraphs} WHERE doc_id = %(d)s", doc_id)
-    _adjust(db, t, "s", *s, sign=-1)
-    _adjust(db, t, "p", *p, sign=-1)
+    grains = {
+        "s": _counts(db, f"SELECT metadata_->'terms', metadata_->>'length' FROM {data} WHERE {where}", doc_id),
+        "p": _counts(db, f"SELECT terms, length FROM {t.paragraphs} WHERE doc_id = %(d)s", doc_id),
+    }
+    if any(n for _, n, _ in grains.values()):
+        cur = db.connection.cursor()
+        cur.execute(b";".join(_adjustments(cur, t, grains, sign=-1)))
     db.exec_driver_sql(f"DELETE FROM {data} WHERE {where}", {"d": doc_id})
     db.exec_driver_sql(f"DELETE FROM {t.paragraphs} WHERE doc_id = %(d)s", {"d": doc_id})
     db.exec_driver_sql(f"DELETE FROM {t.articles} WHERE doc_id = %(d)s", {"d": doc_id})
 
 
-def _write(session, vectors, t: Tables, a: _Article) -> None:
-    """Put one article in: its sentences through the PGVectorStore's table model, the rest beside them."""
-    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+def _node_content(key: str, doc_id: str, meta: dict) -> str:
+    """The node JSON llama-index keeps in ``metadata_["_node_content"]`` (what ``node_to_metadata_dict`` writes
+    for a TextNode with the text removed), so its own retrievers can read this table too."""
+    source = {"node_id": doc_id, "node_type": None, "metadata": {}, "hash": None, "class_name": "RelatedNodeInfo"}
+    node = {
+        "id_": key,
+        "embedding": None,
+        "metadata": meta,
+        "excluded_embed_metadata_keys": [],
+        "excluded_llm_metadata_keys": [],
+        "relationships": {"1": source},
+        "metadata_template": "{key}: {value}",
+        "metadata_separator": "\n",
+        "text": "",
+        "mimetype": "text/plain",
+        "start_char_idx": None,
+        "end_char_idx": None,
+        "text_template": "{metadata_str}\n\n{content}",
+        "class_name": "TextNode",
+    }
+    return json.dumps(node)
 
-    s_df, s_len = Counter(), 0
-    rows = []
+
+def _sentence_rows(a: _Article) -> tuple[list[tuple], Counter, int]:
+    rows, df, length = [], Counter(), 0
+    doc_id = a.doc.doc_id
     for span, vec in zip(a.spans, a.vectors):
         tokens = analyze(span.text)
-        s_df.update(set(tokens))
-        s_len += len(tokens)
+        df.update(set(tokens))
+        length += len(tokens)
         meta = {"paragraph": span.paragraph, "index": span.index, "start": span.start, "end": span.end}
-        node = TextNode(
-            id_=span.key,
-            text=span.text,
-            embedding=vec.tolist(),
-            metadata=meta | {"terms": sorted(set(tokens)), "length": len(tokens)},
-            relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=a.doc.doc_id)},
-        )
-        rows.append(vectors._node_to_table_row(node))
-    session.add_all(rows)
-    session.flush()
-    db = session.connection()
-    p_df, p_len = Counter(), 0
-    params = []
+        extra = {"terms": sorted(set(tokens)), "length": len(tokens), "_node_type": "TextNode"}
+        ids = {"document_id": doc_id, "doc_id": doc_id, "ref_doc_id": doc_id}
+        metadata = meta | extra | ids | {"_node_content": _node_content(span.key, doc_id, meta)}
+        rows.append((span.key, span.text, json.dumps(metadata), literal(vec)))
+    return rows, df, length
+
+
+def _write(db, t: Tables, a: _Article) -> None:
+    """Put one article in, in one round trip: its sentences as rows of the PGVectorStore table (the columns
+    and metadata llama-index writes), its paragraphs, its share of the BM25 statistics and its hash."""
+    sentences, s_df, s_len = _sentence_rows(a)
+    p_df, p_len, paragraphs = Counter(), 0, []
     for (number, start, end), vec in zip(a.paragraphs, a.paragraph_vectors):
         tokens = analyze(a.doc.text[start:end])
         p_df.update(set(tokens))
         p_len += len(tokens)
-        params.append(
-            {"d": a.doc.doc_id, "n": number, "a": start, "b": end, "t": sorted(set(tokens)), "l": len(tokens)}
-            | {"v": literal(vec)}
+        paragraphs.append((a.doc.doc_id, number, start, end, sorted(set(tokens)), len(tokens), literal(vec)))
+    cur = db.connection.cursor()  # the DB-API cursor, inside the session's transaction
+    statements = [
+        cur.mogrify(f"INSERT INTO {t.articles} VALUES (%s, %s, %s)", (a.doc.doc_id, _sha(a.doc.text), len(a.spans)))
+    ]
+    if sentences:
+        values = ",".join(["(%s, %s, %s::jsonb, %s::vector)"] * len(sentences))
+        statements.append(
+            cur.mogrify(
+                f"INSERT INTO data_{t.sentences} (node_id, text, metadata_, embedding) VALUES {values}",
+                [x for row in sentences for x in row],
+            )
         )
-    if params:
-        db.exec_driver_sql(
-            f"INSERT INTO {t.paragraphs} VALUES (%(d)s, %(n)s, %(a)s, %(b)s, %(t)s, %(l)s, %(v)s::vector)", params
+        values = ",".join(["(%s, %s, %s, %s, %s::text[], %s, %s::vector)"] * len(paragraphs))
+        statements.append(
+            cur.mogrify(f"INSERT INTO {t.paragraphs} VALUES {values}", [x for row in paragraphs for x in row])
         )
-    _adjust(db, t, "s", s_df, len(a.spans), s_len, sign=1)
-    _adjust(db, t, "p", p_df, len(a.paragraphs), p_len, sign=1)
-    db.exec_driver_sql(
-        f"INSERT INTO {t.articles} VALUES (%(d)s, %(h)s, %(n)s)",
-        {"d": a.doc.doc_id, "h": _sha(a.doc.text), "n": len(a.spans)},
+        statements += _adjustments(cur, t, {"s": (s_df, len(sentences), s_len), "p": (p_df, len(paragraphs), p_len)})
+    cur.execute(b";".join(statements))
+
+
+def _adjustments(cur, t: Tables, grains: dict[str, tuple[Counter, int, int]], sign: int = 1) -> list[bytes]:
+    """The statements adding (``sign`` 1) or taking away (-1) rows' share of the BM25 statistics."""
+    keys = sorted((g, term) for g, (df, _, _) in grains.items() for term in df)  # one lock order for every writer
+    terms = cur.mogrify(
+        f"INSERT INTO {t.terms} (grain, term, df) SELECT * FROM unnest(%s::char(1)[], %s::text[], %s::int[])"
+        f" ON CONFLICT (grain, term) DO UPDATE SET df = {t.terms}.df + EXCLUDED.df",
+        ([g for g, _ in keys], [term for _, term in keys], [sign * grains[g][0][term] for g, term in keys]),
     )
+    stats = cur.mogrify(
+        f"INSERT INTO {t.stats} SELECT * FROM unnest(%s::char(1)[], %s::bigint[], %s::bigint[]) ON CONFLICT (grain)"
+        f" DO UPDATE SET docs = {t.stats}.docs + EXCLUDED.docs, length = {t.stats}.length + EXCLUDED.length",
+        (list(grains), [sign * n for _, n, _ in grains.values()], [sign * n for _, _, n in grains.values()]),
+    )
+    return [terms, stats] if keys else [stats]
 
 
 def _words(engine, t: Tables, docs: list[Document], encoder) -> None:
@@ -257,10 +285,9 @@ def _words(engine, t: Tables, docs: list[Document], encoder) -> None:
         )
 
 
-def sync(index, encoder, progress: Progress | None = None, article_vectors=None) -> bool:
+def sync(index, encoder, progress: Progress | None = None) -> bool:
     """Bring the store up to date with ``index.corpus``: removed articles out, new and edited ones embedded and
-    written, one transaction each. ``article_vectors`` (doc -> sentence vectors or None) lets a caller supply
-    vectors (bench/scale.py). Returns whether anything changed."""
+    written, one transaction each. Returns whether anything changed."""
     t, engine = index.tables, index.engine
     with engine.connect() as db:
         stored = dict(db.exec_driver_sql(f"SELECT doc_id, sha FROM {t.articles}").all())
@@ -275,28 +302,48 @@ def sync(index, encoder, progress: Progress | None = None, article_vectors=None)
     if progress and total:
         progress("embedding sentences", 0, total)
     step = max(1, index.settings.articles_per_batch)
+    bulk = len(todo) >= index.settings.bulk_share * max(1, len(stored)) and len(todo) > step
+    if bulk:  # most of the store is written: the HNSW index is built once at the end (far faster than row by row)
+        with engine.begin() as db:
+            db.exec_driver_sql(f"DROP INDEX IF EXISTS data_{t.sentences}_embedding_idx")
     for lo in range(0, len(todo), step):
         batch = todo[lo : lo + step]
         _words(engine, t, batch, encoder)
-        articles = _embedded(index, batch, encoder, article_vectors)
+        articles = _embedded(index, batch, encoder)
         for a in articles:
-            with index.vectors._session() as session, session.begin():
-                _remove(session.connection(), t, a.doc.doc_id)
-                _write(session, index.vectors, t, a)
+            with engine.begin() as db:  # one transaction per article
+                if not index.settings.synchronous_commit:
+                    db.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                if a.doc.doc_id in stored:
+                    _remove(db, t, a.doc.doc_id)
+                _write(db, t, a)
             done += len(a.spans)
         if progress:
             progress("embedding sentences", done, total)
+    if bulk:
+        _index_vectors(index)
     return bool(removed or todo)
 
 
-def _embedded(index, batch: list[Document], encoder, article_vectors) -> list[_Article]:
+def _index_vectors(index) -> None:
+    """(Re)build the sentences' HNSW index in one pass (the statement PGVectorStore creates it with)."""
+    s = index.settings
+    with index.engine.connect() as db:
+        db.exec_driver_sql(f"SET maintenance_work_mem = '{s.build_memory}'")
+        db.exec_driver_sql(
+            f"CREATE INDEX IF NOT EXISTS data_{index.tables.sentences}_embedding_idx ON data_{index.tables.sentences} "
+            f"USING hnsw (embedding vector_cosine_ops) WITH (m = {s.hnsw_m}, ef_construction = {s.hnsw_ef_construction})"
+        )
+        db.commit()
+
+
+def _embedded(index, batch: list[Document], encoder) -> list[_Article]:
+    """The batch's articles with their sentence vectors: one encoder call for all their sentences."""
     spans = [index.spans_of(d.doc_id) for d in batch]
-    given = [article_vectors(d) if article_vectors else None for d in batch]
-    texts = [s.text for g, ss in zip(given, spans) if g is None for s in ss]
-    fresh = encoder.embed(texts) if texts else np.zeros((0, encoder.dimensions), dtype=np.float32)
+    texts = [s.text for ss in spans for s in ss]
+    vectors = encoder.embed(texts) if texts else np.zeros((0, encoder.dimensions), dtype=np.float32)
     out, at = [], 0
-    for doc, ss, g in zip(batch, spans, given):
-        if g is None:
-            g, at = fresh[at : at + len(ss)], at + len(ss)
-        out.append(_article(doc, ss, np.asarray(g, dtype=np.float32)))
+    for doc, ss in zip(batch, spans):
+        out.append(_article(doc, ss, np.asarray(vectors[at : at + len(ss)], dtype=np.float32)))
+        at += len(ss)
     return out

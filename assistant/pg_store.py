@@ -105,105 +105,98 @@ class PgIndex:
             rows = dict(db.exec_driver_sql(f"SELECT grain, docs FROM {self.tables.stats}").all())
         return int(rows.get("s", 0)), int(rows.get("p", 0))
 
-    def nearest_words(self, vectors: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
-        out = []
+    def _query(self, statement: str, params, ef_search: int) -> list[tuple]:
+        """One round trip: the HNSW search breadth for this transaction, then the statement's rows."""
         with self.engine.begin() as db:
-            db.exec_driver_sql(f"SET LOCAL hnsw.ef_search = {max(k, 40)}")
-            for vec in vectors:
-                rows = db.exec_driver_sql(
-                    f"SELECT word, 1 - (embedding <=> %(v)s::vector) FROM {self.tables.words} "
-                    "ORDER BY embedding <=> %(v)s::vector LIMIT %(k)s",
-                    {"v": literal(vec), "k": k},
-                ).all()
-                out.append([(w, float(s)) for w, s in rows])
+            cur = db.connection.cursor()
+            cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}; " + statement, params)
+            return cur.fetchall()
+
+    def nearest_words(self, vectors: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+        if not len(vectors):
+            return []
+        values = ", ".join(f"({i}, %s::vector)" for i in range(len(vectors)))
+        rows = self._query(
+            f"SELECT q.i, w.word, 1 - (w.embedding <=> q.v) FROM (VALUES {values}) AS q(i, v) CROSS JOIN LATERAL "
+            f"(SELECT word, embedding FROM {self.tables.words} ORDER BY embedding <=> q.v LIMIT {int(k)}) w",
+            [literal(v) for v in vectors],
+            max(k, 40),
+        )
+        out: list[list[tuple[str, float]]] = [[] for _ in vectors]
+        for i, word, similarity in rows:
+            out[i].append((word, float(similarity)))
+        return [sorted(row, key=lambda ws: -ws[1]) for row in out]
+
+    def _statistics(self, terms: Sequence[str]) -> dict:
+        """Document frequencies of ``terms`` and (rows, mean length) at both grains, in one query."""
+        with self.engine.connect() as db:
+            rows = db.exec_driver_sql(
+                f"SELECT grain, term, df, NULL FROM {self.tables.terms} WHERE term = ANY(%(t)s) "
+                f"UNION ALL SELECT grain, NULL, docs, length FROM {self.tables.stats}",
+                {"t": list(dict.fromkeys(terms))},
+            ).all()
+        out = {g: {"df": {}, "n": 0, "avgdl": 0.0} for g in "sp"}
+        for grain, term, count, length in rows:
+            if term is None:
+                out[grain] |= {"n": int(count), "avgdl": length / count if count else 0.0}
+            else:
+                out[grain]["df"][term] = int(count)
         return out
-
-    def _rare(self, terms: list[str], settings) -> list[str]:
-        df, n = self._df(terms, "s")
-        rare = [t for t in dict.fromkeys(terms) if 0 < df.get(t, 0) <= max(1.0, settings.rare_term_share * n)]
-        return sorted(rare, key=lambda t: df[t])[: settings.rare_terms]
-
-    def _df(self, terms: Sequence[str], grain: str) -> tuple[dict[str, int], int]:
-        with self.engine.connect() as db:
-            df = dict(
-                db.exec_driver_sql(
-                    f"SELECT term, df FROM {self.tables.terms} WHERE grain = %(g)s AND term = ANY(%(t)s)",
-                    {"g": grain, "t": list(terms)},
-                ).all()
-            )
-            n = db.exec_driver_sql(f"SELECT docs FROM {self.tables.stats} WHERE grain = %(g)s", {"g": grain}).scalar()
-        return df, int(n or 0)
-
-    def _stats(self, grain: str) -> tuple[int, float]:
-        with self.engine.connect() as db:
-            row = db.exec_driver_sql(
-                f"SELECT docs, length FROM {self.tables.stats} WHERE grain = %(g)s", {"g": grain}
-            ).first()
-        return (int(row[0]), row[1] / row[0]) if row and row[0] else (0, 0.0)
 
     def candidates(
         self, terms: list[str], qvec: np.ndarray, expanded: list[str], weights: list[float], settings
     ) -> Signals:
-        """HNSW's nearest sentences and the full-text matches of the question's rarer terms (llama-index's
-        hybrid query), each scored on the same signals as the on-disk index."""
-        from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQueryMode
-
-        k = settings.candidates
-        rare = self._rare(terms, settings)
-        words = " ".join(w for w in WORD.findall(" ".join(rare)))
-        mode = VectorStoreQueryMode.HYBRID if words else VectorStoreQueryMode.DEFAULT
-        query = VectorStoreQuery(
-            query_embedding=qvec.tolist(), similarity_top_k=k, sparse_top_k=k, query_str=words or None, mode=mode
+        """The HNSW index's nearest sentences and the full-text matches of the question's rarer terms, in one
+        statement, each scored on the same signals as the on-disk index."""
+        stats = self._statistics(list(terms) + list(expanded))
+        s = stats["s"]
+        rare = [t for t in dict.fromkeys(terms) if 0 < s["df"].get(t, 0) <= max(1.0, settings.rare_term_share * s["n"])]
+        rare = sorted(rare, key=lambda t: s["df"][t])[: settings.rare_terms]
+        words = [w for w in dict.fromkeys(WORD.findall(" ".join(rare)))]
+        k, vec = int(settings.candidates), literal(qvec)
+        data, par = self.vectors_table, self.tables.paragraphs
+        sparse = (
+            f" UNION (SELECT id FROM {data} WHERE text_search_tsv @@ to_tsquery('english', %(q)s) ORDER BY "
+            f"ts_rank(text_search_tsv, to_tsquery('english', %(q)s)) DESC LIMIT {k})"
+            if words
+            else ""
         )
-        found = self.vectors.query(query, hnsw_ef_search=max(k, self.settings.hnsw_ef_search))
-        keys = list(dict.fromkeys(node.node_id for node in found.nodes))
-        return self._signals(keys, terms, qvec, expanded, weights)
+        rows = self._query(
+            f"WITH found AS ((SELECT id FROM {data} ORDER BY embedding <=> %(v)s::vector LIMIT {k}){sparse}) "
+            "SELECT d.text, d.metadata_->>'ref_doc_id', (d.metadata_->>'index')::int, (d.metadata_->>'paragraph')::int,"
+            " (d.metadata_->>'start')::int, (d.metadata_->>'end')::int, 1 - (d.embedding <=> %(v)s::vector),"
+            f" 1 - (p.embedding <=> %(v)s::vector), p.start, p.stop FROM {data} d LEFT JOIN {par} p"
+            " ON p.doc_id = d.metadata_->>'ref_doc_id' AND p.number = (d.metadata_->>'paragraph')::int"
+            " WHERE d.id IN (SELECT id FROM found) ORDER BY d.id",
+            {"v": vec, "q": " | ".join(words)},
+            max(k, self.settings.hnsw_ef_search),
+        )
+        return self._signals(rows, terms, expanded, weights, stats)
 
-    def _signals(self, keys: list[str], terms, qvec, expanded, weights) -> Signals:
-        vec = literal(qvec)
-        with self.engine.connect() as db:
-            rows = db.exec_driver_sql(
-                f"SELECT node_id, 1 - (embedding <=> %(v)s::vector) FROM {self.vectors_table} "
-                "WHERE node_id = ANY(%(k)s)",
-                {"v": vec, "k": keys},
-            ).all()
-        dense = dict(rows)
-        spans = [s for s in (self._span(key) for key in keys if key in dense) if s is not None]
-        pairs = sorted({(s.doc_id, s.paragraph) for s in spans})
-        with self.engine.connect() as db:
-            prow = db.exec_driver_sql(
-                f"SELECT doc_id, number, 1 - (embedding <=> %(v)s::vector), start, stop FROM {self.tables.paragraphs} "
-                "WHERE (doc_id, number) IN (SELECT * FROM unnest(%(d)s::text[], %(n)s::int[]))",
-                {"v": vec, "d": [p[0] for p in pairs], "n": [p[1] for p in pairs]},
-            ).all()
-        paragraphs = {(d, n): (float(c), a, b) for d, n, c, a, b in prow}
+    def _signals(self, rows, terms, expanded, weights, stats) -> Signals:
+        spans, dense, dense_p, paragraph_terms = [], [], [], []
+        for text, doc_id, number, paragraph, start, end, cosine, p_cosine, p_start, p_end in rows:
+            doc = self.corpus[doc_id] if doc_id in self.corpus else None
+            if doc is None or doc.text[start:end] != text:  # the store is behind the article: skipped
+                continue
+            spans.append(Span(doc_id, number, paragraph, start, end, text))
+            dense.append(cosine)
+            dense_p.append(p_cosine or 0.0)
+            paragraph_terms.append(analyze(doc.text[p_start:p_end]) if p_start is not None else [])
         sentence_terms = [analyze(s.text) for s in spans]
-        ptext = {p: analyze(self.corpus[p[0]].text[v[1] : v[2]]) for p, v in paragraphs.items()}
-        (n_s, avg_s), (n_p, avg_p) = self._stats("s"), self._stats("p")
-        df_s, _ = self._df(list(terms) + list(expanded), "s")
-        df_p, _ = self._df(terms, "p")
-        para_bm25 = bm25([ptext.get((s.doc_id, s.paragraph), []) for s in spans], terms, None, df_p, n_p, avg_p)
+        s, p = stats["s"], stats["p"]
         return Signals(
             spans,
-            np.array([dense[s.key] for s in spans], dtype=np.float32),
-            np.array([paragraphs.get((s.doc_id, s.paragraph), (0.0,))[0] for s in spans], dtype=np.float32),
-            _normalise(bm25(sentence_terms, terms, None, df_s, n_s, avg_s)),
-            _normalise(para_bm25),
-            _normalise(bm25(sentence_terms, expanded, weights, df_s, n_s, avg_s)),
+            np.array(dense, dtype=np.float32),
+            np.array(dense_p, dtype=np.float32),
+            _normalise(bm25(sentence_terms, terms, None, s["df"], s["n"], s["avgdl"])),
+            _normalise(bm25(paragraph_terms, terms, None, p["df"], p["n"], p["avgdl"])),
+            _normalise(bm25(sentence_terms, expanded, weights, s["df"], s["n"], s["avgdl"])),
         )
 
     @property
     def vectors_table(self) -> str:
         return f"data_{self.tables.sentences}"
-
-    def _span(self, key: str) -> Span | None:
-        """The sentence a stored key names, from the article as loaded (None when the store is behind it)."""
-        doc_id, _, offsets = key.rpartition(":")
-        start, _, end = offsets.partition("-")
-        for span in self.spans_of(doc_id):
-            if span.start == int(start) and span.end == int(end):
-                return span
-        return None
 
 
 def open_pg_index(

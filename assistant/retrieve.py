@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .settings import RetrievalSettings
-from .text import analyze, stem
+from .text import analyze, flatten, stem
 from .types import Evidence, Question, Retrieval, Signals, Span
 
 if TYPE_CHECKING:
@@ -81,6 +81,19 @@ def _in_scope(index: StoryIndex, question: Question, doc_ids: set[str]) -> set[s
     return {d for d in doc_ids if sum(t in index.article_terms(d) for t in question.scope_terms) >= needed}
 
 
+def _new_statements_first(ranked: list[str], members: dict[str, list[int]], spans: list[Span], scores) -> list[str]:
+    """When more articles match than can be read, an article whose best sentence says, word for word, what a
+    better-ranked article's best sentence says (wire copy, a reprinted quote) goes after those that say
+    something new: the reading cap is spent on distinct statements, and the copies still count (answer.py)."""
+    seen: set[str] = set()
+    first, later = [], []
+    for doc_id in ranked:
+        top = flatten(spans[max(members[doc_id], key=lambda i: scores[i])].text).lower()
+        (later if top in seen else first).append(doc_id)
+        seen.add(top)
+    return first + later
+
+
 def retrieve(index: StoryIndex, question: Question, embed, settings: RetrievalSettings | None = None) -> Retrieval:
     settings = settings or RetrievalSettings()
     spans, scores = score_sentences(index, question, embed, settings)
@@ -96,6 +109,8 @@ def retrieve(index: StoryIndex, question: Question, embed, settings: RetrievalSe
     best = {doc_id: max(float(scores[i]) for i in rows) for doc_id, rows in members.items()}
     ranked = sorted(best, key=lambda d: -best[d])
     matching = [d for d in ranked if best[d] >= settings.absolute_floor]
+    if len(matching) > settings.max_articles:
+        matching = _new_statements_first(matching, members, spans, scores)
     docs = matching[: settings.max_articles]
     evidence: list[Evidence] = []
     for doc_id in docs:

@@ -19,6 +19,7 @@ __all__ = [
     "FollowupSettings",
     "MapSettings",
     "StanceSettings",
+    "EmbedServerSettings",
     "StoreSettings",
     "Settings",
 ]
@@ -101,6 +102,9 @@ class GatherSettings:
     same_bar: float = 0.5  # P("yes": the two answers say the same thing) at or above which they are one
     near_copy: float = 0.5  # token Jaccard of two articles at or above which one is a near-copy of the other
     different_bar: float = 0.15  # P("yes": same subject) below which two answers concern different entities
+    # At scale a position can hold hundreds of articles: the answer cites this many of those read (the most
+    # confident readings first) and says how many hold it.
+    citations_per_position: int = 3
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,17 @@ class StanceSettings:
 
 
 @dataclass(frozen=True)
+class EmbedServerSettings:
+    """How sentences are sent to an embedding server (embed_client.py, ``--embed-base-url``). Not part of
+    ``Settings``: which encoder made the vectors is recorded by the index itself (its model name)."""
+
+    batch_size: int = 64  # texts per request
+    concurrency: int = 4  # requests in flight at once (a server batches what arrives together)
+    timeout_s: float = 120.0  # per request: a CPU server with the other requests queued ahead of this one
+    max_retries: int = 2  # the openai client's, with exponential backoff (connection errors, 429, 5xx)
+
+
+@dataclass(frozen=True)
 class StoreSettings:
     """A PostgreSQL store's indexes (pg_store.py): pgvector HNSW parameters and the indexing batch."""
 
@@ -138,6 +153,13 @@ class StoreSettings:
     hnsw_ef_search: int = 100  # raised to RetrievalSettings.candidates when that is larger
     articles_per_batch: int = 64  # articles embedded together (the encoder batches across them), then written
     # one transaction per article
+    # A write of at least this share of the store's articles (a first build, a re-embedding) drops the HNSW index
+    # and builds it once at the end, with this much memory: inserting row by row into HNSW costs far more.
+    bulk_share: float = 0.5
+    build_memory: str = "2GB"
+    # The index is derived data (every article can be embedded again), so the writer does not wait for each
+    # commit to reach the disk; a crash of the database loses at most the last commits, never consistency.
+    synchronous_commit: bool = False
 
 
 @dataclass(frozen=True)
