@@ -243,3 +243,17 @@ def test_postgres_store_bm25_from_stored_statistics_is_bm25s():
         terms = [analyze(q)[0] if analyze(q) else q for q in query]
         expected = _bm25_scores(reference, terms)
         assert np.allclose(bm25(analysed, terms, None, df, len(texts), avgdl), expected, atol=1e-5)
+
+
+def test_postgres_store_rows_are_read_by_llama_index_own_retriever(postgres, tmp_path):
+    """The sentence rows are written in PGVectorStore's own format: its query() and a VectorStoreIndex over
+    it (llama-index's retrievers, a user's own pipeline) read them back as nodes of the right article."""
+    from llama_index.core.vector_stores.types import VectorStoreQuery
+
+    articles = _write(tmp_path / "story", ARTICLES)
+    index, _ = open_pg_index(load_corpus(articles), postgres, ENCODER, StoreSettings(), collection="readable")
+    sentence = index.spans_of("c_blog")[0]
+    found = index.vectors.query(VectorStoreQuery(query_embedding=ENCODER.embed([sentence.text])[0].tolist()))
+    top = found.nodes[0]
+    assert (top.node_id, top.get_content(), top.ref_doc_id) == (sentence.key, sentence.text, "c_blog")
+    assert (top.metadata["start"], top.metadata["end"]) == (sentence.start, sentence.end)
