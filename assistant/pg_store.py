@@ -1,12 +1,15 @@
 """The PostgreSQL store: an archive's sentences, paragraphs, vectors and full-text index in PostgreSQL with
 pgvector, for archives a team shares (``--store postgresql://…``, ``Assistant(store=…)``).
 
-Sentences live in llama-index's ``PGVectorStore`` table (HNSW on the vectors, a generated ``tsvector`` with
-a GIN index for full text: its hybrid mode), paragraphs, BM25 statistics, the vocabulary's word vectors and
-the store's identity in tables beside it. Retrieval asks the indexes for candidates (HNSW nearest sentences,
-full-text matches of the question's rarer terms) and scores only those, with the same signals as the on-disk
-index: cosine at both grains, and BM25 computed here from the stored document frequencies with bm25s's
-formula, so the two stores give the same scores to the sentences both consider.
+Sentences live in llama-index's ``PGVectorStore`` table (it creates the table, the HNSW index on the vectors
+and the generated ``tsvector`` with its GIN index; rows are written in its format, so its own ``query()``
+and retrievers read them too). Paragraphs, BM25 statistics, the vocabulary's word vectors and the store's
+identity live in tables beside it (pg_schema.py). Retrieval asks the indexes for candidates, in one
+statement: the HNSW index's nearest sentences and the full-text matches of the question's rarer terms.
+(``PGVectorStore.query`` in hybrid mode does the same in two statements and builds a pydantic node per
+candidate: about 3x the time per question at 1k articles.) Each candidate is scored with the on-disk
+index's signals: cosine at both grains, and BM25 computed here from the stored document frequencies with
+bm25s's formula, so the two stores give the same scores to the sentences both consider.
 
 Indexing compares each article's content hash with the store's and writes only what changed, one
 transaction per article (its sentences, paragraphs, term counts and hash together): a killed run leaves
