@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-__all__ = ["Bars", "add_model_options", "add_corpus_option", "subcommand", "make_assistant"]
+if TYPE_CHECKING:
+    from .types import Encoder
+
+__all__ = ["Bars", "add_model_options", "add_corpus_option", "subcommand", "make_assistant", "make_encoder"]
 
 
 class Bars:
@@ -44,6 +47,23 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--model-path", metavar="GGUF", help="run this GGUF file with llama.cpp instead")
     g.add_argument("--base-url", metavar="URL", help="use an OpenAI-compatible endpoint (key from OPENAI_API_KEY)")
     g.add_argument("--model", metavar="NAME", help="model name at the endpoint")
+    e = p.add_argument_group("embeddings (default: the bundled MiniLM, in-process and offline)")
+    e.add_argument(
+        "--embed-base-url",
+        metavar="URL",
+        help="embed sentences with an OpenAI-compatible embedding server (vLLM, text-embeddings-inference, "
+        "a llama.cpp server, OpenAI), e.g. http://127.0.0.1:8080/v1; an index records its encoder, so another "
+        "encoder builds its own index",
+    )
+    e.add_argument(
+        "--embed-model",
+        metavar="NAME",
+        help="embedding model name at that server (default: the one model the server lists at /models; "
+        "a server listing several, such as OpenAI, needs it)",
+    )
+    e.add_argument(
+        "--embed-api-key", metavar="KEY", help="API key for the embedding server (default: OPENAI_API_KEY, else none)"
+    )
 
 
 def add_corpus_option(p: argparse.ArgumentParser) -> None:
@@ -67,4 +87,15 @@ def make_assistant(args: argparse.Namespace, bars: Callable):
         base_url=getattr(args, "base_url", None),
         model=getattr(args, "model", None),
         progress=bars,
+        encoder=make_encoder(args),
     )
+
+
+def make_encoder(args: argparse.Namespace) -> Encoder | None:
+    """The embedding server the options name (``--embed-base-url``), or None for the bundled MiniLM."""
+    url = getattr(args, "embed_base_url", None)
+    if not url:
+        return None
+    from .embed_client import ServerEncoder
+
+    return ServerEncoder(url, model=getattr(args, "embed_model", None), api_key=getattr(args, "embed_api_key", None))
