@@ -30,7 +30,7 @@ from .question import parse_question
 from .reader import prepare
 from .settings import ReadingSettings, RetrievalSettings, Settings
 from .story_map import StoryMap, build_map, load_map, map_key, map_points, save_map
-from .types import AddedArticles, Answer, Article, Corpus, Event, Progress
+from .types import AddedArticles, Answer, Article, Corpus, Encoder, Event, Progress
 
 __all__ = ["Assistant", "make_backend"]
 
@@ -65,7 +65,7 @@ class Assistant:
         retrieval: RetrievalSettings | None = None,
         reading: ReadingSettings | None = None,
         progress: Progress | None = None,
-        encoder: MiniLM | None = None,
+        encoder: Encoder | None = None,
     ) -> None:
         self.corpus_dir = Path(corpus) if corpus else default_corpus_dir()
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
@@ -105,7 +105,7 @@ class Assistant:
             return self._backend
 
     @property
-    def encoder(self) -> MiniLM:
+    def encoder(self) -> Encoder:
         """The sentence encoder: shareable between assistants over different corpora."""
         return self._encoder
 
@@ -144,7 +144,8 @@ class Assistant:
         with self._reindexing:
             corpus = self._load_corpus()
             built = False
-            in_worker = worker and not self.store  # a database is written in place: answering reads it meanwhile
+            # A database is written in place (answering reads it meanwhile); the worker process embeds with MiniLM.
+            in_worker = worker and not self.store and isinstance(self._encoder, MiniLM)
             if in_worker:
                 built = build_in_worker(corpus, self.cache_dir, rebuild=rebuild, progress=progress)
             index, built_here = self._open(corpus, progress, rebuild=rebuild and not in_worker)

@@ -61,9 +61,19 @@ def _engine_parts(engine: str, assistant: Assistant) -> dict[str, Any]:
     if engine == "storydesk":
         prompts = b"".join(p.read_bytes() for p in sorted(prompts_dir().glob("*.yaml")))
         parts.update(settings=repr(assistant.settings), code=_code_hash(), prompts=hashlib.sha256(prompts).hexdigest())
+        # the vectors retrieval reads, and where the index lives (a store URL without its password)
+        parts.update(encoder=assistant.encoder.model_name, store=_store_label(assistant.store))
     else:
         parts["baseline"] = (Path(__file__).parent / "baseline.py").read_bytes().decode("utf-8")
     return parts
+
+
+def _store_label(store: str | None) -> str:
+    if not store:
+        return "files"
+    from sqlalchemy.engine import make_url
+
+    return make_url(store).render_as_string(hide_password=True)
 
 
 def _hash(parts: dict[str, Any], fingerprint: str) -> str:
