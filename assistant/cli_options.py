@@ -70,6 +70,13 @@ def add_corpus_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--corpus", metavar="DIR", help="directory of .txt/.md articles (default: the bundled five-article story)"
     )
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        help="keep the index in PostgreSQL + pgvector instead of files under the cache, e.g. "
+        "postgresql://user:password@host:5432/db or postgresql://user@/db?host=/run/postgresql "
+        "(tables sd_<corpus directory name>_*; needs storydesk[postgres])",
+    )
 
 
 def subcommand(sub, name: str, run: Callable, help: str, description: str) -> argparse.ArgumentParser:
@@ -87,6 +94,7 @@ def make_assistant(args: argparse.Namespace, bars: Callable):
         base_url=getattr(args, "base_url", None),
         model=getattr(args, "model", None),
         progress=bars,
+        store=getattr(args, "store", None),
         encoder=make_encoder(args),
     )
 
