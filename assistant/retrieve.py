@@ -24,20 +24,27 @@ if TYPE_CHECKING:
 __all__ = ["retrieve", "score_sentences", "expansion_terms"]
 
 
-def expansion_terms(
-    index: StoryIndex, question: Question, embed, settings: RetrievalSettings
-) -> tuple[list[str], list[float]]:
-    """Corpus words close in meaning to the question's words ("intrusion" -> "breach", "infiltrated")."""
+def _key_words(question: Question) -> list[str]:
+    """The question's own words whose analysed term is one of its key terms."""
     if not question.terms:
-        return [], []
+        return []
     words = [w for w in dict.fromkeys(question.text.lower().replace("’", "'").split()) if analyze(w)]
     words = [w.strip("?.,!;:'\"()") for w in words]
-    words = [w for w in words if w and analyze(w) and analyze(w)[0] in question.terms]
+    return [w for w in words if w and analyze(w) and analyze(w)[0] in question.terms]
+
+
+def expansion_terms(
+    index: StoryIndex, question: Question, embed, settings: RetrievalSettings, vectors: np.ndarray | None = None
+) -> tuple[list[str], list[float]]:
+    """Corpus words close in meaning to the question's words ("intrusion" -> "breach", "infiltrated");
+    ``vectors`` are the key words' vectors when the caller embedded them already."""
+    words = _key_words(question)
     if not words:
         return [], []
     chosen: dict[str, float] = {}
     own = set(question.terms)
-    for row in index.nearest_words(embed.embed(words), settings.expansion_per_term * 3):
+    vectors = embed.embed(words) if vectors is None else vectors
+    for row in index.nearest_words(vectors, settings.expansion_per_term * 3):
         for word, similarity in row:
             if similarity < settings.expansion_min_similarity:
                 break
@@ -67,8 +74,9 @@ def score_sentences(
     index: StoryIndex, question: Question, embed, settings: RetrievalSettings
 ) -> tuple[list[Span], np.ndarray]:
     """The candidate sentences the store's indexes propose for ``question``, and each one's fused score."""
-    qvec = embed.embed([question.text])[0]
-    terms, weights = expansion_terms(index, question, embed, settings)
+    vectors = embed.embed([question.text] + _key_words(question))  # one encoder call (a text's vector is its own)
+    qvec = vectors[0]
+    terms, weights = expansion_terms(index, question, embed, settings, vectors[1:])
     signals = index.candidates(question.terms, qvec, terms, weights, settings)
     return signals.spans, _fused(signals, question, settings)
 
