@@ -32,6 +32,8 @@ __all__ = [
     "answer_key",
     "numbers_of",
     "contains_words",
+    "word_set",
+    "near_copy_words",
     "flatten",
     "printable",
     "json_line",
@@ -331,3 +333,17 @@ def numbers_of(phrase: str) -> frozenset[str]:
 def contains_words(longer: str, shorter: str) -> bool:
     """Whether ``shorter``'s words appear, in order and whole, inside ``longer`` (both answer keys)."""
     return bool(shorter) and f" {shorter} " in f" {longer} "
+
+
+# --- Near-copies ------------------------------------------------------------------------------------
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The distinct words of a text, lower case: what near-copy detection compares."""
+    return frozenset(WORD.findall(text.lower()))
+
+
+def near_copy_words(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
+    """Whether two texts' word sets (``word_set``) overlap so much (Jaccard >= ``threshold``) that one is a
+    copy of the other; never for a text without words."""
+    return bool(a and b) and len(a & b) / len(a | b) >= threshold

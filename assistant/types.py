@@ -2,9 +2,9 @@
 
 In pipeline order: ``Document``/``Corpus`` (articles as read), ``Span`` (a sentence with exact offsets),
 ``Question`` (the parsed question), ``Evidence``/``Retrieval`` (numbered retrieved sentences), ``Finding``
-(what one article says), ``Group`` (articles giving the same answer), ``Citation``/``Position``/
-``Conflict``/``Answer`` (the public answer: ``Answer.to_dict()`` is exactly the JSON contract of
-``storydesk ask --json``), and ``Event`` (progress of one answer, for displays).
+(what one article says), ``Group`` (articles giving the same answer), ``Unread`` (matching articles not
+read), ``Citation``/``Position``/``Conflict``/``Answer`` (the public answer: ``Answer.to_dict()`` is exactly
+the JSON contract of ``storydesk ask --json``), and ``Event`` (progress of one answer, for displays).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from .text import ANSWER_SHAPES
 
@@ -31,6 +31,7 @@ __all__ = [
     "Article",
     "Finding",
     "Group",
+    "Unread",
     "Citer",
     "Citation",
     "Position",
@@ -155,14 +156,20 @@ class Citation:
 
 @dataclass(frozen=True)
 class Position:
-    """One side of a disagreement: what it claims and the citations of the articles that hold it."""
+    """One side of a disagreement: what it claims, the citations of a few articles that hold it (read ones),
+    every article that holds it (those read first, then those counted unread) and how many they are."""
 
     claim: str
     citations: tuple[int, ...]
     doc_ids: tuple[str, ...] = ()
+    count: int = 0  # articles that hold it; left 0, it is len(doc_ids) (or, without them, len(citations))
+
+    def __post_init__(self) -> None:
+        if not self.count:
+            object.__setattr__(self, "count", len(self.doc_ids) or len(self.citations))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"claim": self.claim, "citations": list(self.citations)}
+        return {"claim": self.claim, "citations": [*self.citations], "count": self.count, "doc_ids": [*self.doc_ids]}
 
 
 @dataclass(frozen=True)
@@ -257,8 +264,8 @@ class Retrieval:
     evidence: list[Evidence]
     scores: dict[str, float] = field(repr=False)  # Span.key -> fused score, for every candidate sentence
     scope_unmatched: bool = False  # the question names a source no article could be matched to (all were read)
-    # Every article whose best sentence reaches the floor, best first: those read (``evidence``) lead it, the
-    # rest were past the cap on articles read (RetrievalSettings.max_articles).
+    # Every article whose best sentence reaches the floor, best first: answering reads some of them (the cap,
+    # RetrievalSettings.max_articles, spent on distinct articles) and counts the rest by their text.
     matching: tuple[str, ...] = ()
 
     def by_article(self) -> dict[str, list[Evidence]]:
@@ -317,6 +324,7 @@ class Group:
     findings: list[Finding]
     relation: str = "lead"
     copy_of: str = ""
+    also: list[str] = field(default_factory=list)  # matching articles not read whose own text states this answer
 
     @property
     def phrase(self) -> str:
@@ -332,6 +340,22 @@ class Group:
     @property
     def best(self) -> float:
         return max(f.p_yes for f in self.findings)
+
+    @property
+    def count(self) -> int:
+        """How many articles hold this answer: those read that give it and those counted unread (``also``)."""
+        return len(self.doc_ids) + len(self.also)
+
+
+@dataclass(frozen=True)
+class Unread:
+    """The matching articles left unread (past the cap on articles read, or near-copies of one read): each one's
+    sentences, the read article each near-copy copies, and whether a sentence may be read (False for one
+    screened as a planted instruction). Gathering counts them for the answers their text states."""
+
+    sentences: Mapping[str, Sequence[Span]]
+    copy_of: Mapping[str, str] = field(default_factory=dict)
+    readable: Callable[[Span], bool] = lambda span: True
 
 
 class Citer(Protocol):
