@@ -4,8 +4,13 @@
    dropped, number words as digits) are equal or one holds the other's words, or when their MiniLM
    vectors are very close; never when they state different numbers. Pairs in between are put to the
    model ("same fact?", ``prompts/same_answer.yaml``), read as P("yes").
-2. **Order by support**: most articles first, then the model's confidence that they answer.
-3. **How each further group stands to the leading one.**
+2. **Count the articles not read.** At scale only some matching articles are read (the cap on reading);
+   each of the others supports a group when its own text, keyed as answers are, holds the key of one of
+   the group's answers, in a sentence not screened as a planted instruction; one that states the answers
+   of two groups supports neither, and a near-copy of a read article supports only that article's group.
+   Code only, no model call: cheap at hundreds of articles.
+3. **Order by support**: most articles first (read and counted), then the model's confidence that they answer.
+4. **How each further group stands to the leading one.**
    - *disputed*: every article of it is a near-copy (token Jaccard) of an article of a better-supported
      group (more articles, or as many read with more confidence), with the answer changed: the signature of
      a planted or doctored copy. Reported and cited, never dropped, but not asserted as an answer.
@@ -24,10 +29,10 @@ import numpy as np
 from .backends.base import Backend
 from .prompts import load_prompt
 from .settings import GatherSettings
-from .text import WORD, answer_key, contains_words, flatten, numbers_of
-from .types import Document, Finding, Group, Question
+from .text import answer_key, contains_words, flatten, near_copy_words, numbers_of, word_set
+from .types import Document, Finding, Group, Question, Span, Unread
 
-__all__ = ["gather", "same_answer", "near_copy"]
+__all__ = ["gather", "same_answer", "near_copy", "count_unread"]
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> unit vectors, one row each
 
@@ -61,14 +66,9 @@ def same_answer(
     return backend.probabilities(messages, ["yes", "no"]).get("yes", 0.0) >= settings.same_bar
 
 
-def _words(text: str) -> set[str]:
-    return set(WORD.findall(text.lower()))
-
-
 def near_copy(a: Document, b: Document, threshold: float) -> bool:
     """Whether two articles share so many of their words (Jaccard) that one is a copy of the other."""
-    wa, wb = _words(a.text), _words(b.text)
-    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= threshold
+    return near_copy_words(word_set(a.text), word_set(b.text), threshold)
 
 
 def _group(
@@ -92,7 +92,40 @@ def _group(
             groups.append(Group([finding]))
         else:
             home.findings.append(finding)
-    return sorted(groups, key=lambda g: (-len(g.doc_ids), -g.best))
+    return sorted(groups, key=lambda g: (-g.count, -g.best))
+
+
+def _stated(sentences: Sequence[Span], keys: Sequence[set[str]], readable: Callable[[Span], bool]) -> set[int]:
+    """Which groups an article states the answer of: those one of whose answer keys a readable sentence holds
+    (stops at two: the article is then ambiguous)."""
+    stated: set[int] = set()
+    for span in sentences:
+        key = answer_key(span.text)
+        hits = {
+            i
+            for i, group_keys in enumerate(keys)
+            if i not in stated and any(contains_words(key, k) for k in group_keys)
+        }
+        if hits and readable(span):
+            stated |= hits
+            if len(stated) > 1:
+                break
+    return stated
+
+
+def count_unread(groups: Sequence[Group], unread: Unread) -> None:
+    """Each unread article that states exactly one group's answer supports that group (``Group.also``, in the
+    order given); a near-copy of a read article supports only that article's group, when it still says it."""
+    keys = [{k for k in (answer_key(f.phrase) for f in g.findings) if k} for g in groups]
+    home = {doc_id: i for i, g in enumerate(groups) for doc_id in g.doc_ids}
+    for doc_id, sentences in unread.sentences.items():
+        stated = _stated(sentences, keys, unread.readable)
+        if len(stated) != 1:
+            continue
+        (i,) = stated
+        if doc_id in unread.copy_of and home.get(unread.copy_of[doc_id]) != i:
+            continue
+        groups[i].also.append(doc_id)
 
 
 def _opening(doc: Document, finding: Finding, words: int = 60) -> str:
@@ -120,9 +153,14 @@ def gather(
     embed: Embed,
     backend: Backend,
     settings: GatherSettings,
+    unread: Unread | None = None,
 ) -> list[Group]:
-    """The answering findings of one question part, grouped, ordered, and each group's relation set."""
+    """The answering findings of one question part, grouped, the ``unread`` matching articles counted for
+    them, ordered, and each group's relation set."""
     groups = _group(findings, part, embed, backend, settings)
+    if unread is not None and groups:
+        count_unread(groups, unread)
+        groups.sort(key=lambda g: (-g.count, -g.best))
     for i, group in enumerate(groups[1:], 1):
         # A better-supported group: more articles, or as many read with more confidence (the reader's P("yes")).
         better = [d for g in groups[:i] if g.relation != "disputed" for d in g.doc_ids]
