@@ -2,6 +2,10 @@
 disagree, which answers concern different things that share a name, and which answer comes from a
 near-copy of another article. Articles are named by their headline, never by file id.
 
+At scale ("Nine of the 14 matching articles say X [1][2][3]; two say Y [4][5]") a position's count holds
+the articles read that give it and the unread ones counted for it (``Group.also``), out of the matching
+articles; it cites at most ``GatherSettings.citations_per_position`` of those read, the most confident first.
+
 The text only quotes words copied out of the articles (verified upstream); every marker names a
 verified citation, and a group whose citations do not verify is left out.
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Mapping, Sequence
 
+from .settings import GatherSettings
 from .types import Answer, Citer, Conflict, Document, Group, Position, Question
 
 __all__ = ["compose", "not_answered", "topic_of", "REFUSAL"]
@@ -43,40 +48,59 @@ def _title(doc: Document) -> str:
     return _quote(doc.title)
 
 
-def _who(group: Group, docs: Mapping[str, Document], total: int) -> str:
-    ids = group.doc_ids
-    if len(ids) == 1:
-        return _title(docs[ids[0]])
-    if len(ids) == total:
-        return f"All {_count(total).lower()} articles"
-    return f"{_count(len(ids))} of the {_count(total).lower()} articles"
-
-
 def _markers(ids: Sequence[int]) -> str:
     return "".join(f"[{i}]" for i in ids)
 
 
-class _Writer:
-    """Writes one group at a time, numbering citations as they are first used."""
+def _position(group: Group, ids: tuple[int, ...]) -> Position:
+    return Position(group.phrase, ids, (*group.doc_ids, *group.also), group.count)
 
-    def __init__(self, docs: Mapping[str, Document], cites: Citer, total: int) -> None:
-        self.docs, self.cites, self.total = docs, cites, total
+
+class _Writer:
+    """Writes one group at a time, numbering citations as they are first used. Counts are out of the
+    ``total`` articles of the corpus, or out of the ``matching`` ones when some of those were not read."""
+
+    def __init__(self, docs: Mapping[str, Document], cites: Citer, total: int, matching: int, per_position: int):
+        self.docs, self.cites, self.per_position = docs, cites, per_position
+        self.total, self.noun = (matching, "matching articles") if matching else (total, "articles")
+
+    def cite(self, group: Group) -> tuple[int, ...]:
+        """A few of the group's articles read, the most confident reading first, each cited by its verified
+        sentence (one that does not verify gives way to the next)."""
+        ids: list[int] = []
+        for f in sorted(group.findings, key=lambda f: -f.p_yes):
+            n = self.cites.cite(f.evidence) if f.evidence is not None and len(ids) < self.per_position else None
+            if n is not None and n not in ids:
+                ids.append(n)
+        return tuple(ids)
+
+    def who(self, group: Group, short: bool = False) -> str:
+        """ "Two of the five articles", "All five articles", an article's headline; ``short`` ("two"): a
+        further side of the same sentence, whose whole is already named."""
+        n = group.count
+        if n == 1:
+            return _title(self.docs[group.doc_ids[0]])
+        if short:
+            return _count(n).lower()
+        if n == self.total:
+            return f"All {_count(n).lower()} {self.noun}"
+        return f"{_count(n)} of the {_count(self.total).lower()} {self.noun}"
+
+    def says(self, group: Group, ids: tuple[int, ...], short: bool = False) -> str:
+        verb = "says" if group.count == 1 else "say"
+        return f"{self.who(group, short)} {verb} {_quote(group.phrase)} {_markers(ids)}"
 
     def position(self, group: Group) -> tuple[str, tuple[int, ...]]:
-        ids = self.cites.cite_all(f.evidence for f in group.findings if f.evidence is not None)
-        if not ids:
-            return "", ()
-        who = _who(group, self.docs, self.total)
-        verb = "says" if len(group.doc_ids) == 1 else "say"
-        return f"{who} {verb} {_quote(group.phrase)} {_markers(ids)}", ids
+        ids = self.cite(group)
+        return (self.says(group, ids), ids) if ids else ("", ())
 
     def disputed(self, group: Group) -> tuple[str, tuple[int, ...]]:
-        ids = self.cites.cite_all(f.evidence for f in group.findings if f.evidence is not None)
+        ids = self.cite(group)
         if not ids:
             return "", ()
-        who = _who(group, self.docs, self.total)
+        who = self.who(group)
         copy = _title(self.docs[group.copy_of])
-        one = len(group.doc_ids) == 1
+        one = group.count == 1
         return (
             f"{who}, {'a near-copy' if one else 'near-copies'} of {copy} with this point changed, "
             f"{'gives' if one else 'give'} another answer {_markers(ids)}: a disputed claim, not an independent source",
@@ -89,15 +113,15 @@ def _part_text(part: str, groups: Sequence[Group], writer: _Writer) -> tuple[str
     by = {r: [g for g in groups[1:] if g.relation == r] for r in ("disagrees", "distinct", "complements", "disputed")}
     conflicts: list[Conflict] = []
     sentences = []
-    sides = [(g, *writer.position(g)) for g in [lead, *by["disagrees"]]]
-    sides = [s for s in sides if s[1]]
+    cited = [(g, ids) for g in [lead, *by["disagrees"]] if (ids := writer.cite(g))]
+    sides = [(g, writer.says(g, ids, short=k > 0), ids) for k, (g, ids) in enumerate(cited)]
     if len(sides) >= 2:
         sentences.append("The sources disagree. " + "; ".join(s[1] for s in sides) + ".")
-        positions = tuple(Position(g.phrase, ids, tuple(g.doc_ids)) for g, _, ids in sides)
+        positions = tuple(_position(g, ids) for g, _, ids in sides)
         conflicts.append(Conflict(topic=topic_of(part), positions=positions))
     elif sides:
-        also = [t for t, _ in (writer.position(g) for g in by["complements"]) if t]
-        sentences.append("; ".join([sides[0][1], *also]) + ".")
+        more = [(g, ids) for g in by["complements"] if (ids := writer.cite(g))]
+        sentences.append("; ".join([sides[0][1], *(writer.says(g, ids, short=True) for g, ids in more)]) + ".")
     distinct = [t for t, _ in (writer.position(g) for g in by["distinct"]) if t]
     if distinct:
         sentences.append(
@@ -109,11 +133,11 @@ def _part_text(part: str, groups: Sequence[Group], writer: _Writer) -> tuple[str
         text, ids = writer.disputed(group)
         if text:
             sentences.append(text[:1].upper() + text[1:] + ".")
-            lead_ids = sides[0][2] if sides else ()
+            lead_ids = next((ids for g, _, ids in sides if g is lead), ())
             conflicts.append(
                 Conflict(
                     topic=f"{topic_of(part)} (disputed by a near-copy)",
-                    positions=(Position(lead.phrase, lead_ids, tuple(lead.doc_ids)), Position(group.phrase, ids)),
+                    positions=(_position(lead, lead_ids), _position(group, ids)),
                 )
             )
     return " ".join(sentences), conflicts
@@ -125,10 +149,13 @@ def compose(
     docs: Mapping[str, Document],
     cites: Citer,
     total: int,
+    matching: int = 0,
+    settings: GatherSettings | None = None,
 ) -> Answer:
     """The answer from each question part's groups (``answers``: (part, groups) in order); ``total`` is the
-    number of articles in the corpus (for "three of the five articles")."""
-    writer = _Writer(docs, cites, total)
+    number of articles in the corpus (for "three of the five articles"), ``matching`` the number that matched
+    the question when some of them were not read (for "nine of the 14 matching articles"; 0 otherwise)."""
+    writer = _Writer(docs, cites, total, matching, (settings or GatherSettings()).citations_per_position)
     multi = len(answers) > 1
     lines, conflicts = [], []
     for part, groups in answers:

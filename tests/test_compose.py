@@ -1,8 +1,12 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
 from assistant.compose import compose, not_answered
 from assistant.grounding import Citations
 from assistant.question import parse_question
+from assistant.settings import GatherSettings
 from assistant.spans import document_spans
-from assistant.types import Corpus, Document, Evidence, Finding, Group
+from assistant.types import Corpus, Document, Evidence, Finding, Group, Span
 
 DOCS = {
     "a": "Water board report\nIt lasted eighteen months. Nothing else.",
@@ -97,3 +101,84 @@ def test_quoted_answers_keep_their_words_for_readers_that_strip_punctuation():
     answer = _compose("How long did it last?", [Group([finding("b", "several months")])])
     bare = "".join(" " if ch in string.punctuation else ch for ch in answer.text.lower())
     assert " several months " in " ".join(bare.split()).join("  ")
+
+
+# --- At scale: counts out of the matching articles, a few citations per position ------------------------
+
+MANY = {f"x{i}": f"Wire copy {i}\nThe breach went on for eighteen months, filing {i}." for i in range(5)} | {
+    f"y{i}": f"Local report {i}\nIt lasted several months, report {i} says." for i in range(2)
+}
+BIG = Corpus("mem", tuple(Document(k, v) for k, v in MANY.items()))
+
+
+def read(doc: str, phrase: str, p: float) -> Finding:
+    text = BIG[doc].text
+    span = document_spans(BIG[doc])[1]
+    start = text.index(phrase)
+    return Finding(doc, p, phrase, start, start + len(phrase), Evidence(0, span, p))
+
+
+def _at_scale(groups, matching=40, settings=None):
+    docs = {d.doc_id: d for d in BIG}
+    q = parse_question("How long did it last?")
+    return compose(q, [(q.text, groups)], docs, Citations(BIG), len(BIG), matching, settings)
+
+
+def test_positions_at_scale_say_their_counts_and_cite_a_few_read_articles_most_confident_first():
+    x = Group([read(f"x{i}", "eighteen months", p) for i, p in enumerate([0.5, 0.9, 0.7, 0.95, 0.6])])
+    x.also = [f"unread{i}" for i in range(6)]
+    y = Group([read("y0", "several months", 0.8), read("y1", "several months", 0.9)], relation="disagrees")
+    answer = _at_scale([x, y])
+    assert answer.text == (
+        'The sources disagree. 11 of the 40 matching articles say "eighteen months" [1][2][3]; '
+        'two say "several months" [4][5].'
+    )
+    cited = {c.id: c.doc_id for c in answer.citations}
+    assert [cited[i] for i in range(1, 6)] == ["x3", "x1", "x2", "y1", "y0"]  # best P("yes") first, 3 at most
+    (conflict,) = answer.conflicts
+    assert [p.count for p in conflict.positions] == [11, 2]
+    assert conflict.positions[0].doc_ids == ("x0", "x1", "x2", "x3", "x4", *x.also)
+    assert conflict.to_dict()["positions"][1] == {
+        "claim": "several months",
+        "citations": [4, 5],
+        "count": 2,
+        "doc_ids": ["y0", "y1"],
+    }
+
+
+def test_one_position_at_scale_says_how_many_of_the_matching_articles_hold_it():
+    x = Group([read("x0", "eighteen months", 0.9), read("x1", "eighteen months", 0.8)])
+    x.also = [f"unread{i}" for i in range(10)]
+    answer = _at_scale([x])
+    assert answer.text == '12 of the 40 matching articles say "eighteen months" [1][2].' and not answer.conflicts
+
+
+def test_the_number_of_citations_per_position_is_a_setting():
+    x = Group([read(f"x{i}", "eighteen months", 0.9 - i / 10) for i in range(5)])
+    answer = _at_scale([x], matching=5, settings=GatherSettings(citations_per_position=1))
+    assert answer.text == 'All five matching articles say "eighteen months" [1].'
+    assert [c.doc_id for c in answer.citations] == ["x0"]
+
+
+def test_a_citation_that_does_not_verify_gives_way_to_the_next_article():
+    broken = Finding("x0", 0.99, "eighteen", 0, 8, Evidence(0, Span("x0", 1, 1, 0, 8, "not text"), 0.99))
+    x = Group([broken, *(read(f"x{i}", "eighteen months", 0.5) for i in range(1, 5))])
+    answer = _at_scale([x])
+    assert [c.doc_id for c in answer.citations] == ["x1", "x2", "x3"]
+
+
+@given(
+    st.lists(st.floats(0.3, 1.0), min_size=1, max_size=5),
+    st.lists(st.floats(0.3, 1.0), min_size=1, max_size=2),
+    st.integers(0, 30),
+    st.integers(1, 4),
+)
+def test_citations_are_read_articles_at_most_the_setting_per_position(px, py, unread, per):
+    x = Group([read(f"x{i}", "eighteen months", p) for i, p in enumerate(px)])
+    x.also = [f"u{i}" for i in range(unread)]
+    y = Group([read(f"y{i}", "several months", p) for i, p in enumerate(py)], relation="disagrees")
+    answer = _at_scale([x, y], matching=len(px) + len(py) + unread, settings=GatherSettings(citations_per_position=per))
+    cited = {c.id: c.doc_id for c in answer.citations}
+    for position, group in zip(answer.conflicts[0].positions, (x, y)):
+        assert 1 <= len(position.citations) <= per and {cited[i] for i in position.citations} <= set(group.doc_ids)
+        assert position.count == len(position.doc_ids) == group.count <= len(px) + len(py) + unread
