@@ -1,6 +1,7 @@
 """The answer pipeline, the one place that calls the stages in order: retrieve the relevant articles ->
-screen out instructions planted in them -> read each article whole (reader) -> gather the answers into
-positions (gather) -> compose with verified citations.
+choose the ones to read (the cap spent on distinct articles) -> screen out instructions planted in them ->
+read each article whole (reader) -> gather the answers into positions, the matching articles not read
+counted for them (gather) -> compose with verified citations.
 
 ``answer_steps`` yields typed progress events (``types.Event``) as it goes and ends with a ``done`` event
 carrying the answer; ``answer_question`` is the same without the events (or with a callback for them).
@@ -16,13 +17,14 @@ from .backends.base import Backend
 from .compose import compose, not_answered
 from .gather import gather
 from .grounding import Citations
-from .injection import question_without_instructions, screen
+from .injection import cue_score, question_without_instructions, screen
 from .question import question_parts
 from .reader import reading_steps
 from .retrieve import retrieve
-from .settings import Settings
+from .settings import InjectionSettings, Settings
 from .stance import OPINION, with_stance
-from .types import Answer, Article, Event, Evidence, Group, Question, Retrieval
+from .text import near_copy_words, word_set
+from .types import Answer, Article, Event, Evidence, Group, Question, Retrieval, Span, Unread
 
 if TYPE_CHECKING:
     from .types import SentenceStore as StoryIndex
@@ -60,6 +62,63 @@ def _paragraphs(index: StoryIndex) -> Callable[[Evidence], list[str]]:
     return sentences
 
 
+def _reading_list(index: StoryIndex, retrieval: Retrieval, settings: Settings) -> tuple[Retrieval, dict[str, str]]:
+    """The articles to read, and each matching near-copy left unread -> the article read that it copies.
+
+    When more articles match than ``RetrievalSettings.max_articles``, the cap is spent on distinct articles:
+    best first, an article that is a near-copy (``GatherSettings.near_copy``) of one already chosen is not
+    read (twenty wire copies cannot push the other side out). When they all fit, all are read, copies too
+    (a doctored copy is then read and shown as disputed). The chosen articles past retrieval's own first
+    ``max_articles`` get their best sentences from its scores, as retrieval picks them."""
+    cap, matching = settings.retrieval.max_articles, retrieval.matching
+    if len(matching) <= cap:
+        return retrieval, {}
+    words = {doc_id: word_set(index.corpus[doc_id].text) for doc_id in matching}
+    chosen: list[str] = []
+    copies: dict[str, str] = {}
+    for doc_id in matching:
+        original = next((c for c in chosen if near_copy_words(words[doc_id], words[c], settings.gather.near_copy)), "")
+        if original:
+            copies[doc_id] = original
+        elif len(chosen) < cap:
+            chosen.append(doc_id)
+    retrieved = retrieval.by_article()
+    evidence: list[Evidence] = []
+    for doc_id in chosen:
+        passages = retrieved.get(doc_id) or _best_sentences(index, retrieval, doc_id, settings.retrieval.per_article)
+        evidence += [Evidence(len(evidence) + k, ev.span, ev.score) for k, ev in enumerate(passages, 1)]
+    return replace(retrieval, evidence=evidence), copies
+
+
+def _best_sentences(index: StoryIndex, retrieval: Retrieval, doc_id: str, n: int) -> list[Evidence]:
+    scored = [(retrieval.scores[s.key], s) for s in index.spans_of(doc_id) if s.key in retrieval.scores]
+    return [Evidence(0, span, score) for score, span in sorted(scored, key=lambda x: -x[0])[:n]]
+
+
+def _readable(
+    paragraph: Callable[[Evidence], list[str]], settings: InjectionSettings, verdicts: dict[str, bool], flagged: set
+) -> Callable[[Span], bool]:
+    """Whether a sentence of an unread article may count: neither it nor its paragraph reads as a planted
+    instruction. Code only (the model is not asked about unread articles): a sentence with a weak cue that the
+    model has not cleared does not count either; one with a strong cue names its article in ``flagged``."""
+
+    def readable(span: Span) -> bool:
+        clean = True
+        for text in paragraph(Evidence(0, span, 0.0)):
+            verdict = verdicts.get(text)
+            if verdict is None:
+                score = cue_score(text)
+                verdict = True if score >= settings.strong else None if score >= settings.ask else False
+                if verdict is not None:  # as the screen decides it (a weak cue would be put to the model)
+                    verdicts[text] = verdict
+            if verdict is True:
+                flagged.add(span.doc_id)
+            clean = clean and verdict is False
+        return clean
+
+    return readable
+
+
 def _articles(
     index: StoryIndex, retrieval: Retrieval, backend: Backend, settings: Settings, verdicts: dict[str, bool]
 ) -> tuple[list[Article], tuple[str, ...]]:
@@ -89,10 +148,11 @@ class Gathered:
     and the articles whose planted instructions were screened out."""
 
     question: Question
-    retrieval: Retrieval
+    retrieval: Retrieval  # its evidence: the articles chosen to read
     articles: list[Article]
     groups: list[tuple[str, list[Group]]]  # (part, its groups: a position each, best supported first)
     screened: tuple[str, ...]
+    unread: tuple[str, ...] = ()  # the matching articles not read (counted by their text), best first
 
 
 def gather_steps(
@@ -111,8 +171,10 @@ def gather_steps(
     # Who did it?" is read as "Who did it?"); the answer still quotes the question as asked.
     question = replace(question, parts=question_parts(question_without_instructions(question.text, settings.injection)))
     yield Event("searching", "Searching the articles")
-    retrieval = retrieve(index, question, embed, settings.retrieval)
+    retrieval, copies = _reading_list(index, retrieve(index, question, embed, settings.retrieval), settings)
     articles, screened = _articles(index, retrieval, backend, settings, verdicts)
+    chosen = retrieval.by_article()
+    unread = tuple(d for d in retrieval.matching if d not in chosen)
     t = clock.lap("retrieve", clock.start)
     groups: list[tuple[str, list[Group]]] = []
     if articles:
@@ -120,11 +182,15 @@ def gather_steps(
         t = clock.lap("generate", t)
         yield Event("comparing", "Comparing what the articles say")
         docs = {a.doc_id: a.document for a in articles}
+        flagged: set[str] = set()
+        readable = _readable(_paragraphs(index), settings.injection, verdicts, flagged)
+        others = Unread({d: index.spans_of(d) for d in unread}, copies, readable)
         for k, part in enumerate(question.asked):
             mine = [f for f in findings if f.part == k]
-            groups.append((part, gather(mine, question, part, docs, embed.embed, backend, settings.gather)))
+            groups.append((part, gather(mine, question, part, docs, embed.embed, backend, settings.gather, others)))
+        screened += tuple(d for d in unread if d in flagged)
         clock.lap("compare", t)
-    return Gathered(question, retrieval, articles, groups, screened)
+    return Gathered(question, retrieval, articles, groups, screened, unread)
 
 
 def answer_steps(
@@ -148,7 +214,9 @@ def answer_steps(
         answer = not_answered(question)
     else:
         docs = {a.doc_id: a.document for a in found.articles}
-        answer = compose(question, found.groups, docs, Citations(index.corpus), total=len(index.corpus))
+        matching = len(found.retrieval.matching) if found.unread else 0
+        cites = Citations(index.corpus)
+        answer = compose(question, found.groups, docs, cites, len(index.corpus), matching, settings.gather)
         t = time.perf_counter()
         answer.citations = with_stance(
             answer.citations, backend, settings.stance, stances if stances is not None else {}
@@ -159,6 +227,12 @@ def answer_steps(
     if found.retrieval.scope_unmatched:
         answer.text = (
             "No article could be matched to the source the question names, so every article was read. " + answer.text
+        )
+    if found.unread and answer.answerable:
+        read = len(found.retrieval.matching) - len(found.unread)
+        answer.text += (
+            f" ({read} of the {len(found.retrieval.matching)} matching articles were read; each of the others"
+            " counts for the answer its own text states, and for none when it states two.)"
         )
     if found.screened:
         answer.text += (
