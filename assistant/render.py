@@ -90,6 +90,10 @@ def sources_html(answer: Answer | None, corpus: Corpus) -> str:
     return '<div class="sources">' + "\n".join(items) + "</div>"
 
 
+def _articles(n: int) -> str:
+    return f"{n} article{'s' if n != 1 else ''}"
+
+
 def conflicts_html(answer: Answer | None, corpus: Corpus) -> str:
     """'Sources disagree': one column per position with its claim, its articles and their quotes."""
     if answer is None or not answer.conflicts:
@@ -106,10 +110,14 @@ def conflicts_html(answer: Answer | None, corpus: Corpus) -> str:
                 for i in p.citations
                 if i in quotes
             )
-            count = len(p.doc_ids) or len(p.citations)
+            quoted = len({quotes[i][0] for i in p.citations if i in quotes})
+            more = p.count - quoted
+            if more > 0:  # at scale: a few quotes stand for many articles
+                cited += (
+                    f'<li class="position-more">and {more} more article{"s" if more != 1 else ""} that hold it</li>'
+                )
             columns.append(
-                f'<div class="position"><div class="position-n">Position {n} · '
-                f"{count} article{'s' if count != 1 else ''}</div>"
+                f'<div class="position"><div class="position-n">Position {n} · {_articles(p.count)}</div>'
                 f'<div class="claim">“{html.escape(p.claim)}”</div><ul>{cited}</ul></div>'
             )
         blocks.append(
@@ -141,11 +149,11 @@ def answer_markdown(answer: Answer, rewritten: str | None = None) -> str:
         lines += [
             f"## Sources disagree: {_md(conflict.topic)}",
             "",
-            "| Position | Articles | Citations |",
-            "|---|---|---|",
+            "| Position | Articles | Citations | Count |",
+            "|---|---|---|---|",
         ]
-        for claim, articles, cited in _positions(conflict):
-            lines.append(f"| {_md(claim)} | {_md(articles)} | {_md(cited)} |")
+        for claim, articles, cited, count in _positions(conflict, answer.citations):
+            lines.append(f"| {_md(claim)} | {_md(articles)} | {_md(cited)} | {count} |")
         lines.append("")
     if answer.citations:
         lines += ["## Sources", ""]
@@ -158,9 +166,19 @@ def answer_markdown(answer: Answer, rewritten: str | None = None) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _positions(conflict: Conflict) -> list[tuple[str, str, str]]:
-    """Each side of a disagreement as (claim, its articles, its citation markers): every table's rows."""
-    return [(p.claim, ", ".join(p.doc_ids), " ".join(f"[{i}]" for i in p.citations)) for p in conflict.positions]
+def _positions(conflict: Conflict, citations: list[Citation]) -> list[tuple[str, str, str, str]]:
+    """Each side of a disagreement as (claim, its articles, its citation markers, how many articles hold it):
+    every table's rows. The articles are all named, or at scale the quoted ones and how many more."""
+    doc_of = {c.id: c.doc_id for c in citations}
+    rows = []
+    for p in conflict.positions:
+        quoted = list(dict.fromkeys(doc_of[i] for i in p.citations if i in doc_of))
+        every = list(p.doc_ids) or quoted
+        named = every if len(every) <= len(quoted) or not quoted else quoted
+        rest = f" and {p.count - len(named)} more" if p.count > len(named) else ""
+        markers = " ".join(f"[{i}]" for i in p.citations)
+        rows.append((p.claim, ", ".join(named) + rest, markers, _articles(p.count)))
+    return rows
 
 
 def _table(rows: list[tuple[str, ...]]) -> list[str]:
@@ -179,8 +197,8 @@ def answer_plain(answer: Answer, width: int | None = None) -> str:
 
     out = [wrap(answer.text)]
     for conflict in answer.conflicts:
-        rows = [(c if len(c) <= 60 else c[:57] + "…", a, n) for c, a, n in _positions(conflict)]
-        out += ["", f"Sources disagree: {conflict.topic}", *_table([("Position", "Articles", "Cited"), *rows])]
+        rows = [(c if len(c) <= 60 else c[:57] + "…", *rest) for c, *rest in _positions(conflict, answer.citations)]
+        out += ["", f"Sources disagree: {conflict.topic}", *_table([("Position", "Articles", "Cited", "Count"), *rows])]
     if answer.citations:
         out += ["", "Sources"]
         for c in answer.citations:

@@ -104,3 +104,23 @@ def test_opinion_quotes_are_marked_everywhere_and_reported_ones_are_not():
     assert page.count('class="stance-opinion"') == 1 and page.index("stance-opinion") < page.index('id="src-2"')
     assert answer_plain(answer).count("(opinion)") == 1 and answer_markdown(answer).count("_(opinion)_") == 1
     assert "stance-opinion" not in sources_html(_answer(), CORPUS)
+
+
+def _at_scale() -> Answer:
+    """A disagreement at scale: 11 articles hold the first position (one quoted), 1 the second."""
+    answer = _answer()
+    many = Position("<eighteen> months", (1,), ("d1", *(f"u{i}" for i in range(10))), 11)
+    answer.conflicts = [Conflict("how long", (many, answer.conflicts[0].positions[1]))]
+    return answer
+
+
+def test_every_display_of_a_disagreement_says_how_many_articles_hold_each_position():
+    page = conflicts_html(_at_scale(), CORPUS)
+    assert "Position 1 · 11 articles" in page and "Position 2 · 1 article<" in page
+    assert page.count('class="position-more"') == 1 and "and 10 more articles that hold it" in page
+    md = answer_markdown(_at_scale())
+    assert "| Position | Articles | Citations | Count |" in md
+    assert "| &lt;eighteen&gt; months | d1 and 10 more | \\[1\\] | 11 articles |" in md
+    assert "| several months | d2 | \\[2\\] | 1 article |" in md
+    plain = answer_plain(_at_scale())
+    assert "| d1 and 10 more | [1]   | 11 articles |" in plain and "| d2             | [2]   | 1 article   |" in plain
