@@ -15,6 +15,7 @@ Per corpus (a "collection", named after its directory), beside llama-index's sen
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -43,8 +44,14 @@ class Tables:
 
 
 def literal(vec: np.ndarray) -> str:
-    """A vector as pgvector's text form (float32 precision; ``tolist`` keeps the formatting in C)."""
-    return str(np.asarray(vec, dtype=np.float32).astype(np.float64).round(8).tolist())
+    """A vector as pgvector's text form, at float32's precision (one %-format call: the loop stays in C)."""
+    values = np.asarray(vec, dtype=np.float32).tolist()
+    return _format(len(values)) % tuple(values)
+
+
+@functools.cache
+def _format(n: int) -> str:
+    return "[" + ",".join(["%.8g"] * n) + "]"
 
 
 def _ddl(t: Tables, dims: int) -> list[str]:
@@ -100,7 +107,8 @@ def connect(sync_url: str, async_url: str, t: Tables, encoder, settings, rebuild
         with engine.begin() as db:
             for statement in _ddl(t, encoder.dimensions):
                 db.exec_driver_sql(statement)
-            for key, value in (("format", FORMAT), ("encoder", encoder.model_name), ("dimensions", encoder.dimensions)):
+            made = (("format", FORMAT), ("encoder", encoder.model_name), ("dimensions", encoder.dimensions))
+            for key, value in (*made, ("statistics", "current")):
                 db.exec_driver_sql(
                     f"INSERT INTO {t.meta} VALUES (%(k)s, %(v)s) ON CONFLICT (key) DO NOTHING",
                     {"k": key, "v": str(value)},
@@ -167,10 +175,18 @@ def _counts(db, statement: str, doc_id: str) -> tuple[Counter, int, int]:
     return df, rows, length
 
 
-def _remove(db, t: Tables, doc_id: str) -> None:
-    """Take one article out: its rows, and its share of the BM25 statistics."""
+def _remove(db, t: Tables, doc_id: str, count: bool = True) -> None:
+    """Take one article out: its rows, and (``count``) its share of the BM25 statistics."""
     data = f"data_{t.sentences}"
     where = "metadata_->>'ref_doc_id' = %(d)s"
+    if count:
+        _uncount(db, t, data, where, doc_id)
+    db.exec_driver_sql(f"DELETE FROM {data} WHERE {where}", {"d": doc_id})
+    db.exec_driver_sql(f"DELETE FROM {t.paragraphs} WHERE doc_id = %(d)s", {"d": doc_id})
+    db.exec_driver_sql(f"DELETE FROM {t.articles} WHERE doc_id = %(d)s", {"d": doc_id})
+
+
+def _uncount(db, t: Tables, data: str, where: str, doc_id: str) -> None:
     grains = {
         "s": _counts(db, f"SELECT metadata_->'terms', metadata_->>'length' FROM {data} WHERE {where}", doc_id),
         "p": _counts(db, f"SELECT terms, length FROM {t.paragraphs} WHERE doc_id = %(d)s", doc_id),
@@ -178,9 +194,6 @@ def _remove(db, t: Tables, doc_id: str) -> None:
     if any(n for _, n, _ in grains.values()):
         cur = db.connection.cursor()
         cur.execute(b";".join(_adjustments(cur, t, grains, sign=-1)))
-    db.exec_driver_sql(f"DELETE FROM {data} WHERE {where}", {"d": doc_id})
-    db.exec_driver_sql(f"DELETE FROM {t.paragraphs} WHERE doc_id = %(d)s", {"d": doc_id})
-    db.exec_driver_sql(f"DELETE FROM {t.articles} WHERE doc_id = %(d)s", {"d": doc_id})
 
 
 def _node_content(key: str, doc_id: str, meta: dict) -> str:
@@ -221,9 +234,9 @@ def _sentence_rows(a: _Article) -> tuple[list[tuple], Counter, int]:
     return rows, df, length
 
 
-def _write(db, t: Tables, a: _Article) -> None:
+def _write(db, t: Tables, a: _Article, count: bool = True) -> None:
     """Put one article in, in one round trip: its sentences as rows of the PGVectorStore table (the columns
-    and metadata llama-index writes), its paragraphs, its share of the BM25 statistics and its hash."""
+    and metadata llama-index writes), its paragraphs, (``count``) its share of the BM25 statistics, its hash."""
     sentences, s_df, s_len = _sentence_rows(a)
     p_df, p_len, paragraphs = Counter(), 0, []
     for (number, start, end), vec in zip(a.paragraphs, a.paragraph_vectors):
@@ -247,7 +260,9 @@ def _write(db, t: Tables, a: _Article) -> None:
         statements.append(
             cur.mogrify(f"INSERT INTO {t.paragraphs} VALUES {values}", [x for row in paragraphs for x in row])
         )
-        statements += _adjustments(cur, t, {"s": (s_df, len(sentences), s_len), "p": (p_df, len(paragraphs), p_len)})
+        if count:
+            grains = {"s": (s_df, len(sentences), s_len), "p": (p_df, len(paragraphs), p_len)}
+            statements += _adjustments(cur, t, grains)
     cur.execute(b";".join(statements))
 
 
@@ -287,42 +302,71 @@ def _words(engine, t: Tables, docs: list[Document], encoder) -> None:
 
 def sync(index, encoder, progress: Progress | None = None) -> bool:
     """Bring the store up to date with ``index.corpus``: removed articles out, new and edited ones embedded and
-    written, one transaction each. Returns whether anything changed."""
-    t, engine = index.tables, index.engine
+    written, one transaction each. Returns whether anything changed.
+
+    A write of most of the store (``StoreSettings.bulk_share``: a first build) marks the BM25 statistics
+    stale, writes the articles without them, counts them once from the rows and builds the HNSW index once,
+    at the end; a run killed before that leaves the mark, and the next sync counts again. Smaller writes
+    keep the statistics current article by article, in the article's own transaction."""
+    t, engine, settings = index.tables, index.engine, index.settings
     with engine.connect() as db:
         stored = dict(db.exec_driver_sql(f"SELECT doc_id, sha FROM {t.articles}").all())
+        stale = db.exec_driver_sql(f"SELECT value FROM {t.meta} WHERE key = 'statistics'").scalar() == "stale"
     docs = {d.doc_id: d for d in index.corpus}
     removed = [d for d in stored if d not in docs]
     todo = [d for d in index.corpus if stored.get(d.doc_id) != _sha(d.text)]
-    for doc_id in removed:
+    step = max(1, settings.articles_per_batch)
+    bulk = len(todo) >= settings.bulk_share * max(1, len(stored)) and len(todo) > step
+    if bulk:
         with engine.begin() as db:
-            _remove(db, t, doc_id)
-    total = sum(len(index.spans_of(d.doc_id)) for d in todo)
-    done = 0
+            db.exec_driver_sql(f"UPDATE {t.meta} SET value = 'stale' WHERE key = 'statistics'")
+            db.exec_driver_sql(f"DROP INDEX IF EXISTS data_{t.sentences}_embedding_idx")
+    count = not (bulk or stale)
+    total, done = sum(len(index.spans_of(d.doc_id)) for d in todo), 0
     if progress and total:
         progress("embedding sentences", 0, total)
-    step = max(1, index.settings.articles_per_batch)
-    bulk = len(todo) >= index.settings.bulk_share * max(1, len(stored)) and len(todo) > step
-    if bulk:  # most of the store is written: the HNSW index is built once at the end (far faster than row by row)
-        with engine.begin() as db:
-            db.exec_driver_sql(f"DROP INDEX IF EXISTS data_{t.sentences}_embedding_idx")
-    for lo in range(0, len(todo), step):
-        batch = todo[lo : lo + step]
-        _words(engine, t, batch, encoder)
-        articles = _embedded(index, batch, encoder)
-        for a in articles:
-            with engine.begin() as db:  # one transaction per article
-                if not index.settings.synchronous_commit:
-                    db.exec_driver_sql("SET LOCAL synchronous_commit = off")
-                if a.doc.doc_id in stored:
-                    _remove(db, t, a.doc.doc_id)
-                _write(db, t, a)
-            done += len(a.spans)
-        if progress:
-            progress("embedding sentences", done, total)
+    with engine.connect() as db:  # one connection; a transaction per article
+        if not settings.synchronous_commit:
+            db.exec_driver_sql("SET synchronous_commit = off")
+        db.commit()
+        for doc_id in removed:
+            with db.begin():
+                _remove(db, t, doc_id, count)
+        for lo in range(0, len(todo), step):
+            batch = todo[lo : lo + step]
+            _words(engine, t, batch, encoder)
+            for a in _embedded(index, batch, encoder):
+                with db.begin():
+                    if a.doc.doc_id in stored:
+                        _remove(db, t, a.doc.doc_id, count)
+                    _write(db, t, a, count)
+                done += len(a.spans)
+            if progress:
+                progress("embedding sentences", done, total)
+    if not count:
+        _recount(engine, t)
     if bulk:
         _index_vectors(index)
     return bool(removed or todo)
+
+
+def _recount(engine, t: Tables) -> None:
+    """The BM25 statistics counted from the rows, in one transaction, and marked current."""
+    data = f"data_{t.sentences}"
+    with engine.begin() as db:
+        for statement in (
+            f"DELETE FROM {t.terms}",
+            f"DELETE FROM {t.stats}",
+            f"INSERT INTO {t.terms} SELECT 's', x.t, count(*) FROM {data} d,"
+            " jsonb_array_elements_text(d.metadata_->'terms') x(t) GROUP BY x.t",
+            f"INSERT INTO {t.terms} SELECT 'p', x.t, count(*) FROM {t.paragraphs} p, unnest(p.terms) x(t) GROUP BY x.t",
+            f"INSERT INTO {t.stats} SELECT 's', count(*), coalesce(sum((metadata_->>'length')::bigint), 0) FROM {data}"
+            " HAVING count(*) > 0",
+            f"INSERT INTO {t.stats} SELECT 'p', count(*), coalesce(sum(length), 0) FROM {t.paragraphs}"
+            " HAVING count(*) > 0",
+            f"UPDATE {t.meta} SET value = 'current' WHERE key = 'statistics'",
+        ):
+            db.exec_driver_sql(statement)
 
 
 def _index_vectors(index) -> None:

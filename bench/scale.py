@@ -123,7 +123,9 @@ def _open(store: str, corpus, encoder, work: Path, url: str):
     from assistant.settings import StoreSettings
 
     if store == "pg":
-        return open_pg_index(corpus, url, encoder, StoreSettings(), collection=f"scale_{len(corpus)}")
+        # 6 GB for building HNSW over a 100k archive's ~900k sentences in memory (the default 2 GB spills to disk)
+        settings = StoreSettings(build_memory="6GB")
+        return open_pg_index(corpus, url, encoder, settings, collection=f"scale_{len(corpus)}")
     return load_or_build(corpus, work / f"cache-{len(corpus)}", encoder)
 
 

@@ -147,7 +147,8 @@ def test_postgres_store_writes_only_the_articles_that_changed(postgres, tmp_path
     embedded = sorted(t for t in second.texts if t in sentences)  # the rest are new words, for query expansion
     assert embedded == sorted(s.text for d in ("b_daily", "d_new") for s in index.spans_of(d))
     _consistent(index)
-    fresh, _ = open_pg_index(corpus, postgres, Counting(), StoreSettings(), collection="fromscratch")
+    # from scratch in bulk (statistics counted once from the rows), against article by article above
+    fresh, _ = open_pg_index(corpus, postgres, Counting(), StoreSettings(articles_per_batch=1), collection="scratch")
     a, b = _state(index), _state(fresh)
     assert a["terms"] == b["terms"] and a["stats"] == b["stats"] and a["paragraphs"] == b["paragraphs"]
     assert [r[:4] for r in a["sentences"]] == [r[:4] for r in b["sentences"]]
@@ -198,6 +199,8 @@ def test_a_postgres_build_killed_midway_leaves_every_article_whole_or_absent(pos
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert 2 <= n < len(many), "the build was not caught midway"
+    with probe.connect() as db:  # a first build counts the statistics at its end: they are marked unfinished
+        assert db.exec_driver_sql("SELECT value FROM sd_killed_meta WHERE key = 'statistics'").scalar() == "stale"
     index, _ = open_pg_index(load_corpus(articles), postgres, Counting(), StoreSettings(), collection="killed")
     _consistent(index)
     assert len(_state(index)["articles"]) == len(many)
