@@ -181,16 +181,63 @@ def gather_steps(
         findings = yield from reading_steps(backend, question, articles, settings.reading)
         t = clock.lap("generate", t)
         yield Event("comparing", "Comparing what the articles say")
-        docs = {a.doc_id: a.document for a in articles}
         flagged: set[str] = set()
         readable = _readable(_paragraphs(index), settings.injection, verdicts, flagged)
-        others = Unread({d: index.spans_of(d) for d in unread}, copies, readable)
-        for k, part in enumerate(question.asked):
-            mine = [f for f in findings if f.part == k]
-            groups.append((part, gather(mine, question, part, docs, embed.embed, backend, settings.gather, others)))
+
+        def gathered(read: list[Article], unread: tuple[str, ...]) -> list[tuple[str, list[Group]]]:
+            docs = {a.doc_id: a.document for a in read}
+            others = Unread({d: index.spans_of(d) for d in unread}, copies, readable)
+            return [
+                (
+                    part,
+                    gather(
+                        [f for f in findings if f.part == k],
+                        question,
+                        part,
+                        docs,
+                        embed.embed,
+                        backend,
+                        settings.gather,
+                        others,
+                    ),
+                )
+                for k, part in enumerate(question.asked)
+            ]
+
+        groups = gathered(articles, unread)
+        extra = _second_look(groups, unread, copies, settings.retrieval.second_look)
+        if extra:  # every article read gave one answer: read the best of the matching articles that did not say it
+            more = _passages(index, retrieval, extra, settings.retrieval.per_article)
+            added, more_screened = _articles(index, replace(retrieval, evidence=more), backend, settings, verdicts)
+            findings = findings + (yield from reading_steps(backend, question, added, settings.reading))
+            articles, screened = articles + added, screened + more_screened
+            retrieval = replace(retrieval, evidence=_numbered(retrieval.evidence + more))
+            unread = tuple(d for d in unread if d not in extra)
+            yield Event("comparing", "Comparing what the articles say")
+            groups = gathered(articles, unread)
         screened += tuple(d for d in unread if d in flagged)
         clock.lap("compare", t)
     return Gathered(question, retrieval, articles, groups, screened, unread)
+
+
+def _second_look(
+    groups: list[tuple[str, list[Group]]], unread: tuple[str, ...], copies: dict[str, str], n: int
+) -> tuple[str, ...]:
+    """When the articles read all give one answer to some part while matching articles went unread, the best
+    ranked of those that were not counted for it (they may say something else, or nothing): at most ``n``.
+    The reading cap samples the best-ranked articles; a minority answer can sit just past it."""
+    if n <= 0 or not unread or not any(len(part_groups) == 1 for _, part_groups in groups):
+        return ()
+    counted = {d for _, part_groups in groups for g in part_groups for d in g.also}
+    return tuple(d for d in unread if d not in counted and d not in copies)[:n]
+
+
+def _passages(index: StoryIndex, retrieval: Retrieval, doc_ids: tuple[str, ...], n: int) -> list[Evidence]:
+    return [ev for d in doc_ids for ev in _best_sentences(index, retrieval, d, n)]
+
+
+def _numbered(evidence: list[Evidence]) -> list[Evidence]:
+    return [Evidence(k, ev.span, ev.score) for k, ev in enumerate(evidence, 1)]
 
 
 def answer_steps(

@@ -258,3 +258,28 @@ def test_unread_sentences_that_read_as_instructions_do_not_count_and_their_artic
     assert not readable(span("c", weak)) and flagged == {"b"} and weak not in verdicts
     verdicts[weak] = False  # the model cleared it when an article was read: it counts
     assert readable(span("c", weak))
+
+
+@pytest.mark.parametrize("second_look", [0, 2])
+def test_when_every_article_read_agrees_a_second_look_reads_the_best_unread_that_did_not(
+    tmp_path, cache, rule_model, second_look
+):
+    d = tmp_path / "scale"
+    d.mkdir()
+    for name, text in SCALE.items():
+        (d / f"{name}.txt").write_text(text, encoding="utf-8")
+    settings = Settings(retrieval=RetrievalSettings(max_articles=2, second_look=second_look))
+    assistant = Assistant(d, backend=rule_model(CAUSE_RULES), cache_dir=cache, settings=settings)
+    events = list(assistant.ask_events(CAUSE))
+    answer, read = events[-1].answer, _read(events)
+    first = read[:2]
+    assert not any(doc.startswith("y_") for doc in first)  # the cap alone reads one side only
+    if not second_look:
+        assert len(read) == 2 and answer.conflicts == [] and "Meridian" not in answer.text
+        return
+    # Two more read: the best-ranked matching articles that did not say the one answer found so far.
+    assert len(read) == 4 and all(doc not in first for doc in read[2:])
+    (conflict,) = answer.conflicts
+    assert [p.claim for p in conflict.positions] == ["Harlow Engineering", "Meridian Steel"]
+    assert conflict.positions[1].count == 3  # the second look found the side; its unread articles count for it
+    assert "(4 of the 16 matching articles were read;" in answer.text
