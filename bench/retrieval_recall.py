@@ -3,8 +3,10 @@
 For every gold evidence quote of a suite, find the sentence(s) it lies in and ask: is one of them
 among the top k sentences of *its own article* by the fused retrieval score? Also reports how
 often the gold article passes source balancing (``article_recall``). Prints one JSON line per suite.
+With ``--store URL`` the index is the PostgreSQL one (candidates from its HNSW and full-text indexes).
 
     python bench/retrieval_recall.py ../shared/eval/dev.jsonl eval/suites/story.jsonl
+    python bench/retrieval_recall.py ../shared/eval/dev.jsonl --store "postgresql://postgres@/postgres?host=/tmp/pg"
 """
 
 from __future__ import annotations
@@ -48,9 +50,16 @@ def main() -> None:
     ap.add_argument("suites", nargs="+")
     ap.add_argument("--corpus", default=str(default_corpus_dir()))
     ap.add_argument("--misses", action="store_true", help="list evidence not in the top 3 of its article")
+    ap.add_argument("--store", metavar="URL", help="a PostgreSQL store instead of the index files under the cache")
     args = ap.parse_args()
     embed = MiniLM()
-    index, _ = load_or_build(load_corpus(args.corpus), cache_dir(), embed)
+    if args.store:
+        from assistant.pg_store import open_pg_index
+        from assistant.settings import StoreSettings
+
+        index, _ = open_pg_index(load_corpus(args.corpus), args.store, embed, StoreSettings())
+    else:
+        index, _ = load_or_build(load_corpus(args.corpus), cache_dir(), embed)
     settings = RetrievalSettings()
     for suite in args.suites:
         ranks = []
@@ -68,6 +77,7 @@ def main() -> None:
             json.dumps(
                 {
                     "suite": Path(suite).name,
+                    "store": "postgresql" if args.store else "files",
                     "evidence": len(ranks),
                     "recall@1": round(sum(r <= 1 for r, _ in ranks) / n, 3),
                     "recall@2": round(sum(r <= 2 for r, _ in ranks) / n, 3),
