@@ -134,7 +134,7 @@ class PgIndex:
         """Document frequencies of ``terms`` and (rows, mean length) at both grains, in one query."""
         with self.engine.connect() as db:
             rows = db.exec_driver_sql(
-                f"SELECT grain, term, df, NULL FROM {self.tables.terms} WHERE term = ANY(%(t)s) "
+                f"SELECT grain, term, df, NULL FROM {self.tables.terms} WHERE grain IN ('s', 'p') AND term = ANY(%(t)s) "
                 f"UNION ALL SELECT grain, NULL, docs, length FROM {self.tables.stats}",
                 {"t": list(dict.fromkeys(terms))},
             ).all()
@@ -153,8 +153,12 @@ class PgIndex:
         statement, each scored on the same signals as the on-disk index."""
         stats = self._statistics(list(terms) + list(expanded))
         s = stats["s"]
-        rare = [t for t in dict.fromkeys(terms) if 0 < s["df"].get(t, 0) <= max(1.0, settings.rare_term_share * s["n"])]
-        rare = sorted(rare, key=lambda t: s["df"][t])[: settings.rare_terms]
+        rare, rows = [], 0
+        for term in sorted((t for t in dict.fromkeys(terms) if s["df"].get(t, 0) > 0), key=lambda t: s["df"][t]):
+            rows += s["df"][term]
+            if rows > settings.full_text_rows:
+                break
+            rare.append(term)
         words = [w for w in dict.fromkeys(WORD.findall(" ".join(rare)))]
         k, vec = int(settings.candidates), literal(qvec)
         data, par = self.vectors_table, self.tables.paragraphs
@@ -178,6 +182,7 @@ class PgIndex:
 
     def _signals(self, rows, terms, expanded, weights, stats) -> Signals:
         spans, dense, dense_p, paragraph_terms = [], [], [], []
+        analysed: dict[tuple[str, int], list[str]] = {}  # a paragraph is analysed once, however many candidates
         for text, doc_id, number, paragraph, start, end, cosine, p_cosine, p_start, p_end in rows:
             doc = self.corpus[doc_id] if doc_id in self.corpus else None
             if doc is None or doc.text[start:end] != text:  # the store is behind the article: skipped
@@ -185,7 +190,9 @@ class PgIndex:
             spans.append(Span(doc_id, number, paragraph, start, end, text))
             dense.append(cosine)
             dense_p.append(p_cosine or 0.0)
-            paragraph_terms.append(analyze(doc.text[p_start:p_end]) if p_start is not None else [])
+            if p_start is not None and (doc_id, p_start) not in analysed:
+                analysed[(doc_id, p_start)] = analyze(doc.text[p_start:p_end])
+            paragraph_terms.append(analysed.get((doc_id, p_start), []))
         sentence_terms = [analyze(s.text) for s in spans]
         s, p = stats["s"], stats["p"]
         return Signals(

@@ -66,10 +66,10 @@ class RetrievalSettings:
     # are scored. An on-disk index smaller than ``exhaustive_below`` sentences scores every one (exact, cheap).
     candidates: int = 300
     exhaustive_below: int = 50_000
-    # Full-text candidates come from the question's rarer terms: those in at most this share of the sentences
-    # (a word in a third of the archive proposes nothing a dense match would not), at most ``rare_terms``.
-    rare_term_share: float = 0.05
-    rare_terms: int = 6
+    # Full-text candidates come from the question's rarest terms, as many as match at most this many sentences
+    # together: ranking every match of a common word would cost more than the rest of retrieval (and propose
+    # nothing the vectors do not).
+    full_text_rows: int = 2000
 
 
 @dataclass(frozen=True)

@@ -80,9 +80,12 @@ def stem(word: str) -> str:
 
 
 def analyze(text: str) -> list[str]:
-    """Stemmed, stopword-free terms: the same analysis the BM25 retrievers apply."""
+    """Stemmed, stopword-free terms: the same analysis the BM25 retrievers apply (stemmed in one C call)."""
+    global _STEMMER
+    if _STEMMER is None:
+        _STEMMER = stemmer()
     stop = stopwords()
-    return [stem(w) for w in WORD.findall(text.lower()) if w not in stop]
+    return _STEMMER.stemWords([w for w in WORD.findall(text.lower()) if w not in stop])
 
 
 def flatten(text: str) -> str:
