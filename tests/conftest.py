@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 from pathlib import Path
@@ -122,3 +123,41 @@ def free_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+@contextlib.contextmanager
+def llama_cpp_server(log: Path, alias: str, *flags: str):
+    """llama-cpp-python's OpenAI-compatible server with the embedded GGUF on 127.0.0.1, started here and
+    stopped on leaving (terminated, then killed); yields its /v1 URL once it lists ``alias``."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from assistant.model_store import prepare_model
+
+    port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(prepare_model()), "--model_alias", alias]
+    command += ["--host", "127.0.0.1", "--port", str(port), *flags]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.time() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=2) as reply:
+                    assert alias in reply.read().decode("utf-8")
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    pytest.fail(f"llama.cpp server did not start: {log.read_text(errors='replace')[-800:]}")
+                time.sleep(1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)

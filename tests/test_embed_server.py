@@ -16,11 +16,10 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 
 import numpy as np
 import pytest
-from conftest import free_port
+from conftest import free_port, llama_cpp_server
 
 from assistant import Assistant
 from assistant.backends.scripted import ScriptedBackend
@@ -29,7 +28,6 @@ from assistant.embed_client import ServerEncoder
 from assistant.embeddings import MiniLM
 from assistant.errors import ModelError
 from assistant.index import load_or_build
-from assistant.model_store import prepare_model
 from assistant.question import parse_question
 from assistant.retrieve import retrieve
 from assistant.settings import EmbedServerSettings, RetrievalSettings, RetrievalWeights
@@ -72,33 +70,10 @@ QUESTIONS = {
 
 @pytest.fixture(scope="module")
 def embed_server(tmp_path_factory):
-    port = free_port()
     log = tmp_path_factory.mktemp("embed-server") / "server.log"
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(prepare_model()), "--model_alias", ALIAS]
-    command += ["--embedding", "true", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
-    command += ["--n_threads", "2", "--kv_overrides", "qwen2.pooling_type=int:1"]  # 1: mean pooling
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as reply:
-                    assert ALIAS in reply.read().decode("utf-8")
-                break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    pytest.fail(f"llama.cpp embedding server did not start: {log.read_text(errors='replace')[-800:]}")
-                time.sleep(1)
+    flags = ("--embedding", "true", "--n_ctx", "2048", "--n_threads", "2")
+    with llama_cpp_server(log, ALIAS, *flags, "--kv_overrides", "qwen2.pooling_type=int:1") as url:  # 1: mean
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
 
 
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -13,15 +13,13 @@ import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import GOLD_DIR, free_port
+from conftest import llama_cpp_server as serve
 
 from assistant import Assistant
-from assistant.model_store import prepare_model
 
 pytestmark = pytest.mark.slow
 
@@ -31,31 +29,9 @@ CASES = ("duration", "guardian", "no-date")  # a disagreement, a single answer, 
 
 @pytest.fixture(scope="module")
 def llama_cpp_server(tmp_path_factory):
-    port = free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(prepare_model()), "--model_alias", ALIAS]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--seed", "0"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as reply:
-                    assert ALIAS in reply.read().decode("utf-8")
-                break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    pytest.fail(f"llama.cpp server did not start: {log.read_text(errors='replace')[-800:]}")
-                time.sleep(1)
+    with serve(log, ALIAS, "--n_ctx", "4096", "--seed", "0") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _ask(url: str, question: str) -> dict:
