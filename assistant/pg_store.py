@@ -153,21 +153,22 @@ class PgIndex:
         statement, each scored on the same signals as the on-disk index."""
         stats = self._statistics(list(terms) + list(expanded))
         s = stats["s"]
+        ordered = sorted((t for t in dict.fromkeys(terms) if s["df"].get(t, 0) > 0), key=lambda t: s["df"][t])
         rare, rows = [], 0
-        for term in sorted((t for t in dict.fromkeys(terms) if s["df"].get(t, 0) > 0), key=lambda t: s["df"][t]):
+        for term in ordered:
             rows += s["df"][term]
             if rows > settings.full_text_rows:
                 break
             rare.append(term)
-        words = [w for w in dict.fromkeys(WORD.findall(" ".join(rare)))]
         k, vec = int(settings.candidates), literal(qvec)
         data, par = self.vectors_table, self.tables.paragraphs
-        sparse = (
-            f" UNION (SELECT id FROM {data} WHERE text_search_tsv @@ to_tsquery('english', %(q)s) ORDER BY "
-            f"ts_rank(text_search_tsv, to_tsquery('english', %(q)s)) DESC LIMIT {k})"
-            if words
-            else ""
-        )
+        match = f"SELECT id FROM {data} WHERE text_search_tsv @@ to_tsquery('english', %(q)s)"
+        if rare:  # the rarest terms' matches, few enough to rank: the best-ranked of them
+            query = " | ".join(dict.fromkeys(WORD.findall(" ".join(rare))))
+            sparse = f" UNION ({match} ORDER BY ts_rank(text_search_tsv, to_tsquery('english', %(q)s)) DESC LIMIT {k})"
+        else:  # even the rarest term is too common to rank every match: sentences holding all the rarest few
+            query = " & ".join(dict.fromkeys(WORD.findall(" ".join(ordered[: settings.full_text_and_terms]))))
+            sparse = f" UNION ({match} LIMIT {k})" if query else ""
         rows = self._query(
             f"WITH found AS ((SELECT id FROM {data} ORDER BY embedding <=> %(v)s::vector LIMIT {k}){sparse}) "
             "SELECT d.text, d.metadata_->>'ref_doc_id', (d.metadata_->>'index')::int, (d.metadata_->>'paragraph')::int,"
@@ -175,7 +176,7 @@ class PgIndex:
             f" 1 - (p.embedding <=> %(v)s::vector), p.start, p.stop FROM {data} d LEFT JOIN {par} p"
             " ON p.doc_id = d.metadata_->>'ref_doc_id' AND p.number = (d.metadata_->>'paragraph')::int"
             " WHERE d.id IN (SELECT id FROM found) ORDER BY d.id",
-            {"v": vec, "q": " | ".join(words)},
+            {"v": vec, "q": query if sparse else ""},
             max(k, self.settings.hnsw_ef_search),
         )
         return self._signals(rows, terms, expanded, weights, stats)

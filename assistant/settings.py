@@ -70,6 +70,9 @@ class RetrievalSettings:
     # together: ranking every match of a common word would cost more than the rest of retrieval (and propose
     # nothing the vectors do not).
     full_text_rows: int = 2000
+    # When even the rarest term is in more sentences than that (a town's name in a large archive), full text
+    # proposes, unranked, sentences holding all of this many of the rarest terms.
+    full_text_and_terms: int = 3
 
 
 @dataclass(frozen=True)

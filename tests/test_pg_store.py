@@ -260,3 +260,23 @@ def test_postgres_store_rows_are_read_by_llama_index_own_retriever(postgres, tmp
     top = found.nodes[0]
     assert (top.node_id, top.get_content(), top.ref_doc_id) == (sentence.key, sentence.text, "c_blog")
     assert (top.metadata["start"], top.metadata["end"]) == (sentence.start, sentence.end)
+
+
+def test_postgres_store_full_text_falls_back_to_all_of_the_rarest_terms(postgres, tmp_path):
+    """When every question term is in more sentences than the full-text budget, full text still proposes:
+    the sentences holding all of the rarest few terms (unranked); with none of them asked for, only HNSW's."""
+    from assistant.settings import RetrievalSettings
+
+    articles = _write(tmp_path / "story", ARTICLES)
+    index, _ = open_pg_index(load_corpus(articles), postgres, ENCODER, StoreSettings(), collection="fallback")
+    terms = list(parse_question("How long did the intrusion into the water system last?").terms)
+    qvec = ENCODER.embed(["Residents were told to boil their water."])[0]  # HNSW's nearest: another sentence
+    found = {}
+    for n in (0, 2):
+        settings = RetrievalSettings(candidates=1, full_text_rows=0, full_text_and_terms=n)
+        found[n] = [s.text for s in index.candidates(terms, qvec, [], [], settings).spans]
+    assert found[0] == ["Residents were told to boil their water."]
+    df = index._statistics(terms)["s"]["df"]
+    rarest = sorted((t for t in terms if df.get(t)), key=lambda t: df[t])[:2]
+    (added,) = [t for t in found[2] if t not in found[0]]
+    assert all(r in analyze(added) for r in rarest) and "intrusion" in added
