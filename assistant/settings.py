@@ -71,7 +71,7 @@ class RetrievalSettings:
     # nothing the vectors do not).
     full_text_rows: int = 2000
     # When even the rarest term is in more sentences than that (a town's name in a large archive), full text
-    # proposes, unranked, sentences holding all of this many of the rarest terms.
+    # proposes, unranked, sentences holding all of this many of the rarest terms (a third of ``candidates``).
     full_text_and_terms: int = 3
 
 
