@@ -25,7 +25,7 @@ import numpy as np
 from .spans import document_spans
 from .text import WORD, analyze, stemmer, stopwords
 from .types import Corpus, Progress, Signals, Span
-from .vectors import ArticleVectors, pooled, sentence_vectors, vocabulary_vectors
+from .vectors import ArticleVectors, normalised, pooled, sentence_vectors, vocabulary_vectors
 
 __all__ = ["Paragraph", "StoryIndex", "index_key", "load_or_build", "INDEX_FORMAT"]
 
@@ -100,9 +100,9 @@ class StoryIndex:
         candidates (exact), above it the best ``settings.candidates`` of each signal."""
         dense_s = self.sentence_vectors @ qvec
         dense_p = (self.paragraph_vectors @ qvec)[self.span_paragraph]
-        bm25_s = _normalise(_bm25_scores(self.sentence_bm25, terms))
-        bm25_p = _normalise(_bm25_scores(self.paragraph_bm25, terms))[self.span_paragraph]
-        bm25_x = _normalise(_bm25_scores(self.sentence_bm25, expanded, weights)) if expanded else np.zeros_like(dense_s)
+        bm25_s = normalised(_bm25_scores(self.sentence_bm25, terms))
+        bm25_p = normalised(_bm25_scores(self.paragraph_bm25, terms))[self.span_paragraph]
+        bm25_x = normalised(_bm25_scores(self.sentence_bm25, expanded, weights)) if expanded else np.zeros_like(dense_s)
         if len(self.spans) < settings.exhaustive_below:
             rows = np.arange(len(self.spans))
         else:
@@ -122,11 +122,6 @@ def _bm25_scores(bm25, terms: Sequence[str], weights: Sequence[float] | None = N
         if term in bm25.vocab_dict:
             total += (weights[i] if weights else 1.0) * bm25.get_scores([term]).astype(np.float32)
     return total
-
-
-def _normalise(x: np.ndarray) -> np.ndarray:
-    top = float(x.max()) if x.size else 0.0
-    return x / top if top > 0 else x
 
 
 def index_key(corpus: Corpus, embed_model_id: str) -> str:

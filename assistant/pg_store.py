@@ -32,6 +32,7 @@ from .pg_schema import Tables, connect, literal, sync
 from .spans import document_spans
 from .text import WORD, analyze
 from .types import Corpus, Progress, Signals, Span
+from .vectors import normalised
 
 __all__ = ["PgIndex", "open_pg_index", "STORE_FORMAT", "is_store_url", "bm25"]
 
@@ -70,11 +71,6 @@ def bm25(
             if t in idf and counts[t]
         )
     return out
-
-
-def _normalise(x: np.ndarray) -> np.ndarray:
-    top = float(x.max()) if x.size else 0.0
-    return x / top if top > 0 else x
 
 
 @dataclass
@@ -200,9 +196,9 @@ class PgIndex:
             spans,
             np.array(dense, dtype=np.float32),
             np.array(dense_p, dtype=np.float32),
-            _normalise(bm25(sentence_terms, terms, None, s["df"], s["n"], s["avgdl"])),
-            _normalise(bm25(paragraph_terms, terms, None, p["df"], p["n"], p["avgdl"])),
-            _normalise(bm25(sentence_terms, expanded, weights, s["df"], s["n"], s["avgdl"])),
+            normalised(bm25(sentence_terms, terms, None, s["df"], s["n"], s["avgdl"])),
+            normalised(bm25(paragraph_terms, terms, None, p["df"], p["n"], p["avgdl"])),
+            normalised(bm25(sentence_terms, expanded, weights, s["df"], s["n"], s["avgdl"])),
         )
 
     @property

@@ -22,7 +22,7 @@ import numpy as np
 
 from .types import Corpus, Progress, Span
 
-__all__ = ["ArticleVectors", "sentence_vectors", "vocabulary_vectors", "pooled"]
+__all__ = ["ArticleVectors", "sentence_vectors", "vocabulary_vectors", "pooled", "normalised"]
 
 
 _KEEP_BYTES = 1 << 30  # vectors of articles no longer in any corpus are dropped, oldest first, past this
@@ -152,3 +152,9 @@ def pooled(sentence_vectors: np.ndarray, span_paragraph: np.ndarray, n: int) -> 
     sums = np.zeros((n, sentence_vectors.shape[1]), dtype=np.float32)
     np.add.at(sums, span_paragraph, sentence_vectors)
     return sums / np.clip(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12, None)
+
+
+def normalised(scores: np.ndarray) -> np.ndarray:
+    """Scores divided by the best one (unchanged when none is positive): both stores' BM25 signals."""
+    top = float(scores.max()) if scores.size else 0.0
+    return scores / top if top > 0 else scores
