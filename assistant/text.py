@@ -1,14 +1,19 @@
 """Text utilities every stage shares: the BM25 analysis (stemmed, stopword-free terms), the vocabulary of
-answer shapes (number words, units, months, currencies), span location (abbreviations, paragraph bounds,
-the verbatim-quote check), the ``[n]`` citation-marker pattern and terminal-safe output. No stage-specific
-logic lives here."""
+answer shapes (spelled-out numbers, read by text2num; units, months, currencies), span location
+(abbreviations, paragraph bounds, the verbatim-quote check), the ``[n]`` citation-marker pattern and
+terminal-safe output. No stage-specific logic lives here."""
 
 from __future__ import annotations
 
 import json
+import math
 import re
+from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
+
+from text_to_num import Token, find_numbers, text2num
 
 from .errors import StorydeskError
 
@@ -20,11 +25,12 @@ __all__ = [
     "WORD",
     "MARKER",
     "EDGE_PUNCT",
-    "NUMBER_WORDS",
-    "NUMBER_WORD_PATTERN",
+    "VAGUE_QUANTITY_PATTERN",
     "UNIT_PATTERN",
     "MONTH_PATTERN",
     "ANSWER_SHAPES",
+    "NumberShape",
+    "number_words_as_digits",
     "is_abbreviation",
     "paragraph_bounds",
     "quote_matches",
@@ -117,51 +123,90 @@ def json_line(obj: object) -> str:
 
 # --- Answer shapes: the words that make a phrase a duration, a date, an amount -------------------------
 
-# Number words and their values: comparison reads the values ("three days" vs "five days").
-NUMBER_WORDS: dict[str, int | str] = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "hundred": 100,
-    "thousand": 1000,
-    "dozen": 12,
-    "a": 1,
-    "an": 1,
-    "several": "several",
-    "few": "few",
-    "many": "many",
-    "couple": "couple",
-}
-# The number words that give a phrase the shape of a duration or an amount: a subset of the table
-# above, plus two phrases. Widening it to the whole table ("fourteen", "sixty", "dozen", "few") is a
-# behaviour change: with a stand-in model it changed 3 of 313 eval answers (harbour quantity questions),
-# so it waits for a change of its own, measured on the held-out splits.
-_SHAPE_WORDS = (
-    "one two three four five six seven eight nine ten eleven twelve fifteen eighteen twenty thirty forty "
-    "fifty hundred thousand several"
-).split()
-NUMBER_WORD_PATTERN = "(?:" + "|".join([*_SHAPE_WORDS, "a few", "many", "dozens? of"]) + ")"
+# Spelled-out numbers are read by text2num ("eighteen", "two hundred and twelve", "four-day"), never by a
+# table of ours: answer keys and the number shapes below see them as digits. English only: the shapes around
+# them ("days", "for", "per cent") are English, and words of the other languages text2num reads are English
+# words too ("cent" is French 100, "once" Spanish 11, "elf" German 11).
+_NUMBER_LANGUAGE = "en"
+# Quantities said without a number: they give a phrase the shape of an amount or a duration, but they are no
+# value ("several months" never says 18 months).
+VAGUE_QUANTITY_PATTERN = r"(?:several|a few|many|dozens? of)"
+_LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # the words text2num is shown ("o'clock" is one)
+_NUMBER_BEFORE = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?\s*$")  # "2.5" of "2.5 million"
+
+
+class _Word(Token):
+    """A word of a text, as text2num's number finder reads it."""
+
+    __slots__ = ("word", "start", "end", "joined")
+
+    def __init__(self, match: re.Match, joined: bool):
+        self.word, self.start, self.end, self.joined = match.group(), match.start(), match.end(), joined
+
+    def text(self) -> str:
+        return self.word
+
+    def nt_separated(self, previous: Token) -> bool:
+        return not self.joined
+
+    def not_a_number_part(self) -> bool:
+        return self.word.endswith("s")  # no English number ends in s: a plural ("thousands of") is vague
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_number_word(word: str) -> bool:
+    """Whether text2num reads ``word`` alone as a number: the cheap test before a text's words are read."""
+    try:
+        text2num(word, _NUMBER_LANGUAGE)
+    except ValueError:
+        return False
+    return True
+
+
+def _times(number: str, scale: float) -> str:
+    """``number`` (digits) times a scale word's value: "2.5" and a million are "2500000"."""
+    return format((Decimal(number.replace(",", "")) * Decimal(int(scale))).normalize(), "f")
+
+
+def number_words_as_digits(text: str) -> str:
+    """``text`` with its spelled-out numbers in digits: "eighteen months" -> "18 months", "two hundred and
+    twelve" -> "212", "four-day" -> "4-day", "2.5 million" -> "2500000". Vague quantities ("several", "a few",
+    "thousands of") and ordinals ("first", "a second") stay words, as does a lone "zero" ("zero-day")."""
+    if not any(map(_is_number_word, _LETTERS.findall(text.lower()))):
+        return text  # most sentences: no word is a number
+    words: list[_Word] = []
+    for match in _LETTERS.finditer(text):
+        # Only spaces and hyphens join the words of one number ("twenty-three"): "twenty, three" are two.
+        joined = bool(words) and not text[words[-1].end : match.start()].replace("-", " ").strip()
+        words.append(_Word(match, joined))
+    head, done = "", 0
+    # threshold=1: a number standing alone is read from "one" up ("zero-day", "net zero" stay words). An ordinal is
+    # a rank, not an amount, and "second" is a unit of time too: it stays a word.
+    for number in find_numbers(words, _NUMBER_LANGUAGE, threshold=1):
+        if number.is_ordinal:
+            continue
+        head, digits = head + text[done : words[number.start].start], number.text
+        scale = number.end - number.start == 1 and number.value >= 100 and math.log10(number.value).is_integer()
+        before = scale and _NUMBER_BEFORE.search(head)
+        if before:  # a scale word after a number: "2.5 million", "two point five million" (not "2020 one hundred")
+            head, digits = head[: before.start()], _times(before.group().rstrip(), number.value)
+        head, done = head + digits, words[number.end - 1].end
+    return head + text[done:]
+
+
+class NumberShape:
+    """A sentence shape that reads spelled-out numbers as digits: ``search`` as ``re.Pattern.search``, on the
+    text with its numbers in digits (a match's offsets count in that form: a shape is searched, never cut out)."""
+
+    __slots__ = ("pattern",)
+
+    def __init__(self, pattern: re.Pattern):
+        self.pattern = pattern
+
+    def search(self, text: str) -> re.Match | None:
+        return self.pattern.search(number_words_as_digits(text))
+
+
 UNIT_PATTERN = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)"
 MONTH_PATTERN = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _WEEKDAYS = r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
@@ -173,7 +218,7 @@ def _any_of(*alternatives: str, flags: int = re.I) -> re.Pattern:
 
 
 # answer type -> (pattern in the question, pattern a sentence must contain to be that shape)
-ANSWER_SHAPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
+ANSWER_SHAPES: dict[str, tuple[re.Pattern, re.Pattern | NumberShape]] = {
     "duration": (
         _any_of(
             r"\bhow long\b",
@@ -184,9 +229,11 @@ ANSWER_SHAPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
             r"\btime ?frame\b",
             r"\bspan\b",
         ),
-        _any_of(
-            rf"\b(?:\d+|{NUMBER_WORD_PATTERN})[\s-]+{UNIT_PATTERN}\b",
-            rf"\b(?:for|over|during|within)\s+(?:\w+\s+){{0,2}}{UNIT_PATTERN}\b",
+        NumberShape(
+            _any_of(
+                rf"\b(?:\d+|{VAGUE_QUANTITY_PATTERN})[\s-]+{UNIT_PATTERN}\b",
+                rf"\b(?:for|over|during|within)\s+(?:\w+\s+){{0,2}}{UNIT_PATTERN}\b",
+            )
         ),
     ),
     "date": (
@@ -214,11 +261,13 @@ ANSWER_SHAPES: dict[str, tuple[re.Pattern, re.Pattern]] = {
             r"\bcost\b",
             r"\bworth\b",
         ),
-        _any_of(
-            r"[£$€¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k)\b)?",
-            r"\b\d[\d,.]*\s?(?:%|percent|per cent|million|billion|trillion|bn|m)?\b",
-            r"\b(?:million|billion|trillion|terabytes?|gigabytes?|petabytes?)\b",
-            rf"\b{NUMBER_WORD_PATTERN}\b",
+        NumberShape(
+            _any_of(
+                r"[£$€¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k)\b)?",
+                r"\b\d[\d,.]*\s?(?:%|percent|per cent|million|billion|trillion|bn|m)?\b",
+                r"\b(?:million|billion|trillion|terabytes?|gigabytes?|petabytes?)\b",
+                rf"\b{VAGUE_QUANTITY_PATTERN}\b",
+            )
         ),
     ),
     "agent": (
@@ -318,17 +367,16 @@ def _number_key(match: re.Match) -> str:
 
 
 def answer_key(phrase: str) -> str:
-    """An answer as compared: lower case, punctuation and articles dropped, number words as digits,
-    "1,066" as "1066", "%" as "per cent" ("eighteen months" and "18 months" have one key; "5.5%" keeps
-    its decimal point, so it never contains "5 per cent")."""
-    text = phrase.lower().replace("’", "'").replace("%", " per cent")
-    text = _DIGITS.sub(_number_key, text)
-    words = [str(NUMBER_WORDS.get(w, w)) if w not in ("a", "an") else w for w in _PUNCT.sub(" ", text).split()]
-    return " ".join(_ARTICLES.sub(" ", " ".join(words)).split())
+    """An answer as compared: lower case, punctuation and articles dropped, spelled-out numbers as digits,
+    "1,066" as "1066", "%" as "per cent" ("eighteen months" and "18 months" have one key, "five million" and
+    "5,000,000" too; "5.5%" keeps its decimal point, so it never contains "5 per cent")."""
+    text = number_words_as_digits(phrase.lower().replace("’", "'").replace("%", " per cent"))
+    text = _PUNCT.sub(" ", _DIGITS.sub(_number_key, text))
+    return " ".join(_ARTICLES.sub(" ", text).split())
 
 
 def numbers_of(phrase: str) -> frozenset[str]:
-    """The numbers an answer states (digits, number words as digits): two answers with different numbers
+    """The numbers an answer states (digits, spelled-out numbers as digits): two answers with different numbers
     never say the same thing, however alike their words."""
     return frozenset(w for w in answer_key(phrase).split() if w[:1].isdigit())
 

@@ -1,15 +1,12 @@
-"""Shared text utilities: the one verbatim-quote check, the number-word table both the answer shapes and the
-comparison read, paragraph bounds and abbreviations."""
+"""Shared text utilities: the one verbatim-quote check, spelled-out numbers as the answer shapes and the
+comparison read them, paragraph bounds and abbreviations."""
 
-import re
-
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from assistant.text import (
     ANSWER_SHAPES,
-    NUMBER_WORD_PATTERN,
-    NUMBER_WORDS,
     answer_key,
     contains_words,
     is_abbreviation,
@@ -41,15 +38,72 @@ def test_offsets_that_are_not_integers_never_match():
     assert not quote_matches("abc", "0", 2, "ab")
 
 
-def test_the_shape_number_words_make_durations_and_amounts_and_have_values():
-    duration, amount = ANSWER_SHAPES["duration"][1], ANSWER_SHAPES["quantity"][1]
-    words = re.findall(r"[a-z]+", NUMBER_WORD_PATTERN.replace("dozens? of", "").replace("a few", ""))
-    for word in [*words, "a few", "dozens of"]:
-        assert duration.search(f"it lasted {word} days"), word
-        assert amount.search(f"they took {word} files"), word
-    assert set(words) <= set(NUMBER_WORDS)  # one table: every shape word has the value comparison reads
-    assert re.fullmatch(NUMBER_WORD_PATTERN, "dozens of") and re.fullmatch(NUMBER_WORD_PATTERN, "a few")
-    assert not duration.search("an office of the company")
+# An English speller for the tests only: an oracle for numbers the code must read without a table of its own.
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen"
+).split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def _spelled(n: int) -> str:
+    if n < 20:
+        return _UNITS[n]
+    if n < 100:
+        return _TENS[n // 10 - 2] + (f"-{_UNITS[n % 10]}" if n % 10 else "")
+    if n < 1000:
+        return f"{_UNITS[n // 100]} hundred" + (f" and {_spelled(n % 100)}" if n % 100 else "")
+    return f"{_spelled(n // 1000)} thousand" + (f" {_spelled(n % 1000)}" if n % 1000 else "")
+
+
+DURATION, AMOUNT = ANSWER_SHAPES["duration"][1], ANSWER_SHAPES["quantity"][1]
+VAGUE = ["several", "a few", "many", "dozens of", "thousands of", "tens of thousands of", "hundreds of millions of"]
+
+
+@given(st.integers(1, 999_999))
+@example(14)  # "fourteen days" is "14 days"
+@example(200)  # "two hundred" is "200"
+def test_any_spelled_out_number_is_read_as_its_digits(n):
+    words = _spelled(n)
+    assert answer_key(f"{words.capitalize()} days,") == answer_key(f"{n:,} days") == f"{n} days"
+    assert numbers_of(f"about {words} files") == {str(n)}
+    assert DURATION.search(f"it lasted {words} days") and DURATION.search(f"a {words}-day strike")
+    assert AMOUNT.search(f"they took {words} files")
+
+
+@given(st.integers(1, 999_999), st.integers(1, 999_999))
+@example(18, 14)
+@example(212, 212)
+def test_numbers_differ_exactly_when_values_do(a, b):
+    numbers = numbers_of(f"{_spelled(a)} days")
+    assert numbers == numbers_of(f"{a:,} days")
+    assert (numbers == numbers_of(f"{_spelled(b)} days")) == (a == b)
+
+
+@pytest.mark.parametrize("vague", VAGUE)
+def test_a_vague_quantity_is_never_a_number(vague):
+    assert numbers_of(f"{vague} months") == frozenset()
+    assert answer_key(f"{vague} months") not in (answer_key("18 months"), answer_key("1000 months"))
+
+
+@pytest.mark.parametrize("vague", ["several", "a few", "many", "dozens of"])
+def test_a_vague_quantity_still_gives_a_sentence_the_shape_of_a_duration_or_an_amount(vague):
+    assert DURATION.search(f"it lasted {vague} months") and AMOUNT.search(f"they took {vague} files")
+
+
+def test_a_scale_word_multiplies_the_number_before_it():
+    assert answer_key("five million") == answer_key("5 million") == answer_key("5,000,000") == "5000000"
+    assert answer_key("$2.5 million.") == answer_key("two point five million") == "2500000"
+    assert answer_key("a hundred people") == answer_key("one hundred people") == "100 people"
+    assert numbers_of("in 2020 one hundred people") == {"2020", "100"}  # a year is no multiplier
+
+
+def test_ordinals_a_lone_zero_and_other_words_stay_words():
+    assert answer_key("the first time") == "first time" and not numbers_of("the twenty-first century")
+    assert DURATION.search("it took one second") and numbers_of("one second") == {"1"}
+    assert not DURATION.search("a zero-day flaw") and not numbers_of("net zero")
+    assert answer_key("nine o’clock") == answer_key("9 o'clock") == "9 o clock"
+    assert not DURATION.search("an office of the company") and not AMOUNT.search("someone said so")
 
 
 @given(st.lists(st.text(alphabet="ab .", min_size=1), min_size=1, max_size=5), st.data())
@@ -78,6 +132,7 @@ def test_answer_keys_read_numbers_as_values():
     assert answer_key("Eighteen months,") == answer_key("18 months") == "18 months"
     assert answer_key("The 3,292 people") == "3292 people"
     assert answer_key("5.5%") == answer_key("5.5 per cent") == "5.5 per cent"  # a decimal point is kept
-    assert answer_key("$2.5 million.") == "2.5 million" and answer_key("1.8.1866") == "1 8 1866"
+    assert answer_key("$2.5 million.") == "2500000" and answer_key("1.8.1866") == "1 8 1866"
     assert numbers_of("between 3 and five days") == {"3", "5"}
+    assert numbers_of("twenty, three") == {"20", "3"} and numbers_of("twenty three") == {"23"}
     assert contains_words("uk labour party", "labour party") and not contains_words("18 months", "8 months")
