@@ -154,16 +154,16 @@ def _cmd_ask(args: argparse.Namespace, bars: Bars) -> int:
     with make_assistant(args, bars) as assistant:
         if args.question is None:
             return _interactive(assistant, args, stage)
-        _print_answer(assistant.ask(args.question, on_event=stage), args.json)
+        _print_answer(assistant.ask(args.question, on_event=stage), args.json, assistant.corpus)
         sys.stdout.flush()  # the answer is out before close() waits for a model load still under way
     return 0
 
 
-def _print_answer(answer, as_json: bool) -> None:
+def _print_answer(answer, as_json: bool, corpus=None) -> None:
     if as_json:
         sys.stdout.write(json_line(answer.to_dict()) + "\n")
     else:
-        sys.stdout.write(printable(answer_plain(answer, width=100)) + "\n")
+        sys.stdout.write(printable(answer_plain(answer, width=100, corpus=corpus)) + "\n")
     sys.stdout.flush()
 
 
@@ -182,7 +182,7 @@ def _interactive(assistant, args: argparse.Namespace, stage) -> int:
         if not line.strip():
             continue
         try:
-            _print_answer(assistant.ask(line, on_event=stage), args.json)
+            _print_answer(assistant.ask(line, on_event=stage), args.json, assistant.corpus)
         except StorydeskError as err:
             if isinstance(err, BadQuestion):
                 print(f"storydesk: error: {printable(str(err))}", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import textwrap
+from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from .text import MARKER as _MARKER
@@ -42,6 +43,33 @@ def _label(corpus: Corpus, doc_id: str) -> str:
     return corpus[doc_id].title if doc_id in corpus else doc_id
 
 
+def _file_name(corpus: Corpus, doc_id: str) -> str:
+    """The article's file name (its doc id with the file's extension), shown beside its name."""
+    path = corpus[doc_id].path if doc_id in corpus else ""
+    return doc_id + Path(path).suffix if path else doc_id
+
+
+def _named(corpus: Corpus, doc_id: str) -> str:
+    """How a list of sources names an article: "Article 3 (003_e196f24e958adc79.txt)", "Headline (file.md)"."""
+    return f"{_label(corpus, doc_id)} ({_file_name(corpus, doc_id)})" if doc_id in corpus else doc_id
+
+
+def _by_article(citations: list[Citation]) -> list[tuple[str, list[Citation]]]:
+    """The citations under the article they quote: each cited article once, in the order first cited."""
+    out: dict[str, list[Citation]] = {}
+    for c in citations:
+        out.setdefault(c.doc_id, []).append(c)
+    return list(out.items())
+
+
+def _listed(citations: list[Citation], corpus: Corpus | None) -> list[tuple[str, list[Citation]]]:
+    """A list of sources: (the article's name and file name, its citations) per article with the ``corpus``;
+    without it, ("", every citation): each citation then names its doc id itself."""
+    if corpus is None:
+        return [("", citations)]
+    return [(_named(corpus, doc_id), cited) for doc_id, cited in _by_article(citations)]
+
+
 def chat_html(answer: Answer, rewritten: str | None = None) -> str:
     """The assistant's chat message: the answer with clickable markers, or a plain refusal."""
     parts = []
@@ -71,22 +99,26 @@ def _opinion_badge(citation: Citation) -> str:
 
 
 def sources_html(answer: Answer | None, corpus: Corpus) -> str:
-    """Each cited passage inside its paragraph, the quote highlighted; ``id="src-N"`` for the markers."""
+    """Each cited article once, by name with its file name beside it, then each of its cited passages inside
+    its paragraph, the quote highlighted; ``id="src-N"`` for the markers."""
     if answer is None or not answer.citations:
         msg = "No passage is cited: the articles don’t answer this."
         msg = "Cited passages appear here." if answer is None else msg
         return f'<div class="sources-empty">{msg}</div>'
     items = []
-    for c in answer.citations:
-        text = corpus[c.doc_id].text if c.doc_id in corpus else ""
-        verbatim = quote_matches(text, c.start, c.end, c.quote)
-        body = _paragraph_with_mark(text, c.start, c.end) if verbatim else html.escape(c.quote)
-        items.append(
-            f'<div class="src" id="src-{c.id}"><div class="src-head"><span class="src-n">[{c.id}]</span> '
-            f'<span class="src-title">{html.escape(_label(corpus, c.doc_id))}</span> '
-            f'<code class="src-doc">{html.escape(c.doc_id)}</code>{_opinion_badge(c)}</div>'
-            f'<p class="src-body">{body}</p></div>'
-        )
+    for doc_id, cited in _by_article(answer.citations):
+        text = corpus[doc_id].text if doc_id in corpus else ""
+        passages = []
+        for c in cited:
+            verbatim = quote_matches(text, c.start, c.end, c.quote)
+            body = _paragraph_with_mark(text, c.start, c.end) if verbatim else html.escape(c.quote)
+            passages.append(
+                f'<div class="src" id="src-{c.id}"><div class="src-head"><span class="src-n">[{c.id}]</span>'
+                f'{_opinion_badge(c)}</div><p class="src-body">{body}</p></div>'
+            )
+        name, file = html.escape(_label(corpus, doc_id)), html.escape(_file_name(corpus, doc_id))
+        head = f'<div class="src-head"><span class="src-title">{name}</span> <code class="src-doc">{file}</code></div>'
+        items.append(f'<div class="src-article">{head}' + "\n".join(passages) + "</div>")
     return '<div class="sources">' + "\n".join(items) + "</div>"
 
 
@@ -136,8 +168,9 @@ def _md(text: str) -> str:
     return "".join(_MD_UNSAFE.get(ch, ch) for ch in text)
 
 
-def answer_markdown(answer: Answer, rewritten: str | None = None) -> str:
-    """The answer as a Markdown document: question, answer, disagreement table, numbered quotes.
+def answer_markdown(answer: Answer, rewritten: str | None = None, corpus: Corpus | None = None) -> str:
+    """The answer as a Markdown document: question, answer, disagreement table, numbered quotes (with the
+    ``corpus``, under each cited article's name and file name, each article once).
 
     Everything in it that came from a user or an article is escaped (``_md``); a refusal is the
     answer's own text, which already says the articles do not answer (never said twice)."""
@@ -157,10 +190,13 @@ def answer_markdown(answer: Answer, rewritten: str | None = None) -> str:
         lines.append("")
     if answer.citations:
         lines += ["## Sources", ""]
-        for c in answer.citations:
-            opinion = " _(opinion)_" if c.stance == "opinion" else ""
-            lines.append(f"\\[{c.id}\\] {_md(c.doc_id)} (characters {c.start}–{c.end}){opinion}: “{_md(c.quote)}”")
-            lines.append("")
+        for heading, cited in _listed(answer.citations, corpus):
+            lines += [f"### {_md(heading)}", ""] if heading else []
+            for c in cited:
+                opinion = " _(opinion)_" if c.stance == "opinion" else ""
+                where = "" if heading else f"{_md(c.doc_id)} "
+                lines.append(f"\\[{c.id}\\] {where}(characters {c.start}–{c.end}){opinion}: “{_md(c.quote)}”")
+                lines.append("")
     if answer.model:
         lines.append(f"_Answered by Storydesk with {_md(answer.model)}._")
     return "\n".join(lines).rstrip() + "\n"
@@ -188,9 +224,10 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
     return [rule, cells[0], rule, *cells[1:], rule]
 
 
-def answer_plain(answer: Answer, width: int | None = None) -> str:
+def answer_plain(answer: Answer, width: int | None = None, corpus: Corpus | None = None) -> str:
     """The answer as plain text, for a terminal and for API clients: the answer, each disagreement as a
-    table of positions, then the numbered quotes. ``width`` wraps the prose (the terminal's form)."""
+    table of positions, then the numbered quotes (with the ``corpus``, under each cited article's name and file
+    name, each article once). ``width`` wraps the prose (the terminal's form)."""
 
     def wrap(text: str, indent: str = "") -> str:
         return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent) if width else indent + text
@@ -201,9 +238,12 @@ def answer_plain(answer: Answer, width: int | None = None) -> str:
         out += ["", f"Sources disagree: {conflict.topic}", *_table([("Position", "Articles", "Cited", "Count"), *rows])]
     if answer.citations:
         out += ["", "Sources"]
-        for c in answer.citations:
-            opinion = "  (opinion)" if c.stance == "opinion" else ""
-            out += [f" [{c.id}] {c.doc_id}  (characters {c.start}–{c.end}){opinion}", wrap(f"“{c.quote}”", "     ")]
+        for heading, cited in _listed(answer.citations, corpus):
+            out += [f" {heading}"] if heading else []
+            for c in cited:
+                opinion = "  (opinion)" if c.stance == "opinion" else ""
+                where = "" if heading else f"{c.doc_id}  "
+                out += [f" [{c.id}] {where}(characters {c.start}–{c.end}){opinion}", wrap(f"“{c.quote}”", "     ")]
     return "\n".join(out)
 
 

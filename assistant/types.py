@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence
 
+from .names import article_names, own_name
 from .text import ANSWER_SHAPES
 
 if TYPE_CHECKING:
@@ -52,15 +53,19 @@ class Document:
     doc_id: str
     text: str
     path: str = ""
+    # The name its corpus gives it (``names.article_names``), set when the Corpus is built: never compared.
+    label: str = field(default="", compare=False, repr=False)
+
+    @property
+    def headline(self) -> str:
+        """The name the text itself gives: its headline, else the outlet or byline at its top; "" for none."""
+        return own_name(self.text)
 
     @property
     def title(self) -> str:
-        """A short label: the first line (the headline, or the lede's opening words), cut at a word."""
-        for line in self.text.splitlines():
-            line = line.strip().lstrip("#").strip()
-            if line:
-                return line if len(line) <= 72 else line[:72].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-        return self.doc_id
+        """What a reader calls it: its name in its corpus (the headline, else "Article N"), else its headline,
+        else "Article". Never a lede cut short, never the file id."""
+        return self.label or self.headline or "Article"
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,9 @@ class Corpus:
     skipped: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        # Every article gets its name here, whichever way the corpus was built: names depend on the whole corpus.
+        names = article_names({d.doc_id: d.headline for d in self.documents})
+        object.__setattr__(self, "documents", tuple(replace(d, label=names[d.doc_id]) for d in self.documents))
         object.__setattr__(self, "_by_id", {d.doc_id: d for d in self.documents})
 
     def __getitem__(self, doc_id: str) -> Document:
@@ -119,8 +127,15 @@ class Question:
     answer_type: str | None
     terms: tuple[str, ...]  # stemmed content terms
     scope_terms: tuple[str, ...] = field(default=())  # stemmed terms of the source the question names
-    statement: bool = False  # "what did X say?": its answers complement each other, they never conflict
+    # It asks for several things that can all be true at once (a list: "which sectors were hit?", "what did
+    # X say?"), not one value: its answers complement each other, they never conflict.
+    several: bool = False
     parts: tuple[str, ...] = ()  # what the reader is asked: each part of a question asking several things
+
+    @property
+    def statement(self) -> bool:
+        """The former name of ``several`` (read-only), kept for callers that still use it."""
+        return self.several
 
     @property
     def asked(self) -> tuple[str, ...]:

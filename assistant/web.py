@@ -234,7 +234,7 @@ class _Handlers:
     def _answered(self, answer: Answer, message: str, rewritten: str | None, chat: list, conversation: list) -> dict:
         corpus = self.assistant.corpus
         disagreement = conflicts_html(answer, corpus)
-        export = self.exports.write(answer_markdown(answer, rewritten))
+        export = self.exports.write(answer_markdown(answer, rewritten, corpus))
         took = answer.timings_ms.get("total", 0) / 1000
         return {
             self.page.chatbot: [*chat, {"role": "assistant", "content": chat_html(answer, rewritten)}],
@@ -250,7 +250,7 @@ class _Handlers:
     def chat_api(self, question: str) -> str:
         """Answer one question; returns the answer with its disagreement and citations, as plain text."""
         try:
-            return answer_plain(self.assistant.ask(question))
+            return answer_plain(self.assistant.ask(question), corpus=self.assistant.corpus)
         except StorydeskError as err:
             raise gr.Error(str(err)) from None
 

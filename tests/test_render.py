@@ -124,3 +124,29 @@ def test_every_display_of_a_disagreement_says_how_many_articles_hold_each_positi
     assert "| several months | d2 | \\[2\\] | 1 article |" in md
     plain = answer_plain(_at_scale())
     assert "| d1 and 10 more | [1]   | 11 articles |" in plain and "| d2             | [2]   | 1 article   |" in plain
+
+
+def test_sources_list_each_cited_article_once_by_name_with_its_file_name():
+    lede = "In a dramatic escalation of tensions, the firm has accused a rival of a heist. It lasted months.\nMore."
+    corpus = Corpus(
+        "mem",
+        (
+            Document("01_coastwire", "Leak forces <mass> evacuation\nIt lasted nine hours.", "/c/01_coastwire.txt"),
+            Document("003_e196f24e958adc79", lede, "/c/003_e196f24e958adc79.txt"),
+        ),
+    )
+    lede_cites = [(1, lede.index("In a"), lede.index(" It")), (3, lede.index("It"), lede.index("\n"))]
+    citations = [Citation(n, "003_e196f24e958adc79", s, e, lede[s:e]) for n, s, e in lede_cites]
+    citations.insert(1, Citation(2, "01_coastwire", 30, 51, "It lasted nine hours."))
+    answer = Answer("How long?", "Months [1][3]; nine hours [2].", True, citations)
+    page = sources_html(answer, corpus)
+    assert page.count('class="src-title"') == 2 and page.count('class="src"') == 3
+    assert '"src-title">Article 1</span> <code class="src-doc">003_e196f24e958adc79.txt</code>' in page
+    assert '"src-title">Leak forces &lt;mass&gt; evacuation</span> <code class="src-doc">01_coastwire.txt' in page
+    assert page.index('id="src-3"') < page.index("01_coastwire.txt")  # [3] sits under its article, named once
+    md = answer_markdown(answer, corpus=corpus)
+    assert md.count("### ") == 2 and "### Article 1 (003_e196f24e958adc79.txt)\n\n\\[1\\] (characters 0–" in md
+    assert "### Leak forces &lt;mass&gt; evacuation (01_coastwire.txt)" in md
+    plain = answer_plain(answer, corpus=corpus)
+    assert plain.count("Article 1 (003_e196f24e958adc79.txt)") == 1 and plain.count("01_coastwire") == 1
+    assert " [3] (characters" in plain and "(01_coastwire.txt)\n [2] (characters 30–51)" in plain
