@@ -205,7 +205,7 @@ def _kind(wh) -> str | None:
 
 def _answer_type(asking: list) -> str | None:
     """The kind of answer the question's first interrogative asks for: "duration", "date", "quantity",
-    "reason", "location", "agent", "manner" (the names of ``text.ANSWER_SHAPES``), or None."""
+    "reason", "location", "agent", "manner" (the names of ``text.SENTENCE_SHAPES``), or None."""
     return _kind(asking[0]) if asking else None
 
 

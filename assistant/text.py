@@ -28,7 +28,7 @@ __all__ = [
     "VAGUE_QUANTITY_PATTERN",
     "UNIT_PATTERN",
     "MONTH_PATTERN",
-    "ANSWER_SHAPES",
+    "SENTENCE_SHAPES",
     "NumberShape",
     "number_words_as_digits",
     "is_abbreviation",
@@ -218,86 +218,35 @@ def _any_of(*alternatives: str, flags: int = re.I) -> re.Pattern:
 
 
 # answer type -> (pattern in the question, pattern a sentence must contain to be that shape)
-ANSWER_SHAPES: dict[str, tuple[re.Pattern, re.Pattern | NumberShape]] = {
-    "duration": (
+SENTENCE_SHAPES: dict[str, re.Pattern | NumberShape] = {
+    "duration": NumberShape(
         _any_of(
-            r"\bhow long\b",
-            r"\bfor how long\b",
-            r"\bduration\b",
-            r"\bover what (?:period|time)\b",
-            r"\bhow many (?:days|weeks|months|years)\b",
-            r"\btime ?frame\b",
-            r"\bspan\b",
-        ),
-        NumberShape(
-            _any_of(
-                rf"\b(?:\d+|{VAGUE_QUANTITY_PATTERN})[\s-]+{UNIT_PATTERN}\b",
-                rf"\b(?:for|over|during|within)\s+(?:\w+\s+){{0,2}}{UNIT_PATTERN}\b",
-            )
-        ),
+            rf"\b(?:\d+|{VAGUE_QUANTITY_PATTERN})[\s-]+{UNIT_PATTERN}\b",
+            rf"\b(?:for|over|during|within)\s+(?:\w+\s+){{0,2}}{UNIT_PATTERN}\b",
+        )
     ),
-    "date": (
+    "date": _any_of(
+        rf"\b{MONTH_PATTERN}\b",
+        r"\b(?:19|20)\d\d\b",
+        _WEEKDAYS,
+        r"\b(?:last|next|this) (?:year|month|week)\b",
+        r"\b\w+ (?:days|weeks|months|years) (?:ago|before|after|earlier|later)\b",
+        r"\byesterday\b",
+    ),
+    "quantity": NumberShape(
         _any_of(
-            r"\bwhen\b",
-            r"\bwhat (?:exact )?(?:date|day|year|month|time)\b",
-            r"\bwhich (?:date|day|year|month)\b",
-            r"\bon what\b.*\bdate\b",
-        ),
-        _any_of(
-            rf"\b{MONTH_PATTERN}\b",
-            r"\b(?:19|20)\d\d\b",
-            _WEEKDAYS,
-            r"\b(?:last|next|this) (?:year|month|week)\b",
-            r"\b\w+ (?:days|weeks|months|years) (?:ago|before|after|earlier|later)\b",
-            r"\byesterday\b",
-        ),
+            r"[£$€¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k)\b)?",
+            r"\b\d[\d,.]*\s?(?:%|percent|per cent|million|billion|trillion|bn|m)?\b",
+            r"\b(?:million|billion|trillion|terabytes?|gigabytes?|petabytes?)\b",
+            rf"\b{VAGUE_QUANTITY_PATTERN}\b",
+        )
     ),
-    "quantity": (
-        _any_of(
-            r"\bhow (?:much|many)\b",
-            r"\bwhat (?:amount|sum|percentage|proportion|number|size|value)\b",
-            r"\bnumbers?\b",
-            r"\bhow (?:big|large)\b",
-            r"\bcost\b",
-            r"\bworth\b",
-        ),
-        NumberShape(
-            _any_of(
-                r"[£$€¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k)\b)?",
-                r"\b\d[\d,.]*\s?(?:%|percent|per cent|million|billion|trillion|bn|m)?\b",
-                r"\b(?:million|billion|trillion|terabytes?|gigabytes?|petabytes?)\b",
-                rf"\b{VAGUE_QUANTITY_PATTERN}\b",
-            )
-        ),
+    "agent": _any_of(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*[A-Za-z]", r"\b[A-Z]{2,}\b", flags=0),
+    "location": _any_of(r"\b(?:in|at|from|to|with|into|across)\s+(?:the\s+)?[A-Z]\w+", flags=0),
+    "reason": _any_of(
+        r"\b(?:because|due to|in order to|so that|aims?|aimed|seeking|motive|reason|purpose|intend\w*)\b"
     ),
-    "agent": (
-        _any_of(
-            r"^\W*(?:who|whom)\b",
-            r"\bwho (?:is|was|were|wrote|said|made|filed|carried|stole|did)\b",
-            r"\bwhose\b",
-            r"\bwhich (?:person|official|expert|executive|author|journalist|reporter|spokes\w+|company|firm|agency|"
-            r"body|organi[sz]ation|newspaper|publication|paper|outlet|government|country|lab|institute|group|entity|"
-            r"department|authority|authorities|agencies)\b",
-            r"\bname of\b",
-        ),
-        _any_of(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*[A-Za-z]", r"\b[A-Z]{2,}\b", flags=0),
-    ),
-    "location": (
-        _any_of(
-            r"\bwhere\b", r"\bwhich (?:city|country|place|location|region)\b", r"\bin what (?:city|country|place)\b"
-        ),
-        _any_of(r"\b(?:in|at|from|to|with|into|across)\s+(?:the\s+)?[A-Z]\w+", flags=0),
-    ),
-    "reason": (
-        _any_of(
-            r"^\W*why\b", r"\bwhat (?:was|is|were) the (?:reason|motive|motivation|purpose)\b", r"\bfor what reason\b"
-        ),
-        _any_of(r"\b(?:because|due to|in order to|so that|aims?|aimed|seeking|motive|reason|purpose|intend\w*)\b"),
-    ),
-    "manner": (
-        _any_of(r"^\W*how (?:was|were|did|do|does|is|are|had|has|could)\b"),
-        _any_of(r"\b(?:through|by|using|via|exploit\w*|techniques?|methods?|means)\b"),
-    ),
+    "manner": _any_of(r"\b(?:through|by|using|via|exploit\w*|techniques?|methods?|means)\b"),
 }
 
 # --- Span location ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from .names import article_names, own_name
-from .text import ANSWER_SHAPES
+from .text import SENTENCE_SHAPES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -144,7 +144,7 @@ class Question:
 
     @property
     def sentence_shape(self) -> re.Pattern | None:
-        return ANSWER_SHAPES[self.answer_type][1] if self.answer_type else None
+        return SENTENCE_SHAPES[self.answer_type] if self.answer_type else None
 
 
 @dataclass(frozen=True)

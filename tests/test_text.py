@@ -6,7 +6,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from assistant.text import (
-    ANSWER_SHAPES,
+    SENTENCE_SHAPES,
     answer_key,
     contains_words,
     is_abbreviation,
@@ -56,7 +56,7 @@ def _spelled(n: int) -> str:
     return f"{_spelled(n // 1000)} thousand" + (f" {_spelled(n % 1000)}" if n % 1000 else "")
 
 
-DURATION, AMOUNT = ANSWER_SHAPES["duration"][1], ANSWER_SHAPES["quantity"][1]
+DURATION, AMOUNT = SENTENCE_SHAPES["duration"], SENTENCE_SHAPES["quantity"]
 VAGUE = ["several", "a few", "many", "dozens of", "thousands of", "tens of thousands of", "hundreds of millions of"]
 
 
