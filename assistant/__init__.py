@@ -8,6 +8,7 @@ answer.text, answer.citations, answer.conflicts, answer.to_dict()
 from .api import Assistant
 from .errors import BackendUnavailable, BadQuestion, CorpusError, ModelError, StorydeskError
 from .settings import (
+    AcceptSettings,
     CorpusLimits,
     GatherSettings,
     InjectionSettings,
@@ -24,6 +25,7 @@ __all__ = [
     "RetrievalSettings",
     "RetrievalWeights",
     "ReadingSettings",
+    "AcceptSettings",
     "InjectionSettings",
     "GatherSettings",
     "CorpusLimits",

@@ -13,18 +13,19 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Generator, Iterator
 
+from .accept import accept
 from .backends.base import Backend
 from .compose import compose, not_answered
 from .gather import gather
 from .grounding import Citations
 from .injection import cue_score, question_without_instructions, screen
-from .question import question_parts
+from .question import parse_question, question_parts
 from .reader import reading_steps
 from .retrieve import retrieve
 from .settings import InjectionSettings, Settings
 from .stance import OPINION, with_stance
 from .text import near_copy_words, word_set
-from .types import Answer, Article, Event, Evidence, Group, Question, Retrieval, Span, Unread
+from .types import Answer, Article, Event, Evidence, Finding, Group, Question, Retrieval, Span, Unread
 
 if TYPE_CHECKING:
     from .types import SentenceStore as StoryIndex
@@ -123,18 +124,28 @@ def _articles(
     index: StoryIndex, retrieval: Retrieval, backend: Backend, settings: Settings, verdicts: dict[str, bool]
 ) -> tuple[list[Article], tuple[str, ...]]:
     """The retrieved articles, best first, each with every sentence screened for planted instructions;
-    and the ids of the articles that held any."""
+    and the ids of the articles where a screened sentence bore on the question (retrieval scored it at least
+    the floor that makes an article match): a planted instruction elsewhere in an article is not news here."""
     passages = retrieval.by_article()
     every = {doc_id: [Evidence(0, span, 0.0) for span in index.spans_of(doc_id)] for doc_id in passages}
-    kept, screened = screen(backend, every, _paragraphs(index), settings.injection, verdicts)
-    articles = []
+    kept, _ = screen(backend, every, _paragraphs(index), settings.injection, verdicts)
+    articles, relevant = [], []
+    floor = settings.retrieval.absolute_floor
     for doc_id in passages:
         sentences = tuple(ev.span for ev in every[doc_id])
         clean = {ev.span.start for ev in kept.get(doc_id, [])}
+        removed = frozenset(s.start for s in sentences if s.start not in clean)
+        if any(s.start in removed and retrieval.scores.get(s.key, 0.0) >= floor for s in sentences):
+            relevant.append(doc_id)
         if clean:
-            removed = frozenset(s.start for s in sentences if s.start not in clean)
             articles.append(Article(index.corpus[doc_id], sentences, tuple(passages[doc_id]), removed))
-    return articles, screened
+    return articles, tuple(relevant)
+
+
+def _accepted(
+    findings: list[Finding], question: Question, retrieval: Retrieval, articles: list[Article], settings: Settings
+) -> list[Finding]:
+    return accept(findings, question, retrieval, {a.doc_id: a.sentences for a in articles}, settings.accept)
 
 
 def _names(index: StoryIndex, doc_ids: tuple[str, ...]) -> str:
@@ -180,9 +191,14 @@ def gather_steps(
     if articles:
         findings = yield from reading_steps(backend, question, articles, settings.reading)
         t = clock.lap("generate", t)
+        findings = _accepted(findings, question, retrieval, articles, settings)
+        t = clock.lap("accept", t)
         yield Event("comparing", "Comparing what the articles say")
         flagged: set[str] = set()
         readable = _readable(_paragraphs(index), settings.injection, verdicts, flagged)
+
+        # Whether each part asks for one value or for several (a multi-part question may ask both ways).
+        asking = [question] if len(question.asked) == 1 else [parse_question(p) for p in question.asked]
 
         def gathered(read: list[Article], unread: tuple[str, ...]) -> list[tuple[str, list[Group]]]:
             docs = {a.doc_id: a.document for a in read}
@@ -192,7 +208,7 @@ def gather_steps(
                     part,
                     gather(
                         [f for f in findings if f.part == k],
-                        question,
+                        asking[k],
                         part,
                         docs,
                         embed.embed,
@@ -209,7 +225,8 @@ def gather_steps(
         if extra:  # every article read gave one answer: read the best of the matching articles that did not say it
             more = _passages(index, retrieval, extra, settings.retrieval.per_article)
             added, more_screened = _articles(index, replace(retrieval, evidence=more), backend, settings, verdicts)
-            findings = findings + (yield from reading_steps(backend, question, added, settings.reading))
+            more_findings = yield from reading_steps(backend, question, added, settings.reading)
+            findings = findings + _accepted(more_findings, question, retrieval, added, settings)
             articles, screened = articles + added, screened + more_screened
             retrieval = replace(retrieval, evidence=_numbered(retrieval.evidence + more))
             unread = tuple(d for d in unread if d not in extra)

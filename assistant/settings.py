@@ -15,6 +15,7 @@ __all__ = [
     "RetrievalSettings",
     "InjectionSettings",
     "ReadingSettings",
+    "AcceptSettings",
     "GatherSettings",
     "FollowupSettings",
     "MapSettings",
@@ -100,6 +101,27 @@ class ReadingSettings:
 
 
 @dataclass(frozen=True)
+class AcceptSettings:
+    """Whether a reading is an answer or only a related phrase (accept.py): a logistic score over the clues
+    code reads off it, fitted on the tune splits by bench/acceptance.py; a reading scoring under ``bar`` is
+    silent. The weights multiply: the log-odds of P("yes"), the copied words' fluency, the cited sentence's
+    rank in its article by retrieval score (capped at ``max_rank``), its score relative to the best sentence,
+    the share of the copied terms the question already holds, whether they hold the kind of value asked, and
+    whether they hold none of the kind asked (accept.features)."""
+
+    bar: float = 0.5
+    bias: float = -1.765
+    w_p_yes: float = 0.402
+    w_fluency: float = 0.611
+    w_rank: float = -0.165
+    max_rank: int = 10
+    w_relative: float = 2.434
+    w_echo: float = -0.324
+    w_typed: float = 0.226
+    w_mismatch: float = -2.197
+
+
+@dataclass(frozen=True)
 class GatherSettings:
     """How the articles' answers are gathered into positions (gather.py)."""
 
@@ -108,6 +130,9 @@ class GatherSettings:
     same_bar: float = 0.5  # P("yes": the two answers say the same thing) at or above which they are one
     near_copy: float = 0.5  # token Jaccard of two articles at or above which one is a near-copy of the other
     different_bar: float = 0.15  # P("yes": same subject) below which two answers concern different entities
+    # P("yes": both answers can be true at once) at or above which two answers to a question asking for one value
+    # stand side by side (one more specific, two sides of one thing) rather than disagree.
+    both_true_bar: float = 0.5
     # At scale a position can hold hundreds of articles: the answer cites this many of those read (the most
     # confident readings first) and says how many hold it.
     citations_per_position: int = 3
@@ -174,6 +199,7 @@ class Settings:
 
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     reading: ReadingSettings = field(default_factory=ReadingSettings)
+    accept: AcceptSettings = field(default_factory=AcceptSettings)
     injection: InjectionSettings = field(default_factory=InjectionSettings)
     gather: GatherSettings = field(default_factory=GatherSettings)
     followup: FollowupSettings = field(default_factory=FollowupSettings)

@@ -2,7 +2,7 @@
 
 Rows are the points the story turns on; columns are the articles. The points come from the corpus: the
 standard questions of news reporting (who is blamed, who accuses, what was taken or damaged, how, when,
-how long, where, how many, which authorities responded, who paid) asked about the story's own event,
+how long, where, how many, which authorities responded, why) asked about the story's own event,
 which the reader finds in the articles ("the cyber heist", "the ammonia leak"), and what each of the
 most quoted people said. Pinned questions (from the chat) come first. Every row is answered by the
 chat's own path up to the write-up (``answer.gather_steps``: retrieve, screen, read each article,
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = ["StoryMap", "MapRow", "MapCell", "build_map", "map_points", "map_key", "load_map", "save_map"]
 
-MAP_FORMAT = "2"
+MAP_FORMAT = "3"  # 3: columns named by the corpus (headline, else "Article N"), never a cut lede
 DISAGREEING = ("disagrees", "disputed")  # group relations that make a row a disagreement
 OnEvent = Callable[[Event], None]
 
@@ -147,7 +147,7 @@ STANDARD_POINTS = (
     "Where did {event} happen?",
     "How many people were affected by {event}?",
     "Which authorities responded to {event}?",
-    "Who funded or paid for what was taken or damaged?",
+    "Why did {event} happen?",
 )
 EVENT_QUESTION = "What is the event this article reports, in two or three words?"
 _SPEAKING = re.compile(r"\b(?:said|says|told|warned|added|according to)\b", re.IGNORECASE)

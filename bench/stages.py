@@ -2,7 +2,8 @@
 
 Prints, as JSON lines: process start-up (imports), index build (cold, into a fresh cache) and index
 load (warm), model load, the articles' reading states (computed, or read from disk when cached), then for
-each question retrieve / generate (reading every article) / compare (gathering) in ms, and the
+each question retrieve / generate (reading every article) / accept (is each reading an answer) / compare
+(gathering, its yes/no checks) / stance in ms, and the
 model's prompt and generation speed in tokens/s, measured on the embedded model:
 
     python bench/stages.py [--questions ../shared/eval/dev.jsonl] [--limit 6]
@@ -82,7 +83,7 @@ def main() -> None:
         answer = assistant.ask(q)
         rows.append(answer.timings_ms)
         print(json.dumps({"stage": "question", "question": q[:60], **answer.timings_ms}))
-    for key in ("retrieve", "generate", "compare", "total"):
+    for key in ("retrieve", "generate", "accept", "compare", "stance", "total"):
         values = [r.get(key, 0.0) for r in rows]
         print(json.dumps({"stage": f"median_{key}", "ms": round(statistics.median(values), 1)}))
 

@@ -76,10 +76,22 @@ def _article(messages: list[dict]) -> str:
     return shown[-1].removeprefix("Article:").strip() if shown else ""
 
 
-def _words_from(article: str) -> str:
-    """The first six words of the article's first sentence: words the pipeline finds in it and cites."""
-    first = re.split(r"(?<=[.!?])\s", article.strip(), maxsplit=1)[0]
-    return " ".join(first.split()[:6]).rstrip(",;:")
+# What a sensible reader copies for each question, where the article holds it (the pipeline accepts only
+# readings that answer: words of the kind asked, in a sentence retrieval found relevant).
+ANSWERS = {
+    QUESTIONS["who-hacked"]: r"Northwind Ltd|Southgate Systems",
+    QUESTIONS["how-long"]: r"\w+ months",
+    QUESTIONS["repairs"]: r"£2 million",
+    QUESTIONS["northwind"]: r"Northwind denied the claims",
+    QUESTIONS["residents"]: r"told to boil their water",
+    QUESTIONS["investigators"]: r"Northwind Ltd",
+}
+
+
+def _words_from(article: str, question: str | None) -> str:
+    """The words that answer ``question`` in the article ("" when it holds none)."""
+    found = re.search(ANSWERS[question], article) if question else None
+    return found.group(0) if found else ""
 
 
 def _completion(content: str, logprobs: dict | None = None) -> dict:
@@ -118,8 +130,8 @@ def _reply(stub: Stub, body: dict) -> dict:
         with stub.lock:
             stub.logprobs_asked += bool(body.get("logprobs"))
         return _completion(said, _logprobs(said) if body.get("logprobs") else None)
-    article = _article(messages)  # free text: the read_article prompt asking for the answer's words
-    return _completion(f"yes: {_words_from(article)}" if article else "no")
+    words = _words_from(_article(messages), _question(messages))  # free text: the answer's words, when there
+    return _completion(f"yes: {words}" if words else "no")
 
 
 @pytest.fixture

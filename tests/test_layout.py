@@ -12,7 +12,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 # One module per stage of the answer path (README, "Architecture").
 STAGES = frozenset(
-    {"corpus", "index", "question", "followup", "retrieve", "injection", "reader", "gather", "grounding", "compose"}
+    {"corpus", "index", "question", "followup", "retrieve", "injection", "reader", "accept", "gather", "grounding"}
+    | {"compose"}
     | {"stance", "pg_store"}
 )
 

@@ -48,9 +48,8 @@ def test_points_become_rows_answered_by_each_article_disagreements_first(assista
     assert set(questions) == {
         "Who is accused of or blamed for the intrusion?",
         "How long did the intrusion go on?",
-        "Who funded or paid for what was taken or damaged?",
     }  # the points no article answers give no row
-    assert [r.disagree for r in story_map.rows] == [True, True, False]
+    assert [r.disagree for r in story_map.rows] == [True, True]
     how_long = next(r for r in story_map.rows if r.question.startswith("How long"))
     assert how_long.cell("a_wire").answer == "over a period of eighteen months"
     assert how_long.cell("b_daily").answer == "several months" and how_long.cell("c_blog") is None

@@ -1,0 +1,140 @@
+"""Acceptance: is an article's reading an answer to the question, or only a related phrase it could copy?
+
+The reader copies some words from nearly every article it is shown; P("yes") over a whole article alone does
+not tell an answer from a neighbouring fact. Each reading is judged on clues that code reads off it, combined
+by one logistic score whose weights were fitted on the tune splits (``bench/acceptance.py``; every weight and
+the bar live in ``AcceptSettings``):
+
+- ``p_yes``: the reader's P("yes") that the article answers, as a log-odds;
+- ``fluency``: how readily the model writes the copied words unconstrained (their mean log-probability);
+- ``rank``: where the cited sentence stands among its article's sentences by the question's retrieval score
+  (an answer sits in a sentence retrieval already found relevant; a related phrase often does not);
+- ``relative``: that sentence's retrieval score over the best sentence's of any article;
+- ``echo``: the share of the copied words' content terms that the question itself holds (copying the
+  question's own subject back answers nothing);
+- ``typed``: whether the copied words hold a value of the kind the question asks for (a person or
+  organisation for "who", a time for "when", an amount for "how many": spaCy's entity labels), 0.5 when the
+  question asks for no particular kind.
+
+A reading under the bar keeps its P("yes") but loses its words: the article is silent on the question.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+from typing import Sequence
+
+from . import language
+from .settings import AcceptSettings
+from .text import analyze
+from .types import Finding, Question, Retrieval
+
+__all__ = ["Clues", "clues", "features", "score", "accept", "KINDS"]
+
+# The entity labels of spaCy's English pipeline (OntoNotes) that carry each kind of value a question asks for.
+KINDS: dict[str, frozenset[str]] = {
+    "agent": frozenset({"PERSON", "ORG", "NORP", "GPE"}),
+    "date": frozenset({"DATE", "TIME", "EVENT"}),
+    "duration": frozenset({"DATE", "TIME"}),
+    "quantity": frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}),
+    "location": frozenset({"GPE", "LOC", "FAC", "ORG"}),
+}
+
+
+@dataclass(frozen=True)
+class Clues:
+    """What code reads off one reading (see the module's docstring)."""
+
+    p_yes: float
+    fluency: float
+    rank: int
+    relative: float
+    echo: float
+    typed: float
+
+    def as_row(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def _echo(phrase: str, question: Question) -> float:
+    terms = analyze(phrase)
+    if not terms:
+        return 1.0
+    own = set(question.terms)
+    return sum(t in own for t in terms) / len(terms)
+
+
+def _typed(finding: Finding, question: Question) -> float:
+    kinds = KINDS.get(question.answer_type or "")
+    if kinds is None or finding.evidence is None:
+        return 0.5
+    sentence = finding.evidence.span
+    lo, hi = finding.start - sentence.start, finding.end - sentence.start
+    doc = language.parse(sentence.text)
+    if any(e.label_ in kinds and e.start_char < hi and e.end_char > lo for e in doc.ents):
+        return 1.0
+    # A proper name the recogniser did not label ("Alibaba") still names someone or somewhere.
+    if question.answer_type in ("agent", "location") and any(t.pos_ == "PROPN" and lo <= t.idx < hi for t in doc):
+        return 1.0
+    if question.answer_type == "quantity" and any(ch.isdigit() for ch in finding.phrase):
+        return 1.0
+    return 0.0
+
+
+def _rank(finding: Finding, retrieval: Retrieval, sentences: Sequence) -> tuple[int, float]:
+    """The cited sentence's place among its article's sentences by retrieval score, and its score over the
+    best candidate's (a sentence retrieval never scored ranks last)."""
+    scores = retrieval.scores
+    best = max(scores.values(), default=0.0)
+    own = scores.get(finding.evidence.span.key) if finding.evidence else None
+    if own is None or best <= 0:
+        return len(sentences), 0.0
+    ranked = sorted((scores[s.key] for s in sentences if s.key in scores), reverse=True)
+    return ranked.index(own), own / best
+
+
+def clues(finding: Finding, question: Question, retrieval: Retrieval, sentences: Sequence) -> Clues:
+    """The clues of one answering reading; ``sentences`` are its article's sentences (``Span``s)."""
+    rank, relative = _rank(finding, retrieval, sentences)
+    fluency = finding.fluency if finding.fluency is not None else 0.0
+    return Clues(finding.p_yes, fluency, rank, relative, _echo(finding.phrase, question), _typed(finding, question))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def features(c: Clues, settings: AcceptSettings) -> dict[str, float]:
+    """The clues as the logistic model reads them (``AcceptSettings.w_<name>`` weighs each): P("yes") as
+    log-odds, fluency floored, rank capped, and ``mismatch``, 1 when the question asks for a kind of value and
+    the copied words hold none (a count for "how many" that is a duration, a place for "who")."""
+    return {
+        "p_yes": _logit(c.p_yes),
+        "fluency": max(c.fluency, -10.0),
+        "rank": float(min(c.rank, settings.max_rank)),
+        "relative": c.relative,
+        "echo": c.echo,
+        "typed": c.typed,
+        "mismatch": 1.0 if c.typed == 0.0 else 0.0,
+    }
+
+
+def score(c: Clues, settings: AcceptSettings) -> float:
+    """The probability, by the fitted logistic model, that the reading answers the question."""
+    z = settings.bias + sum(getattr(settings, f"w_{k}") * v for k, v in features(c, settings).items())
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def accept(
+    findings: Sequence[Finding], question: Question, retrieval: Retrieval, sentences: dict, settings: AcceptSettings
+) -> list[Finding]:
+    """The findings, each answering one kept only when its score reaches ``settings.bar``; the others keep
+    their P("yes") and lose their words (the article is silent). ``sentences``: doc id -> its sentences."""
+    kept = []
+    for f in findings:
+        if f.answers and score(clues(f, question, retrieval, sentences[f.doc_id]), settings) < settings.bar:
+            f = replace(f, phrase="", evidence=None)
+        kept.append(f)
+    return kept
