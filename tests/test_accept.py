@@ -89,3 +89,12 @@ def test_the_fitted_defaults_keep_an_answer_and_drop_the_question_echoed_back():
         AcceptSettings(),
     )
     assert kept.answers and not dropped.answers
+
+
+def test_the_fitted_defaults_silence_words_of_another_kind_than_asked():
+    q = parse_question("Who cut the power to the district?")
+    r = _retrieval(q, "three days")  # the sentence retrieval ranks first
+    duration = clues(_finding("nearly three days", p_yes=0.9, fluency=-0.2), q, r, SENTENCES)
+    assert duration.typed == 0.0 and duration.rank == 0  # the best sentence, but no one in the copied words
+    assert score(duration, AcceptSettings()) < AcceptSettings().bar
+    assert score(replace(duration, typed=1.0), AcceptSettings()) >= AcceptSettings().bar
