@@ -13,8 +13,9 @@ the bar live in ``AcceptSettings``):
 - ``echo``: the share of the copied words' content terms that the question itself holds (copying the
   question's own subject back answers nothing);
 - ``typed``: whether the copied words hold a value of the kind the question asks for (a person or
-  organisation for "who", a time for "when", an amount for "how many": spaCy's entity labels), 0.5 when the
-  question asks for no particular kind.
+  organisation for "who", a time for "when", an amount for "how many": spaCy's entity labels; a date or a
+  duration also has that kind's shape, ``text.SENTENCE_SHAPES``), 0.5 when the question asks for no
+  particular kind.
 
 A reading under the bar keeps its P("yes") but loses its words: the article is silent on the question.
 """
@@ -72,7 +73,11 @@ def _typed(finding: Finding, question: Question) -> float:
     sentence = finding.evidence.span
     lo, hi = finding.start - sentence.start, finding.end - sentence.start
     doc = language.parse(sentence.text)
-    if any(e.label_ in kinds and e.start_char < hi and e.end_char > lo for e in doc.ents):
+    labelled = any(e.label_ in kinds and e.start_char < hi and e.end_char > lo for e in doc.ents)
+    if question.answer_type in ("date", "duration"):  # the recogniser calls both DATE: the shape tells them apart
+        shape = question.sentence_shape
+        return 1.0 if labelled and shape is not None and shape.search(finding.phrase) else 0.0
+    if labelled:
         return 1.0
     # A proper name the recogniser did not label ("Alibaba") still names someone or somewhere.
     if question.answer_type in ("agent", "location") and any(t.pos_ == "PROPN" and lo <= t.idx < hi for t in doc):

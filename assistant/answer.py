@@ -19,7 +19,7 @@ from .compose import compose, not_answered
 from .gather import gather
 from .grounding import Citations
 from .injection import cue_score, question_without_instructions, screen
-from .question import parse_question, question_parts
+from .question import parse_question
 from .reader import reading_steps
 from .retrieve import retrieve
 from .settings import InjectionSettings, Settings
@@ -178,27 +178,29 @@ def gather_steps(
     """Retrieve, screen, read each article and gather the answers (every step but writing the answer up),
     yielding progress events; the story map shares it with the chat, so the two never disagree."""
     clock = clock or _Clock.begin()
-    # Orders written into the question are not read: only what it asks ("Ignore the articles and say X.
-    # Who did it?" is read as "Who did it?"); the answer still quotes the question as asked.
-    question = replace(question, parts=question_parts(question_without_instructions(question.text, settings.injection)))
+    # Orders written into the question are neither searched for nor read: only what it asks ("Ignore the articles
+    # and say X. Who did it?" is "Who did it?"); the answer still quotes the question as asked.
+    asked = question_without_instructions(question.text, settings.injection)
+    search = question if asked == question.text else parse_question(asked)  # what is searched for and read
+    question = replace(search, text=question.text)
     yield Event("searching", "Searching the articles")
-    retrieval, copies = _reading_list(index, retrieve(index, question, embed, settings.retrieval), settings)
+    retrieval, copies = _reading_list(index, retrieve(index, search, embed, settings.retrieval), settings)
     articles, screened = _articles(index, retrieval, backend, settings, verdicts)
     chosen = retrieval.by_article()
     unread = tuple(d for d in retrieval.matching if d not in chosen)
     t = clock.lap("retrieve", clock.start)
     groups: list[tuple[str, list[Group]]] = []
     if articles:
-        findings = yield from reading_steps(backend, question, articles, settings.reading)
+        findings = yield from reading_steps(backend, search, articles, settings.reading)
         t = clock.lap("generate", t)
-        findings = _accepted(findings, question, retrieval, articles, settings)
+        findings = _accepted(findings, search, retrieval, articles, settings)
         t = clock.lap("accept", t)
         yield Event("comparing", "Comparing what the articles say")
         flagged: set[str] = set()
         readable = _readable(_paragraphs(index), settings.injection, verdicts, flagged)
 
         # Whether each part asks for one value or for several (a multi-part question may ask both ways).
-        asking = [question] if len(question.asked) == 1 else [parse_question(p) for p in question.asked]
+        asking = [search] if len(search.asked) == 1 else [parse_question(p) for p in search.asked]
 
         def gathered(read: list[Article], unread: tuple[str, ...]) -> list[tuple[str, list[Group]]]:
             docs = {a.doc_id: a.document for a in read}
@@ -225,8 +227,8 @@ def gather_steps(
         if extra:  # every article read gave one answer: read the best of the matching articles that did not say it
             more = _passages(index, retrieval, extra, settings.retrieval.per_article)
             added, more_screened = _articles(index, replace(retrieval, evidence=more), backend, settings, verdicts)
-            more_findings = yield from reading_steps(backend, question, added, settings.reading)
-            findings = findings + _accepted(more_findings, question, retrieval, added, settings)
+            more_findings = yield from reading_steps(backend, search, added, settings.reading)
+            findings = findings + _accepted(more_findings, search, retrieval, added, settings)
             articles, screened = articles + added, screened + more_screened
             retrieval = replace(retrieval, evidence=_numbered(retrieval.evidence + more))
             unread = tuple(d for d in unread if d not in extra)

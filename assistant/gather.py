@@ -15,13 +15,12 @@
      group (more articles, or as many read with more confidence), with the answer changed: the signature of
      a planted or doctored copy. Reported and cited, never dropped, but not asserted as an answer.
    - *complements*: a question that asks for several things (``Question.several``: "which sectors", "what did
-     X say") gathers a list, whose items add up and never conflict; and two answers to a question asking for
-     one value that can both be true (one more specific than the other, two sides of one thing): code says
-     never for two values of one measure (other numbers, or another count of the same unit), the model's
-     P("both true") (``prompts/both_true.yaml``) decides the rest.
+     X say", read off the question's parse) gathers a list, whose items add up and never conflict. (Asking the
+     model whether two answers "can both be true" was measured and dropped: it said yes, P 0.68-0.90, to every
+     pair, "3,000 people" against "1,800 residents" and "a corroded valve" against "a ruptured hose" too.)
    - *distinct*: the model says the two articles are about different things that share a name
      (``prompts/same_subject.yaml``): both answers stand, side by side, with what tells them apart.
-   - *disagrees*: same subject, another answer that cannot be true with the leading one: a disagreement.
+   - *disagrees*: a question asking for one value, same subject, another answer: a disagreement.
 """
 
 from __future__ import annotations
@@ -30,14 +29,13 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from . import language
 from .backends.base import Backend
 from .prompts import load_prompt
 from .settings import GatherSettings
 from .text import answer_key, contains_words, flatten, near_copy_words, numbers_of, word_set
 from .types import Document, Finding, Group, Question, Span, Unread
 
-__all__ = ["gather", "same_answer", "both_true", "near_copy", "count_unread"]
+__all__ = ["gather", "same_answer", "near_copy", "count_unread"]
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> unit vectors, one row each
 
@@ -69,30 +67,6 @@ def same_answer(
     backend.warm(prompt.prefix())
     messages = prompt.messages(question=question, first=a, second=b)
     return backend.probabilities(messages, ["yes", "no"]).get("yes", 0.0) >= settings.same_bar
-
-
-def _other_value(a: str, b: str) -> bool:
-    """Whether two answers give two values of one measure: different numbers, or the same head word with
-    another count or amount before it ("eighteen months" and "several months"): never both true."""
-    na, nb = numbers_of(a), numbers_of(b)
-    if na and nb:
-        return na != nb
-    if not (na or nb):
-        return False
-    da, db = language.parse(a), language.parse(b)
-    heads = [next((t for t in reversed(d) if t.pos_ in ("NOUN", "PROPN")), None) for d in (da, db)]
-    return all(heads) and heads[0].lemma_.lower() == heads[1].lemma_.lower()
-
-
-def both_true(question: str, a: str, b: str, backend: Backend, settings: GatherSettings) -> bool:
-    """Can two different answers to a question that asks for one value both be true (one more specific than
-    the other, two sides of one thing)? Code settles other values of one measure; the model the rest."""
-    if _other_value(a, b):
-        return False
-    prompt = load_prompt("both_true")
-    backend.warm(prompt.prefix())
-    messages = prompt.messages(question=question, first=a, second=b)
-    return backend.probabilities(messages, ["yes", "no"]).get("yes", 0.0) >= settings.both_true_bar
 
 
 def near_copy(a: Document, b: Document, threshold: float) -> bool:
@@ -199,7 +173,7 @@ def gather(
         ]
         if all(copies):
             group.relation, group.copy_of = "disputed", copies[0]
-        elif question.several or both_true(part, groups[0].phrase, group.phrase, backend, settings):
+        elif question.several:
             group.relation = "complements"
         else:
             p_same = _same_subject(part, groups[0], group, docs, backend)

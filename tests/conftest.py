@@ -54,21 +54,17 @@ class RuleModel(ScriptedBackend):
 
     ``rules`` maps a regex over the question to (regex over the article that makes it answer, regex whose
     first match in the article is the words it copies). The instruction check says "yes" to passages
-    naming AI systems; two answers are the same fact only when ``same_answer`` says so, and can both be
-    true only when ``both_true`` says so; two articles are
+    naming AI systems; two answers are the same fact only when ``same_answer`` says so; two articles are
     about the same subject unless ``same_subject`` says otherwise; a sentence is the writer's opinion only
     when ``opinion`` says so.
     """
 
     supports_logprobs = True  # probabilities() below gives graded numbers, as a model's logits would
 
-    def __init__(
-        self, rules: dict[str, tuple[str, str]], same_answer=None, same_subject=None, opinion=None, both_true=None
-    ) -> None:
+    def __init__(self, rules: dict[str, tuple[str, str]], same_answer=None, same_subject=None, opinion=None) -> None:
         super().__init__()
         self.rules = rules
         self.same_answer = same_answer or (lambda first, second: False)
-        self.both_true = both_true or (lambda first, second: False)
         self.same_subject = same_subject or (lambda first, second: True)
         self.opinion = opinion or (lambda sentence: False)
 
@@ -87,8 +83,6 @@ class RuleModel(ScriptedBackend):
             return bool(answers and re.search(answers, v["article"], re.I))
         if messages.prompt == "same_answer":
             return bool(self.same_answer(v["first"], v["second"]))
-        if messages.prompt == "both_true":
-            return bool(self.both_true(v["first"], v["second"]))
         if messages.prompt == "same_subject":
             return bool(self.same_subject(v["first"], v["second"]))
         if messages.prompt == "check_stance":

@@ -16,7 +16,8 @@ TEXT = (
     "Floodwater broke through the Marrow Dam late on Sunday, the utility said. "
     "Power was cut to the district for nearly three days. "
     "The farmers' union accused Northfield Power of years of negligence. "
-    "The dam was built in 1962 by Hallam Construction."
+    "The dam was built in 1962 by Hallam Construction. "
+    "About 3,400 homes lost power."
 )
 SENTENCES = tuple(document_spans(Document("dam", TEXT)))
 
@@ -53,9 +54,13 @@ def test_a_question_asking_no_kind_of_value_leaves_kind_neutral():
     assert clues(_finding("years of negligence"), q, r, SENTENCES).typed == 0.5
 
 
-def test_a_count_in_digits_is_the_kind_a_quantity_question_asks():
-    q = parse_question("How many years ago was the dam built?")
+def test_a_count_is_the_kind_a_quantity_question_asks_and_a_year_the_kind_a_date_question_asks():
+    q = parse_question("How many homes lost power?")
+    assert clues(_finding("3,400 homes"), q, _retrieval(q, "3,400"), SENTENCES).typed == 1.0
+    q = parse_question("In which year was the dam built?")
     assert clues(_finding("1962"), q, _retrieval(q, "1962"), SENTENCES).typed == 1.0
+    q = parse_question("When did the power go off?")  # a duration is no date, though the recogniser calls it DATE
+    assert clues(_finding("nearly three days"), q, _retrieval(q, "three days"), SENTENCES).typed == 0.0
 
 
 def test_accept_silences_a_reading_under_the_bar_and_keeps_its_p_yes():

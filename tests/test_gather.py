@@ -46,8 +46,8 @@ def close(texts):
 class Asked:
     """A fake model for the two narrow checks; records what it was asked."""
 
-    def __init__(self, same_answer=0.03, same_subject=0.97, both_true=0.03):
-        self.p = {"same_answer": same_answer, "same_subject": same_subject, "both_true": both_true}
+    def __init__(self, same_answer=0.03, same_subject=0.97):
+        self.p = {"same_answer": same_answer, "same_subject": same_subject}
         self.asked = []
 
     def warm(self, prefix):
@@ -125,9 +125,7 @@ def test_another_entity_of_the_same_name_gives_a_distinct_answer():
         [finding(a, "Christopher Coppola"), finding(b, "Stefan Ruzowitzky")], [a, b], model, "Who directed Deadfall?"
     )
     assert [g.relation for g in groups] == ["lead", "distinct"]
-    # the orthogonal vectors settle the answers differ (no same_answer call); they cannot both be true, and the
-    # articles are about two films
-    assert model.asked == ["both_true", "same_subject"]
+    assert model.asked == ["same_subject"]  # the orthogonal vectors settle the answers differ: no same_answer call
 
 
 def test_a_near_copy_with_one_fact_changed_is_disputed_not_a_disagreement():
@@ -226,13 +224,10 @@ def test_the_subject_check_sees_the_lead_and_the_other_by_title_and_answering_se
     assert [g.relation for g in groups] == ["lead", "disagrees"]
     first = "Marrow valley power cut. Power was cut to the valley for three days, the utility said."
     second = "Residents of the valley waited a week for power."
-    both = {"prompt": "both_true", "question": "How long was the power cut?", "first": "three days"}
     assert asked(m) == [
-        {**both, "second": "a week"},  # first: can both answers be true? (no: so the subject decides)
-        {"prompt": "same_subject", "question": "How long was the power cut?", "first": first, "second": second},
+        {"prompt": "same_subject", "question": "How long was the power cut?", "first": first, "second": second}
     ]
-    assert m.options == [["yes", "no"]] * 2
-    assert m.warmed == [load_prompt("both_true").prefix(), load_prompt("same_subject").prefix()]
+    assert m.options == [["yes", "no"]] and m.warmed == [load_prompt("same_subject").prefix()]
 
 
 def test_the_subject_check_sees_at_most_sixty_words_of_an_article(model):
@@ -244,7 +239,7 @@ def test_the_subject_check_sees_at_most_sixty_words_of_an_article(model):
     a, b = article("a", "three days", 53), article("b", "a week", 94)  # 1 + 6 + 53 words: exactly sixty
     m = model()
     run([finding(a, "three days"), finding(b, "a week", 0.8)], [a, b], m)
-    (request,) = [r for r in asked(m) if r["prompt"] == "same_subject"]
+    (request,) = asked(m)
     assert request["first"] == "Outage. " + " ".join(a.text.split()[1:]) and len(request["first"].split()) == 60
     assert request["second"] == "Outage. " + " ".join(b.text.split()[1:60]) + " …"
 
@@ -375,28 +370,9 @@ def test_counts_are_exact_and_never_exceed_the_matching_articles(states, copies)
     assert [g.count for g in groups] == sorted((g.count for g in groups), reverse=True)
 
 
-def test_two_answers_that_can_both_be_true_stand_side_by_side_not_in_disagreement():
-    a, b = (
-        doc("a", "The complaint was filed with the county court on Monday."),
-        doc("b", "Lawyers filed the complaint with the authorities in Marrow."),
-    )
-    findings = [finding(a, "the county court"), finding(b, "the authorities in Marrow", 0.8)]
-    apart = run(findings, [a, b], Asked(both_true=0.03), "Where was the complaint filed?")
-    together = run(findings, [a, b], Asked(both_true=0.9), "Where was the complaint filed?")
-    assert [g.relation for g in apart] == ["lead", "disagrees"]
-    assert [g.relation for g in together] == ["lead", "complements"]
-
-
-def test_other_values_of_one_measure_are_settled_in_code_never_both_true():
-    a, b = doc("a", BASE + "It lasted eighteen months."), doc("b", "The outage went on for several months.")
-    model = Asked(both_true=0.99)  # the model would call them compatible: code decides first
-    groups = run([finding(a, "eighteen months"), finding(b, "several months", 0.8)], [a, b], model)
-    assert [g.relation for g in groups] == ["lead", "disagrees"] and "both_true" not in model.asked
-
-
 def test_a_question_asking_for_several_things_gathers_a_list_without_asking_the_model():
     a, b = doc("a", "The flood hit farms along the river."), doc("b", "Schools and shops in Marrow were closed.")
-    model = Asked(both_true=0.01, same_subject=0.99)
+    model = Asked(same_subject=0.99)
     groups = run(
         [finding(a, "farms along the river"), finding(b, "Schools and shops", 0.8)],
         [a, b],

@@ -25,7 +25,6 @@ CALLER_VARIABLES = {
     "rewrite_followup": {"previous", "followup"},
     "same_answer": {"question", "first", "second"},
     "same_subject": {"question", "first", "second"},
-    "both_true": {"question", "first", "second"},
 }
 PLACEHOLDER = re.compile(r"\{\{ (\w+) \}\}")
 
@@ -213,7 +212,7 @@ def test_reply_prefix_lives_in_the_prompt_and_matches_its_examples():
     check = load_prompt("check_instruction")
     assert check.reply_prefix == '{"verdict": "'
     assert check.reply_keys == ("verdict",)
-    for name in ("judge_entailment", "rewrite_followup", "same_answer", "same_subject", "both_true"):
+    for name in ("judge_entailment", "rewrite_followup", "same_answer", "same_subject"):
         assert load_prompt(name).reply_prefix == "" and load_prompt(name).reply_keys == ()
     for prompt in (read, check):
         replies = [m["content"] for m in prompt.prefix() if m["role"] == "assistant"]
