@@ -8,8 +8,9 @@ the bar live in ``AcceptSettings``):
 - ``p_yes``: the reader's P("yes") that the article answers, as a log-odds;
 - ``fluency``: how readily the model writes the copied words unconstrained (their mean log-probability);
 - ``rank``: where the cited sentence stands among its article's sentences by the question's retrieval score
-  (an answer sits in a sentence retrieval already found relevant; a related phrase often does not);
-- ``relative``: that sentence's retrieval score over the best sentence's of any article;
+  (an answer sits in a sentence retrieval already found relevant; a related phrase often does not). Only the
+  article's own sentences are compared: against the best sentence of any article, the minority side of a
+  real disagreement would always look weaker;
 - ``echo``: the share of the copied words' content terms that the question itself holds (copying the
   question's own subject back answers nothing);
 - ``typed``: whether the copied words hold a value of the kind the question asks for (a person or
@@ -50,7 +51,6 @@ class Clues:
     p_yes: float
     fluency: float
     rank: int
-    relative: float
     echo: float
     typed: float
 
@@ -87,23 +87,19 @@ def _typed(finding: Finding, question: Question) -> float:
     return 0.0
 
 
-def _rank(finding: Finding, retrieval: Retrieval, sentences: Sequence) -> tuple[int, float]:
-    """The cited sentence's place among its article's sentences by retrieval score, and its score over the
-    best candidate's (a sentence retrieval never scored ranks last)."""
-    scores = retrieval.scores
-    best = max(scores.values(), default=0.0)
-    own = scores.get(finding.evidence.span.key) if finding.evidence else None
-    if own is None or best <= 0:
-        return len(sentences), 0.0
-    ranked = sorted((scores[s.key] for s in sentences if s.key in scores), reverse=True)
-    return ranked.index(own), own / best
+def _rank(finding: Finding, retrieval: Retrieval, sentences: Sequence) -> int:
+    """The cited sentence's place among its article's sentences by retrieval score (last when never scored)."""
+    own = retrieval.scores.get(finding.evidence.span.key) if finding.evidence else None
+    if own is None:
+        return len(sentences)
+    return sum(retrieval.scores[s.key] > own for s in sentences if s.key in retrieval.scores)
 
 
 def clues(finding: Finding, question: Question, retrieval: Retrieval, sentences: Sequence) -> Clues:
     """The clues of one answering reading; ``sentences`` are its article's sentences (``Span``s)."""
-    rank, relative = _rank(finding, retrieval, sentences)
     fluency = finding.fluency if finding.fluency is not None else 0.0
-    return Clues(finding.p_yes, fluency, rank, relative, _echo(finding.phrase, question), _typed(finding, question))
+    rank = _rank(finding, retrieval, sentences)
+    return Clues(finding.p_yes, fluency, rank, _echo(finding.phrase, question), _typed(finding, question))
 
 
 def _logit(p: float) -> float:
@@ -119,7 +115,6 @@ def features(c: Clues, settings: AcceptSettings) -> dict[str, float]:
         "p_yes": _logit(c.p_yes),
         "fluency": max(c.fluency, -10.0),
         "rank": float(min(c.rank, settings.max_rank)),
-        "relative": c.relative,
         "echo": c.echo,
         "typed": c.typed,
         "mismatch": 1.0 if c.typed == 0.0 else 0.0,

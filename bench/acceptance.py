@@ -47,7 +47,7 @@ from assistant.types import Evidence, Finding, Span  # noqa: E402
 # The reader copies only when P("yes") reaches its bar (copying is most of the cost); the fluency floor is off:
 # fluency is one of the clues.
 OPEN = ReadingSettings(fluency_floor=-math.inf)
-FEATURES = tuple(features(Clues(0.5, 0.0, 0, 0.0, 0.0, 0.5), AcceptSettings()))
+FEATURES = tuple(features(Clues(0.5, 0.0, 0, 0.0, 0.5), AcceptSettings()))
 
 
 def _holds(phrase: str, answer: str) -> bool:
@@ -190,7 +190,7 @@ def _recomputed(row: dict) -> dict:
     return {**row, "echo": _echo(phrase, q), "typed": _typed(f, q)}
 
 
-def fit(paths: list[Path], cap: int) -> None:
+def fit(paths: list[Path], cap: int, drop: tuple[str, ...] = ()) -> None:
     # A later file's reading of the same case, article and part replaces an earlier one (a rerun at another bar).
     keyed = {
         (r["case"], r["doc"], r["part"]): r
@@ -200,6 +200,7 @@ def fit(paths: list[Path], cap: int) -> None:
     rows = [_recomputed(r) for r in keyed.values() if r.get("phrase")]
     y = np.array([bool(r["answers"]) for r in rows])
     x = _matrix(rows, cap)
+    x[:, [FEATURES.index(k) for k in drop]] = 0.0  # a clue left out: its weight fits to 0
     print(f"{len(rows)} answering readings, {int(y.sum())} labelled answers")
     for k, name in enumerate(FEATURES):
         print(f"  {name:9s} AUC alone {_auc(x[:, k], y):.3f}")
@@ -229,11 +230,12 @@ def main() -> None:
     f = sub.add_parser("fit")
     f.add_argument("readings", nargs="+", type=Path)
     f.add_argument("--max-rank", type=int, default=AcceptSettings().max_rank)
+    f.add_argument("--drop", action="append", default=[], choices=FEATURES, help="fit without this clue")
     args = ap.parse_args()
     if args.command == "read":
         print(f"{read(args.suites, args.split, args.limit, args.out, args.bar)} readings -> {args.out}")
     else:
-        fit(args.readings, args.max_rank)
+        fit(args.readings, args.max_rank, tuple(args.drop))
 
 
 if __name__ == "__main__":
