@@ -87,13 +87,15 @@ class InjectionSettings:
 class ReadingSettings:
     """How one article is read (reader.py): whole, with the question last, the reply copied from it."""
 
-    # Whether an article answers: the model's P("yes") at the start of its reply must reach ``answer_bar``, and
-    # the copied words' mean log-probability (how readily the model writes them unconstrained) must reach
-    # ``fluency_floor``: words copied only because nothing else may be written score far below it (a model that
-    # wanted "1866" where the article has "1.8.1866" copies "Stations"). Fitted on the tune splits with
-    # bench/calibrate_reader.py: 0.3 is best on the story cases (long articles read with lower P("yes"));
-    # RAMDocs's best is 0.9, but there a noise article answering costs little and a missed one a gold answer.
-    answer_bar: float = 0.3
+    # Whether the reader copies an answer at all: the model's P("yes") at the start of its reply must reach
+    # ``answer_bar``, and the copied words' mean log-probability (how readily the model writes them unconstrained)
+    # must reach ``fluency_floor``: words copied only because nothing else may be written score far below it (a
+    # model that wanted "1866" where the article has "1.8.1866" copies "Stations"). Whether the copy answers is
+    # then acceptance's call (AcceptSettings), so the bar only spares copying where nothing would pass: at 0.15
+    # the minority sides and corrections the model reads with little confidence ("over several months", "Alibaba
+    # has vehemently denied") reach acceptance (dev.jsonl read at 0.1: of the readings between 0.15 and 0.3,
+    # acceptance kept three, all answers).
+    answer_bar: float = 0.15
     fluency_floor: float = -3.0
     max_article_tokens: int = 1800  # a longer article is shown as its best paragraphs, in their order
     max_answer_tokens: int = 24  # the copied words' length, in model tokens
