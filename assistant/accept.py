@@ -16,7 +16,7 @@ the bar live in ``AcceptSettings``):
 - ``typed``: whether the copied words hold a value of the kind the question asks for (a person or
   organisation for "who", a time for "when", an amount for "how many": spaCy's entity labels; a date or a
   duration also has that kind's shape, ``text.SENTENCE_SHAPES``), 0.5 when the question asks for no
-  particular kind.
+  particular kind, 0 when the words are only a time and the question asks for anything but a time.
 
 A reading under the bar keeps its P("yes") but loses its words: the article is silent on the question.
 """
@@ -66,13 +66,23 @@ def _echo(phrase: str, question: Question) -> float:
     return sum(t in own for t in terms) / len(terms)
 
 
+def _only_a_time(doc, lo: int, hi: int) -> bool:
+    """Whether every content word of the copied words [lo, hi) of ``doc`` lies in a time expression."""
+    words = [t for t in doc if lo <= t.idx < hi and not (t.is_stop or t.is_punct)]
+    return bool(words) and all(t.ent_type_ in ("DATE", "TIME") for t in words)
+
+
 def _typed(finding: Finding, question: Question) -> float:
-    kinds = KINDS.get(question.answer_type or "")
-    if kinds is None or finding.evidence is None:
+    if finding.evidence is None:
         return 0.5
     sentence = finding.evidence.span
     lo, hi = finding.start - sentence.start, finding.end - sentence.start
     doc = language.parse(sentence.text)
+    if question.answer_type not in ("date", "duration") and _only_a_time(doc, lo, hi):
+        return 0.0  # a time is no answer to a question that asks for something else ("how was it done?")
+    kinds = KINDS.get(question.answer_type or "")
+    if kinds is None:
+        return 0.5
     labelled = any(e.label_ in kinds and e.start_char < hi and e.end_char > lo for e in doc.ents)
     if question.answer_type in ("date", "duration"):  # the recogniser calls both DATE: the shape tells them apart
         shape = question.sentence_shape

@@ -101,3 +101,10 @@ def test_the_fitted_defaults_silence_words_of_another_kind_than_asked():
     assert duration.typed == 0.0 and duration.rank == 0  # the best sentence, but no one in the copied words
     assert score(duration, AcceptSettings()) < AcceptSettings().bar
     assert score(replace(duration, typed=1.0), AcceptSettings()) >= AcceptSettings().bar
+
+
+def test_a_time_alone_answers_no_question_but_a_time_question():
+    q = parse_question("How did the dam fail?")  # asks for no particular kind of value
+    r = _retrieval(q, "three days")
+    assert clues(_finding("for nearly three days"), q, r, SENTENCES).typed == 0.0
+    assert clues(_finding("Power was cut to the district"), q, r, SENTENCES).typed == 0.5
