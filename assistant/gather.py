@@ -2,8 +2,9 @@
 
 1. **Group by meaning.** Two answers are one when their keys (lower case, punctuation and articles
    dropped, number words as digits) are equal or one holds the other's words, or when their MiniLM
-   vectors are very close; never when they state different numbers. Pairs in between are put to the
-   model ("same fact?", ``prompts/same_answer.yaml``), read as P("yes").
+   vectors are very close; never when they state different numbers, or when one counts what the other only
+   estimates (the same last word, a number in one only: "eighteen months", "several months"). Pairs in
+   between are put to the model ("same fact?", ``prompts/same_answer.yaml``), read as P("yes").
 2. **Count the articles not read.** At scale only some matching articles are read (the cap on reading);
    each of the others supports a group when its own text, keyed as answers are, holds the key of one of
    the group's answers, in a sentence not screened as a planted instruction; one that states the answers
@@ -32,7 +33,7 @@ import numpy as np
 from .backends.base import Backend
 from .prompts import load_prompt
 from .settings import GatherSettings
-from .text import answer_key, contains_words, flatten, near_copy_words, numbers_of, word_set
+from .text import answer_key, contains_words, flatten, near_copy_words, numbers_of, stem, word_set
 from .types import Document, Finding, Group, Question, Span, Unread
 
 __all__ = ["gather", "same_answer", "near_copy", "count_unread"]
@@ -48,6 +49,12 @@ def _code_same(a: str, b: str) -> bool | None:
     na, nb = numbers_of(a), numbers_of(b)
     if na and nb and na != nb:
         return False
+    if (
+        bool(na) != bool(nb)
+        and ka.split()[-1:]
+        and [stem(w) for w in ka.split()[-1:]] == [stem(w) for w in kb.split()[-1:]]
+    ):
+        return False  # one counts what the other only estimates: "eighteen months", "several months"
     return None
 
 

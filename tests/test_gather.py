@@ -96,7 +96,9 @@ def test_same_words_or_contained_words_are_one_answer_and_numbers_decide():
     assert _code_same("18 months", "8 months") is False
     assert _code_same("October 1970", "17 October 1970") is True  # the longer one says it too
     assert _code_same("1970", "19 September 1970") is True
-    assert _code_same("several months", "eighteen months") is None  # for the vectors or the model
+    assert _code_same("several months", "eighteen months") is False  # a count against an estimate of one unit
+    assert _code_same("over several months", "18 months") is False
+    assert _code_same("several months", "many weeks") is None  # for the vectors or the model
 
 
 @given(st.text(min_size=1, max_size=30).filter(lambda s: any(ch.isalnum() for ch in s)))
