@@ -223,10 +223,10 @@ def test_real_model_answer_on_the_page(browser):
     demo, url = _start(assistant)
     try:
         page = _open(browser, url)
-        _ask(page, "Who is accused of stealing Anthropic's technology?", timeout=300_000)
+        _ask(page, "How long did the intrusion last?", timeout=300_000)  # the seed story's headline disagreement
         panel = page.locator("#disagreement")
         assert panel.is_visible() and panel.locator(".position").count() >= 2
-        assert "Alibaba" in panel.inner_text()
+        assert "eighteen months" in panel.inner_text() and "several months" in panel.inner_text()
         assert page.locator("#sources .src mark").count() >= 2
     finally:
         demo.close()
