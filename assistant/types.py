@@ -133,11 +133,6 @@ class Question:
     parts: tuple[str, ...] = ()  # what the reader is asked: each part of a question asking several things
 
     @property
-    def statement(self) -> bool:
-        """The former name of ``several`` (read-only), kept for callers that still use it."""
-        return self.several
-
-    @property
     def asked(self) -> tuple[str, ...]:
         """What the reader answers: each part of a multi-part question, else the question itself."""
         return self.parts or (self.text,)

@@ -157,11 +157,6 @@ def test_questions_asking_for_one_value(text):
     assert not parse_question(text).several
 
 
-def test_statement_is_the_read_only_former_name_of_several():
-    question = parse_question("What did Tomas Ruiz tell the growers?")
-    assert question.statement is question.several is True
-
-
 def test_a_question_is_parsed_once(monkeypatch):
     calls = []
     pipeline = language.nlp()
