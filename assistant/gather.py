@@ -49,11 +49,8 @@ def _code_same(a: str, b: str) -> bool | None:
     na, nb = numbers_of(a), numbers_of(b)
     if na and nb and na != nb:
         return False
-    if (
-        bool(na) != bool(nb)
-        and ka.split()[-1:]
-        and [stem(w) for w in ka.split()[-1:]] == [stem(w) for w in kb.split()[-1:]]
-    ):
+    last_a, last_b = ka.split()[-1:], kb.split()[-1:]
+    if bool(na) != bool(nb) and last_a and last_b and stem(last_a[0]) == stem(last_b[0]):
         return False  # one counts what the other only estimates: "eighteen months", "several months"
     return None
 
