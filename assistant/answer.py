@@ -124,18 +124,17 @@ def _articles(
     index: StoryIndex, retrieval: Retrieval, backend: Backend, settings: Settings, verdicts: dict[str, bool]
 ) -> tuple[list[Article], tuple[str, ...]]:
     """The retrieved articles, best first, each with every sentence screened for planted instructions;
-    and the ids of the articles where a screened sentence bore on the question (retrieval scored it at least
-    the floor that makes an article match): a planted instruction elsewhere in an article is not news here."""
+    and the ids of the articles where a screened sentence would have been read for this question (it is among
+    the article's best passages for it): a planted instruction elsewhere in an article is no news here."""
     passages = retrieval.by_article()
     every = {doc_id: [Evidence(0, span, 0.0) for span in index.spans_of(doc_id)] for doc_id in passages}
     kept, _ = screen(backend, every, _paragraphs(index), settings.injection, verdicts)
     articles, relevant = [], []
-    floor = settings.retrieval.absolute_floor
     for doc_id in passages:
         sentences = tuple(ev.span for ev in every[doc_id])
         clean = {ev.span.start for ev in kept.get(doc_id, [])}
         removed = frozenset(s.start for s in sentences if s.start not in clean)
-        if any(s.start in removed and retrieval.scores.get(s.key, 0.0) >= floor for s in sentences):
+        if any(ev.span.start in removed for ev in passages[doc_id]):
             relevant.append(doc_id)
         if clean:
             articles.append(Article(index.corpus[doc_id], sentences, tuple(passages[doc_id]), removed))
