@@ -185,7 +185,7 @@ def answer_markdown(answer: Answer, rewritten: str | None = None, corpus: Corpus
             "| Position | Articles | Citations | Count |",
             "|---|---|---|---|",
         ]
-        for claim, articles, cited, count in _positions(conflict, answer.citations):
+        for claim, articles, cited, count in _positions(conflict, answer.citations, corpus):
             lines.append(f"| {_md(claim)} | {_md(articles)} | {_md(cited)} | {count} |")
         lines.append("")
     if answer.citations:
@@ -202,9 +202,12 @@ def answer_markdown(answer: Answer, rewritten: str | None = None, corpus: Corpus
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _positions(conflict: Conflict, citations: list[Citation]) -> list[tuple[str, str, str, str]]:
+def _positions(
+    conflict: Conflict, citations: list[Citation], corpus: Corpus | None = None
+) -> list[tuple[str, str, str, str]]:
     """Each side of a disagreement as (claim, its articles, its citation markers, how many articles hold it):
-    every table's rows. The articles are all named, or at scale the quoted ones and how many more."""
+    every table's rows. The articles are all named (by their names in the ``corpus``, else their ids), or at
+    scale the quoted ones and how many more."""
     doc_of = {c.id: c.doc_id for c in citations}
     rows = []
     for p in conflict.positions:
@@ -213,7 +216,8 @@ def _positions(conflict: Conflict, citations: list[Citation]) -> list[tuple[str,
         named = every if len(every) <= len(quoted) or not quoted else quoted
         rest = f" and {p.count - len(named)} more" if p.count > len(named) else ""
         markers = " ".join(f"[{i}]" for i in p.citations)
-        rows.append((p.claim, ", ".join(named) + rest, markers, _articles(p.count)))
+        names = [_label(corpus, d) for d in named] if corpus is not None else named
+        rows.append((p.claim, ", ".join(names) + rest, markers, _articles(p.count)))
     return rows
 
 
@@ -234,7 +238,8 @@ def answer_plain(answer: Answer, width: int | None = None, corpus: Corpus | None
 
     out = [wrap(answer.text)]
     for conflict in answer.conflicts:
-        rows = [(c if len(c) <= 60 else c[:57] + "…", *rest) for c, *rest in _positions(conflict, answer.citations)]
+        positions = _positions(conflict, answer.citations, corpus)
+        rows = [(c if len(c) <= 60 else c[:57] + "…", *rest) for c, *rest in positions]
         out += ["", f"Sources disagree: {conflict.topic}", *_table([("Position", "Articles", "Cited", "Count"), *rows])]
     if answer.citations:
         out += ["", "Sources"]

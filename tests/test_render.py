@@ -150,3 +150,11 @@ def test_sources_list_each_cited_article_once_by_name_with_its_file_name():
     plain = answer_plain(answer, corpus=corpus)
     assert plain.count("Article 1 (003_e196f24e958adc79.txt)") == 1 and plain.count("01_coastwire") == 1
     assert " [3] (characters" in plain and "(01_coastwire.txt)\n [2] (characters 30–51)" in plain
+
+
+def test_a_disagreement_table_names_its_articles_as_the_sources_do_never_by_file_id():
+    plain, md = answer_plain(_answer(), corpus=CORPUS), answer_markdown(_answer(), corpus=CORPUS)
+    for out in (plain, md):
+        start = out.index("Sources disagree")
+        table = out[start : out.index("Sources\n", start + 20)]  # the heading and its table, up to the sources
+        assert "Article 1" in table and "Article 2" in table and "d1" not in table and "d2" not in table
