@@ -91,7 +91,7 @@ def _typed(finding: Finding, question: Question) -> float:
         return 1.0 if labelled and shape is not None and shape.search(finding.phrase) else 0.0
     if labelled:
         return 1.0
-    # A proper name the recogniser did not label ("Alibaba") still names someone or somewhere.
+    # A proper name the recogniser did not label ("Northfield") still names someone or somewhere.
     if question.answer_type in ("agent", "location") and any(t.pos_ == "PROPN" and lo <= t.idx < hi for t in doc):
         return 1.0
     if question.answer_type == "quantity" and any(ch.isdigit() for ch in finding.phrase):
@@ -146,8 +146,8 @@ def _yes_no(question: Question) -> bool:
 
 
 def _answers(c: Clues, question: Question, settings: AcceptSettings) -> bool:
-    # Words that only repeat what the question holds answer nothing ("Dr. Eleanor Marsh" for "what's Marsh's
-    # take?"), unless the question asks yes or no ("This is not about competition").
+    # Words that only repeat what the question holds answer nothing ("Mayor Lena Ortiz" for "what does Ortiz
+    # think?"), unless the question asks yes or no ("the dam did not fail" for "did the dam fail?").
     if c.echo >= 1.0 and not _yes_no(question):
         return False
     return score(c, settings) >= settings.bar

@@ -3,7 +3,7 @@
 1. **Group by meaning.** Two answers are one when their keys (lower case, punctuation and articles
    dropped, number words as digits) are equal or one holds the other's words, or when their MiniLM
    vectors are very close; never when they state different numbers, or when one counts what the other only
-   estimates (the same last word, a number in one only: "eighteen months", "several months"). Pairs in
+   estimates (the same last word, a number in one only: "nine days", "several days"). Pairs in
    between are put to the model ("same fact?", ``prompts/same_answer.yaml``), read as P("yes").
 2. **Count the articles not read.** At scale only some matching articles are read (the cap on reading);
    each of the others supports a group when its own text, keyed as answers are, holds the key of one of
@@ -51,7 +51,7 @@ def _code_same(a: str, b: str) -> bool | None:
         return False
     last_a, last_b = ka.split()[-1:], kb.split()[-1:]
     if bool(na) != bool(nb) and last_a and last_b and stem(last_a[0]) == stem(last_b[0]):
-        return False  # one counts what the other only estimates: "eighteen months", "several months"
+        return False  # one counts what the other only estimates: "nine days", "several days"
     return None
 
 

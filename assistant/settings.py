@@ -92,9 +92,9 @@ class ReadingSettings:
     # must reach ``fluency_floor``: words copied only because nothing else may be written score far below it (a
     # model that wanted "1866" where the article has "1.8.1866" copies "Stations"). Whether the copy answers is
     # then acceptance's call (AcceptSettings), so the bar only spares copying where nothing would pass: at 0.15
-    # the minority sides and corrections the model reads with little confidence ("over several months", "Alibaba
-    # has vehemently denied") reach acceptance (dev.jsonl read at 0.1: of the readings between 0.15 and 0.3,
-    # acceptance kept three, all answers).
+    # the minority sides and corrections the model reads with little confidence (a duration's minority side, a
+    # denial that corrects a false premise) reach acceptance (dev.jsonl read at 0.1: of the readings between 0.15
+    # and 0.3, acceptance kept three, all answers).
     answer_bar: float = 0.15
     fluency_floor: float = -3.0
     max_article_tokens: int = 1800  # a longer article is shown as its best paragraphs, in their order
