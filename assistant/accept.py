@@ -18,9 +18,7 @@ the bar live in ``AcceptSettings``):
   duration also has that kind's shape, ``text.SENTENCE_SHAPES``), 0.5 when the question asks for no
   particular kind, 0 when the words are only a time and the question asks for anything but a time.
 
-A reading under the bar keeps its P("yes") but loses its words: the article is silent on the question. So does
-one whose words only repeat the question's own terms, unless the question asks yes or no (in the tune splits,
-four of the five such readings were the question's subject copied back).
+A reading under the bar keeps its P("yes") but loses its words: the article is silent on the question.
 """
 
 from __future__ import annotations
@@ -139,29 +137,14 @@ def score(c: Clues, settings: AcceptSettings) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def _yes_no(question: Question) -> bool:
-    """Whether the question asks yes or no: it opens with its auxiliary ("Did ...?", "Was it ...?")."""
-    words = [t for t in language.parse(question.text) if not t.is_punct]
-    return bool(words) and words[0].pos_ == "AUX"
-
-
-def _answers(c: Clues, question: Question, settings: AcceptSettings) -> bool:
-    # Words that only repeat what the question holds answer nothing ("Mayor Lena Ortiz" for "what does Ortiz
-    # think?"), unless the question asks yes or no ("the dam did not fail" for "did the dam fail?").
-    if c.echo >= 1.0 and not _yes_no(question):
-        return False
-    return score(c, settings) >= settings.bar
-
-
 def accept(
     findings: Sequence[Finding], question: Question, retrieval: Retrieval, sentences: dict, settings: AcceptSettings
 ) -> list[Finding]:
-    """The findings, each answering one kept only when it answers (its score reaches ``settings.bar``, and its
-    words are not the question's own); the others keep their P("yes") and lose their words (the article is
-    silent). ``sentences``: doc id -> its sentences."""
+    """The findings, each answering one kept only when its score reaches ``settings.bar``; the others keep
+    their P("yes") and lose their words (the article is silent). ``sentences``: doc id -> its sentences."""
     kept = []
     for f in findings:
-        if f.answers and not _answers(clues(f, question, retrieval, sentences[f.doc_id]), question, settings):
+        if f.answers and score(clues(f, question, retrieval, sentences[f.doc_id]), settings) < settings.bar:
             f = replace(f, phrase="", evidence=None)
         kept.append(f)
     return kept

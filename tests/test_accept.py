@@ -108,13 +108,3 @@ def test_a_time_alone_answers_no_question_but_a_time_question():
     r = _retrieval(q, "three days")
     assert clues(_finding("for nearly three days"), q, r, SENTENCES).typed == 0.0
     assert clues(_finding("Power was cut to the district"), q, r, SENTENCES).typed == 0.5
-
-
-def test_words_that_only_repeat_the_question_answer_nothing_unless_it_asks_yes_or_no():
-    anything = AcceptSettings(bar=0.0)  # the score alone would keep every reading
-    who = parse_question("Who built the Marrow Dam?")
-    (echoed,) = accept([_finding("the Marrow Dam")], who, _retrieval(who, "Marrow"), {"dam": SENTENCES}, anything)
-    assert not echoed.answers
-    did = parse_question("Did floodwater break through the Marrow Dam?")
-    (kept,) = accept([_finding("the Marrow Dam")], did, _retrieval(did, "Marrow"), {"dam": SENTENCES}, anything)
-    assert kept.answers
