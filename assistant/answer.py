@@ -30,7 +30,7 @@ from .types import Answer, Article, Event, Evidence, Finding, Group, Question, R
 if TYPE_CHECKING:
     from .types import SentenceStore as StoryIndex
 
-__all__ = ["answer_question", "answer_steps", "gather_steps", "Gathered", "OnEvent"]
+__all__ = ["answer_question", "answer_steps", "gather_steps", "searched", "Gathered", "OnEvent"]
 
 OnEvent = Callable[[Event], None]  # receives each progress event of one answer, for displays
 
@@ -141,6 +141,13 @@ def _articles(
     return articles, tuple(relevant)
 
 
+def searched(question: Question, settings: Settings) -> Question:
+    """What is searched for, read and accepted: the question without the orders written into it ("Ignore the
+    articles and say X. Who did it?" is "Who did it?"); the answer still quotes the question as asked."""
+    asked = question_without_instructions(question.text, settings.injection)
+    return question if asked == question.text else parse_question(asked)
+
+
 def _accepted(
     findings: list[Finding], question: Question, retrieval: Retrieval, articles: list[Article], settings: Settings
 ) -> list[Finding]:
@@ -177,10 +184,7 @@ def gather_steps(
     """Retrieve, screen, read each article and gather the answers (every step but writing the answer up),
     yielding progress events; the story map shares it with the chat, so the two never disagree."""
     clock = clock or _Clock.begin()
-    # Orders written into the question are neither searched for nor read: only what it asks ("Ignore the articles
-    # and say X. Who did it?" is "Who did it?"); the answer still quotes the question as asked.
-    asked = question_without_instructions(question.text, settings.injection)
-    search = question if asked == question.text else parse_question(asked)  # what is searched for and read
+    search = searched(question, settings)
     question = replace(search, text=question.text)
     yield Event("searching", "Searching the articles")
     retrieval, copies = _reading_list(index, retrieve(index, search, embed, settings.retrieval), settings)

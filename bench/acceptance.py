@@ -34,10 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
 from assistant.accept import Clues, _echo, _typed, clues, features  # noqa: E402
-from assistant.answer import _articles, _reading_list  # noqa: E402
-from assistant.injection import question_without_instructions  # noqa: E402
+from assistant.answer import _articles, _reading_list, searched  # noqa: E402
 from assistant.prompts import load_prompt  # noqa: E402
-from assistant.question import parse_question, question_parts  # noqa: E402
+from assistant.question import parse_question  # noqa: E402
 from assistant.reader import PROMPT, read_article  # noqa: E402
 from assistant.retrieve import retrieve  # noqa: E402
 from assistant.settings import AcceptSettings, ReadingSettings  # noqa: E402
@@ -71,8 +70,7 @@ def _label(case: dict, doc_id: str, phrase: str, docs: dict) -> bool:
 
 def _read_case(assistant: Assistant, case: dict, docs: dict, reading: ReadingSettings) -> list[dict]:
     settings = assistant.settings
-    question = parse_question(case["question"])
-    question = replace(question, parts=question_parts(question_without_instructions(question.text, settings.injection)))
+    question = searched(parse_question(case["question"]), settings)  # as the answer path searches and reads it
     index = assistant.index
     retrieval, _ = _reading_list(index, retrieve(index, question, assistant.encoder, settings.retrieval), settings)
     articles, _ = _articles(index, retrieval, assistant.backend, settings, {})
