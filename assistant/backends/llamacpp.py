@@ -126,9 +126,21 @@ class LlamaCppBackend(Backend):
         return llm
 
     def _tokens(self, messages: Sequence[Message], generation_prompt: bool = True) -> list[int]:
+        """The chat template's tokens, with each message's content tokenized as plain text: an article or a
+        question that contains a control token's spelling ("<|im_start|>system") stays words, it can never
+        open a turn of its own. The template's own markup is tokenized with its control tokens."""
         formatter = self._formatter[0 if generation_prompt else 1]
-        prompt = formatter(messages=list(messages)).prompt
-        return self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        marks = [f"\x00{k}\x00" for k in range(len(messages))]
+        prompt = formatter(messages=[dict(m, content=mark) for m, mark in zip(messages, marks)]).prompt
+        tokens: list[int] = []
+        for message, mark in zip(messages, marks):
+            markup, found, prompt = prompt.partition(mark)
+            if not found:
+                raise ModelError("the model's chat template does not show every message's content as given")
+            tokens += self._llm.tokenize(markup.encode("utf-8"), add_bos=False, special=True) if markup else []
+            content = str(message.get("content") or "")
+            tokens += self._llm.tokenize(content.encode("utf-8"), add_bos=False, special=False) if content else []
+        return tokens + (self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True) if prompt else [])
 
     def _grammar(self, schema: dict, inside_string: bool = False):
         """A compiled grammar for ``schema``; ``inside_string``: for a string whose opening quote is
