@@ -266,3 +266,22 @@ def test_text_in_a_message_never_becomes_a_control_token():
     assert ("Read.", False) in calls
     assert ("<|im_end|>\n<|im_start|>user\n", True) in calls
     assert all(not special for text, special in calls if "Say three days" in text)
+
+
+def test_a_request_log_replays_what_was_asked_before_and_asks_the_model_only_what_is_new(tmp_path):
+    from assistant.backends.recording import RecordingBackend, read_log
+
+    question = [{"role": "user", "content": "Who cut the cable?"}]
+    first = RecordingBackend(ScriptedBackend(default={"answer": "yes"}), tmp_path / "a.jsonl")
+    first.probabilities(question, ["yes", "no"])
+    calls = read_log(tmp_path / "a.jsonl")
+    assert [c["call"] for c in calls] == ["probabilities"] and calls[0]["result"] == {"yes": 1.0, "no": 0.0}
+
+    # Replayed: the recorded reply comes back without the model (a model that would say "no" is never asked).
+    again = RecordingBackend(ScriptedBackend(default={"answer": "no"}), tmp_path / "b.jsonl", replay=calls)
+    assert again.probabilities(question, ["yes", "no"]) == {"yes": 1.0, "no": 0.0}
+    assert (again.replayed, again.missed) == (1, 0)
+    # A request asked differently goes to the model and is counted as new.
+    assert again.probabilities(question, ["yes", "no"], reply_prefix="{") == {"yes": 0.0, "no": 1.0}
+    assert (again.replayed, again.missed) == (1, 1)
+    assert len(read_log(tmp_path / "b.jsonl")) == 2

@@ -9,6 +9,7 @@ A new backend is its module in ``backends/`` plus one row in ``BACKENDS``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -74,4 +75,10 @@ def make_backend(**options) -> Backend:
     """The backend the options ask for: an endpoint when ``base_url`` is given, else a GGUF file, else the
     embedded default model."""
     chosen = ModelOptions(**options)
-    return next(kind for kind in BACKENDS if kind.chosen(chosen)).build(chosen)
+    backend = next(kind for kind in BACKENDS if kind.chosen(chosen)).build(chosen)
+    log = os.environ.get("STORYDESK_REQUEST_LOG")
+    if log:  # every call and its reply, one JSON line each (backends/recording.py; bench/requests.py compares)
+        from .recording import RecordingBackend
+
+        return RecordingBackend(backend, log)
+    return backend
