@@ -5,7 +5,9 @@ run:
 	@./scripts/setup.sh
 	.venv/bin/storydesk serve
 
+# The browser tests need Debian's Chromium: scripts/setup-browser.sh installs it, or stops here with one line.
 test: lint
+	@./scripts/setup-browser.sh
 	.venv/bin/python -m pytest
 
 # ruff (configured in pyproject.toml: 120 columns): formatting and lint, before any test runs.

@@ -7,8 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extras="local"
-dev=0
-if [ "${1:-}" = "--dev" ]; then extras="local,dev"; dev=1; fi
+if [ "${1:-}" = "--dev" ]; then extras="local,dev"; fi
 
 pick_python() {
   for p in "${PYTHON:-}" python3.11 python3.12 python3.10 python3; do
@@ -37,10 +36,6 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e ".[$extras]"
   find .venv -maxdepth 1 -name ".installed-*" ! -name ".installed-$hash-*" -delete
   touch "$stamp"
-fi
-
-if [ "$dev" = 1 ] && [ -f scripts/setup-browser.sh ]; then
-  scripts/setup-browser.sh
 fi
 
 # Join and verify the embedded model once (a progress bar on a terminal; a no-op when already done).

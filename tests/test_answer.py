@@ -5,7 +5,7 @@ import json
 import pytest
 
 from assistant import Assistant
-from assistant.settings import ReadingSettings, RetrievalSettings, Settings
+from assistant.settings import RetrievalSettings, Settings
 
 RULES = {
     r"how long": (r"months", r"(over a period of )?\w+ months"),
@@ -17,10 +17,11 @@ RULES = {
 
 @pytest.fixture
 def assistant(corpus_dir, cache, rule_model):
-    # One-sentence toy articles give retrieval scores far spikier than real news copy; a wider
-    # margin keeps these tests about the pipeline's mechanics (the defaults are tested on the
-    # real corpus with the real model in test_real_model.py).
-    return Assistant(corpus_dir, backend=rule_model(RULES), cache_dir=cache, reading=ReadingSettings())
+    """The pipeline with every setting at its default (no margin widened for the toy articles): what these
+    tests show is what a user's assistant does with this model."""
+    assistant = Assistant(corpus_dir, backend=rule_model(RULES), cache_dir=cache)
+    assert assistant.settings == Settings()
+    return assistant
 
 
 def test_conflicting_durations_are_reported_side_by_side(assistant):

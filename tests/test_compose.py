@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.compose import compose, not_answered
+from assistant.compose import compose
 from assistant.grounding import Citations
 from assistant.question import parse_question
 from assistant.settings import GatherSettings
@@ -90,7 +90,8 @@ def test_each_part_of_a_two_part_question_is_answered():
 
 def test_no_groups_is_a_plain_refusal():
     answer = _compose("When did it start?", [])
-    assert not answer.answerable and answer.citations == [] and answer.text == not_answered(parse_question("x")).text
+    assert not answer.answerable and answer.citations == [] and answer.conflicts == []
+    assert answer.text == "The articles do not say. None of them answers this question."
 
 
 def test_quoted_answers_keep_their_words_for_readers_that_strip_punctuation():
@@ -179,6 +180,15 @@ def test_citations_are_read_articles_at_most_the_setting_per_position(px, py, un
     y = Group([read(f"y{i}", "several months", p) for i, p in enumerate(py)], relation="disagrees")
     answer = _at_scale([x, y], matching=len(px) + len(py) + unread, settings=GatherSettings(citations_per_position=per))
     cited = {c.id: c.doc_id for c in answer.citations}
-    for position, group in zip(answer.conflicts[0].positions, (x, y)):
-        assert 1 <= len(position.citations) <= per and {cited[i] for i in position.citations} <= set(group.doc_ids)
-        assert position.count == len(position.doc_ids) == group.count <= len(px) + len(py) + unread
+    # what each side must say, from the inputs alone: every article read or counted unread, and as citations
+    # the `per` most confident read ones (ties in input order), best first
+    expected = [
+        ([f"x{i}" for i in range(len(px))] + [f"u{i}" for i in range(unread)], "x", px),
+        ([f"y{i}" for i in range(len(py))], "y", py),
+    ]
+    (conflict,) = answer.conflicts
+    assert len(conflict.positions) == 2
+    for position, (doc_ids, side, ps) in zip(conflict.positions, expected):
+        best = sorted(range(len(ps)), key=lambda i: -ps[i])[:per]
+        assert [cited[i] for i in position.citations] == [f"{side}{i}" for i in best]
+        assert list(position.doc_ids) == doc_ids and position.count == len(doc_ids)

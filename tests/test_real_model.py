@@ -23,8 +23,8 @@ GRADER = GOLD_DIR / "grade.py"
 
 @pytest.fixture(scope="module")
 def grader():
-    if not GRADER.exists():
-        pytest.skip(f"no grader at {GRADER}")
+    if not GRADER.exists():  # shipped in tests/data/gold/eval: a failure, never a skip
+        pytest.fail(f"no grader at {GRADER} (tests/data/gold/eval/grade.py is part of the repository)", pytrace=False)
     spec = importlib.util.spec_from_file_location("grade", GRADER)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -46,7 +46,7 @@ def results(grader, dev_cases_module):
 def dev_cases_module():
     path = GOLD_DIR / "dev.jsonl"
     if not path.exists():
-        pytest.skip(f"no gold set at {path}")
+        pytest.fail(f"no gold set at {path} (tests/data/gold/eval/dev.jsonl is part of the repository)", pytrace=False)
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 

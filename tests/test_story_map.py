@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import threading
 import time
 
 import pytest
@@ -132,14 +134,33 @@ def test_the_map_command_prints_json_csv_and_pins(corpus_dir, cache, monkeypatch
     assert capsys.readouterr().out.startswith("question,disagree,")
 
 
-def test_a_background_build_reports_progress_then_serves_the_map(assistant):
-    seen = []
-    assistant.start_story_map()
-    while assistant._map_thread.is_alive():
+def test_a_background_build_reports_progress_then_serves_the_map(assistant, model):
+    """The build is held at its first reading (an event, not a race against the clock), so the status is
+    read while it certainly runs; each reading notes the status it was made under."""
+    held, release, seen = threading.Event(), threading.Event(), []
+    copy = model.copy_span
+
+    def reading(*args, **kwargs):  # in the build's thread
         seen.append(assistant.map_status)
-        time.sleep(0.01)
+        held.set()
+        assert release.wait(30)
+        return copy(*args, **kwargs)
+
+    model.copy_span = reading
+    assistant.start_story_map()
+    assert held.wait(30), "the build never read an article"
+    assert assistant._map_thread.is_alive() and assistant.cached_story_map() is None
+    release.set()
+    assistant._map_thread.join(60)
+    assert not assistant._map_thread.is_alive()
+    # first the points are found, then each row is read, and the status says which
+    points = "Building the map: finding what the story is about"
+    row = re.compile(r"Building the map: row \d+ of \d+: (.+)")
+    rows = seen[next((i for i, s in enumerate(seen) if s != points), len(seen)) :]
+    assert seen[0] == points and rows and all(row.fullmatch(s) for s in rows), seen
+    asked = {row.fullmatch(s).group(1) for s in rows}
+    assert {"Who is accused of or blamed for the intrusion?", "How long did the intrusion go on?"} <= asked
     assert assistant.map_status == "" and assistant.cached_story_map() is not None
-    assert all(s.startswith("Building the map") for s in seen if s)
 
 
 def test_closing_stops_a_background_build_at_its_next_step(assistant, model):

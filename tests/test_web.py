@@ -57,8 +57,10 @@ def page_app(corpus_dir, cache, fake_model):
 
 @pytest.fixture
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (scripts/setup-browser.sh)")
+    if not Path(CHROMIUM).exists():  # a failure, never a skip: `make test` installs it (scripts/setup-browser.sh)
+        pytest.fail(
+            f"the browser tests need Debian's chromium at {CHROMIUM}: run scripts/setup-browser.sh", pytrace=False
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
