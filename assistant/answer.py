@@ -18,11 +18,11 @@ from .backends.base import Backend
 from .compose import compose, not_answered
 from .gather import gather
 from .grounding import Citations
-from .injection import cue_score, question_without_instructions, screen
+from .injection import ScreenCache, question_without_instructions
 from .question import parse_question
 from .reader import reading_steps
 from .retrieve import retrieve
-from .settings import InjectionSettings, Settings
+from .settings import Settings
 from .stance import OPINION, with_stance
 from .text import near_copy_words, word_set
 from .types import Answer, Article, Event, Evidence, Finding, Group, Question, Retrieval, Span, Unread
@@ -48,19 +48,6 @@ class _Clock:
         now = time.perf_counter()
         self.marks[name] = (now - since) * 1000.0
         return now
-
-
-def _paragraphs(index: StoryIndex) -> Callable[[Evidence], list[str]]:
-    """Evidence -> the sentences of its paragraph (for the instruction screen), computed once per paragraph."""
-    seen: dict[tuple[str, int], list[str]] = {}
-
-    def sentences(ev: Evidence) -> list[str]:
-        key = (ev.doc_id, ev.span.paragraph)
-        if key not in seen:
-            seen[key] = [s.text for s in index.spans_of(ev.doc_id) if s.paragraph == ev.span.paragraph] or [ev.text]
-        return seen[key]
-
-    return sentences
 
 
 def _reading_list(index: StoryIndex, retrieval: Retrieval, settings: Settings) -> tuple[Retrieval, dict[str, str]]:
@@ -97,47 +84,39 @@ def _best_sentences(index: StoryIndex, retrieval: Retrieval, doc_id: str, n: int
 
 
 def _readable(
-    paragraph: Callable[[Evidence], list[str]], settings: InjectionSettings, verdicts: dict[str, bool], flagged: set
+    index: StoryIndex, backend: Backend, settings: Settings, screens: ScreenCache, flagged: set
 ) -> Callable[[Span], bool]:
-    """Whether a sentence of an unread article may count: neither it nor its paragraph reads as a planted
-    instruction. Code only (the model is not asked about unread articles): a sentence with a weak cue that the
-    model has not cleared does not count either; one with a strong cue names its article in ``flagged``."""
+    """Whether a sentence of an unread article may count for an answer: the article's screen, when it has been
+    screened (``storydesk index`` screens every article), says it is no planted instruction; an article not yet
+    screened is not put to the model for this, so there a candidate of the screen's does not count either.
+    An unread article whose screen found an instruction is named in ``flagged``."""
 
     def readable(span: Span) -> bool:
-        clean = True
-        for text in paragraph(Evidence(0, span, 0.0)):
-            verdict = verdicts.get(text)
-            if verdict is None:
-                score = cue_score(text)
-                verdict = True if score >= settings.strong else None if score >= settings.ask else False
-                if verdict is not None:  # as the screen decides it (a weak cue would be put to the model)
-                    verdicts[text] = verdict
-            if verdict is True:
-                flagged.add(span.doc_id)
-            clean = clean and verdict is False
-        return clean
+        document = index.corpus[span.doc_id]
+        known = screens.known(backend, document, settings.injection)
+        if known is None:
+            return span.start not in screens.unasked(document, index.spans_of(span.doc_id), settings.injection)
+        if known:
+            flagged.add(span.doc_id)
+        return span.start not in known
 
     return readable
 
 
 def _articles(
-    index: StoryIndex, retrieval: Retrieval, backend: Backend, settings: Settings, verdicts: dict[str, bool]
+    index: StoryIndex, retrieval: Retrieval, backend: Backend, settings: Settings, screens: ScreenCache
 ) -> tuple[list[Article], tuple[str, ...]]:
-    """The retrieved articles, best first, each with every sentence screened for planted instructions;
-    and the ids of the articles where a screened sentence would have been read for this question (it is among
-    the article's best passages for it): a planted instruction elsewhere in an article is no news here."""
-    passages = retrieval.by_article()
-    every = {doc_id: [Evidence(0, span, 0.0) for span in index.spans_of(doc_id)] for doc_id in passages}
-    kept, _ = screen(backend, every, _paragraphs(index), settings.injection, verdicts)
+    """The retrieved articles, best first, each with its sentences screened for planted instructions; and the
+    ids of the articles where a screened sentence would have been read for this question (it is among the
+    article's best passages for it): a planted instruction elsewhere in an article is no news here."""
     articles, relevant = [], []
-    for doc_id in passages:
-        sentences = tuple(ev.span for ev in every[doc_id])
-        clean = {ev.span.start for ev in kept.get(doc_id, [])}
-        removed = frozenset(s.start for s in sentences if s.start not in clean)
-        if any(ev.span.start in removed for ev in passages[doc_id]):
+    for doc_id, passages in retrieval.by_article().items():
+        sentences = tuple(index.spans_of(doc_id))
+        removed = screens.screened(backend, index.corpus[doc_id], sentences, settings.injection)
+        if any(ev.span.start in removed for ev in passages):
             relevant.append(doc_id)
-        if clean:
-            articles.append(Article(index.corpus[doc_id], sentences, tuple(passages[doc_id]), removed))
+        if len(removed) < len(sentences):
+            articles.append(Article(index.corpus[doc_id], sentences, tuple(passages), removed))
     return articles, tuple(relevant)
 
 
@@ -178,7 +157,7 @@ def gather_steps(
     backend: Backend,
     embed,
     settings: Settings,
-    verdicts: dict[str, bool],
+    verdicts: ScreenCache,
     clock: _Clock | None = None,
 ) -> Generator[Event, None, Gathered]:
     """Retrieve, screen, read each article and gather the answers (every step but writing the answer up),
@@ -200,7 +179,7 @@ def gather_steps(
         t = clock.lap("accept", t)
         yield Event("comparing", "Comparing what the articles say")
         flagged: set[str] = set()
-        readable = _readable(_paragraphs(index), settings.injection, verdicts, flagged)
+        readable = _readable(index, backend, settings, verdicts, flagged)
 
         # Whether each part asks for one value or for several (a multi-part question may ask both ways).
         asking = [search] if len(search.asked) == 1 else [parse_question(p) for p in search.asked]
@@ -268,15 +247,15 @@ def answer_steps(
     backend: Backend,
     embed,
     settings: Settings | None = None,
-    verdicts: dict[str, bool] | None = None,
+    verdicts: ScreenCache | None = None,
     stances: dict[str, str] | None = None,
 ) -> Iterator[Event]:
     """The answer to the parsed ``question`` from ``index``, as progress events ending in ``done``.
-    ``verdicts`` (sentence -> is a planted instruction) and ``stances`` (sentence -> reported/opinion) may
+    ``verdicts`` (the instruction screen's verdicts per article) and ``stances`` (sentence -> reported/opinion) may
     be shared between calls: neither check depends on the question."""
     settings = settings or Settings()
     clock = _Clock.begin()
-    verdicts = verdicts if verdicts is not None else {}
+    verdicts = verdicts if verdicts is not None else ScreenCache()
     found = yield from gather_steps(question, index, backend, embed, settings, verdicts, clock)
     question = found.question
     if not found.articles:
@@ -319,7 +298,7 @@ def answer_question(
     embed,
     settings: Settings | None = None,
     on_event: OnEvent | None = None,
-    verdicts: dict[str, bool] | None = None,
+    verdicts: ScreenCache | None = None,
     stances: dict[str, str] | None = None,
 ) -> Answer:
     """``answer_steps`` run to the end: the answer, with each event passed to ``on_event`` on the way."""

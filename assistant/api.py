@@ -25,6 +25,7 @@ from .errors import StorydeskError
 from .followup import standalone_question
 from .index import StoryIndex, load_or_build
 from .index_worker import build_in_worker
+from .injection import ScreenCache
 from .prompts import load_prompt
 from .question import parse_question
 from .reader import prepare
@@ -80,9 +81,9 @@ class Assistant:
         self._index: StoryIndex | None = None
         self._lock = threading.RLock()  # held only briefly: to create or swap the model and the index
         self._reindexing = threading.Lock()  # one rebuild at a time; answering goes on meanwhile
-        # Whether a sentence of the articles is a planted instruction does not depend on the question:
-        # the verdicts are kept for the life of the Assistant (the text is the key, so edits re-check).
-        self._instruction_verdicts: dict[str, bool] = {}
+        # Whether a sentence of the articles is a planted instruction does not depend on the question: the
+        # screen's verdicts are kept per article text, on disk (injection.ScreenCache; edits re-check).
+        self._instruction_verdicts = ScreenCache(self.cache_dir / "screens")
         self._stances: dict[str, str] = {}  # sentence -> reported/opinion: no question changes it either
         self._prefetch: threading.Thread | None = None
         self._closing = threading.Event()  # set by close(): a background warm-up stops at its next step
@@ -221,11 +222,17 @@ class Assistant:
             backend.warm(load_prompt(name).prefix())
 
     def prepare_reading(self) -> int:
-        """Compute each article's reading state (the model's KV state after reading it) now, so that every
-        question later costs only its own tokens; kept on disk beside the index. Returns how many."""
-        index = self.index
-        articles = [Article(doc, tuple(index.spans_of(doc.doc_id))) for doc in index.corpus]
-        return prepare(self.backend, articles, self.settings.reading)
+        """Screen each article for planted instructions and compute its reading state (the model's KV state
+        after reading it, screened sentences left out) now, so that every question later costs only its own
+        tokens; both kept on disk beside the index. Returns how many states."""
+        index, backend, screens = self.index, self.backend, self._instruction_verdicts
+        articles = []
+        for doc in index.corpus:
+            spans = tuple(index.spans_of(doc.doc_id))
+            articles.append(
+                Article(doc, spans, screened=screens.screened(backend, doc, spans, self.settings.injection))
+            )
+        return prepare(backend, articles, self.settings.reading)
 
     # -- the story map ----------------------------------------------------------------------------
     @property

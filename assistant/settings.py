@@ -78,9 +78,16 @@ class RetrievalSettings:
 
 @dataclass(frozen=True)
 class InjectionSettings:
-    strong: float = 1.0  # a cue score at or above this screens the sentence without asking the model
-    ask: float = 0.5  # a score at or above this (and below strong) is put to the model
-    model_bar: float = 0.5  # P("yes") of the model's check at or above which the sentence is screened
+    """The instruction screen (injection.py): which sentences are put to the model, and its bar."""
+
+    # Mean log-probability per token as a planted order minus as news writing, at or above which a candidate
+    # is screened (fitted on the tune suites' candidates: bench/injection.py).
+    likelihood_bar: float = 0.5
+    model_bar: float = 0.5  # where likelihoods cannot be read: P("model") of the check that screens a candidate
+    min_letters: int = 20  # a sentence with fewer letters is too short to tell its language
+    main_language_share: float = 2 / 3  # an article's language holds this share of its letters (else the default)
+    function_share: float = 0.15  # a sentence this share of whose words are English function words is English
+    other_language_bar: float = 0.05  # langid's P(the article's language) under which a sentence is another's
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from .answer import gather_steps
 from .backends.base import Backend
 from .config import prompts_dir
 from .grounding import Citations
+from .injection import ScreenCache
 from .question import parse_question
 from .settings import Settings
 from .stance import with_stance
@@ -153,7 +154,7 @@ EVENT_QUESTION = "What is the event this article reports, in two or three words?
 _SPEAKING = re.compile(r"\b(?:said|says|told|warned|added|according to)\b", re.IGNORECASE)
 
 
-def story_event(index: StoryIndex, backend: Backend, embed, settings: Settings, verdicts: dict) -> str:
+def story_event(index: StoryIndex, backend: Backend, embed, settings: Settings, verdicts: ScreenCache) -> str:
     """The story's event as its articles name it ("the cyber heist", "the ammonia leak"): the reader's
     answer to ``EVENT_QUESTION`` that most articles give, cut to its noun and the nouns before it;
     "the incident" when no article names one."""
@@ -186,13 +187,13 @@ def map_points(
     embed,
     settings: Settings,
     on_event: OnEvent | None = None,
-    verdicts: dict | None = None,
+    verdicts: ScreenCache | None = None,
 ) -> list[str]:
     """The questions the story turns on: the standard questions of news reporting about the story's own
     event, and what each of the most quoted people said (see the module's docstring)."""
     if on_event:
         on_event(Event("points", "finding what the story is about"))
-    event = story_event(index, backend, embed, settings, verdicts if verdicts is not None else {})
+    event = story_event(index, backend, embed, settings, verdicts if verdicts is not None else ScreenCache())
     said = [f"What did {name} say?" for name in speakers(index, settings.story_map.speakers)]
     return [q.format(event=event) for q in STANDARD_POINTS] + said
 
@@ -219,14 +220,14 @@ def build_map(
     pinned: Sequence[str] = (),
     points: Sequence[str] | None = None,
     on_event: OnEvent | None = None,
-    verdicts: dict[str, bool] | None = None,
+    verdicts: ScreenCache | None = None,
     stances: dict[str, str] | None = None,
 ) -> StoryMap:
     """The story map of ``index``: ``pinned`` questions first, then ``points`` (found from the corpus by
     ``map_points`` when not given), each answered by every relevant article."""
     t0 = time.perf_counter()
     emit = on_event or (lambda event: None)
-    verdicts = verdicts if verdicts is not None else {}
+    verdicts = verdicts if verdicts is not None else ScreenCache()
     if points is None:
         points = map_points(index, backend, embed, settings, on_event, verdicts)
     found_points = list(points)

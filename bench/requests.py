@@ -48,6 +48,10 @@ class ChanceBackend(Backend):
     supports_logprobs = True
     supports_schema = True
     supports_copy = True
+    supports_likelihood = True
+
+    def likelihood(self, messages, reply: str) -> float:
+        return -5.0 * _draw("likelihood", messages, reply)
 
     def probabilities(self, messages, options, reply_prefix: str = "") -> dict[str, float]:
         first = _draw("p", messages, reply_prefix)

@@ -53,7 +53,7 @@ class RuleModel(ScriptedBackend):
     """A fake model that 'reads' by rules, from the request's variables (never its rendered text).
 
     ``rules`` maps a regex over the question to (regex over the article that makes it answer, regex whose
-    first match in the article is the words it copies). The instruction check says "yes" to passages
+    first match in the article is the words it copies). The instruction check says "model" to sentences
     naming AI systems; two answers are the same fact only when ``same_answer`` says so; two articles are
     about the same subject unless ``same_subject`` says otherwise; a sentence is the writer's opinion only
     when ``opinion`` says so.
@@ -77,7 +77,7 @@ class RuleModel(ScriptedBackend):
     def _yes(self, messages) -> bool:
         v = messages.variables
         if messages.prompt == "check_instruction":
-            return bool(re.search(r"\b(?:AI|assistants?|chatbots?)\b", v["sentence"]))
+            return bool(re.search(r"\b(?:AI|assistants?|chatbots?|automated)\b", v["sentence"]))
         if messages.prompt == "read_article":
             answers, _ = self._rule(v)
             return bool(answers and re.search(answers, v["article"], re.I))
@@ -92,7 +92,15 @@ class RuleModel(ScriptedBackend):
     def probabilities(self, messages, options, reply_prefix=""):
         self.requests.append({"prompt": messages.prompt, "variables": dict(messages.variables)})
         yes = 0.97 if self._yes(messages) else 0.03
-        return {"yes": yes, "no": 1 - yes}
+        return {options[0]: yes, options[1]: 1 - yes}  # the first option is the prompt's "yes"
+
+    supports_likelihood = True  # likelihood() below: a sentence naming AI systems reads as a planted order
+
+    def likelihood(self, messages, reply):
+        self.requests.append({"prompt": messages.prompt, "reply": reply})
+        if messages.prompt == "write_instruction":
+            return -1.0 if re.search(r"\b(?:AI|assistants?|chatbots?|automated)\b", reply, re.I) else -6.0
+        return -3.0
 
     def copy_span(self, messages, source, *, reply_prefix="", max_tokens=32):
         self.requests.append({"prompt": messages.prompt, "variables": dict(messages.variables), "copy": True})

@@ -91,18 +91,20 @@ def test_backends_declare_what_they_can_do():
     from assistant.backends.llamacpp import LlamaCppBackend
 
     assert LlamaCppBackend.supports_logprobs and LlamaCppBackend.supports_schema and not LlamaCppBackend.concurrent
-    assert LlamaCppBackend.supports_copy
+    assert LlamaCppBackend.supports_copy and LlamaCppBackend.supports_likelihood
     endpoint = OpenAICompatBackend(base_url="http://127.0.0.1:9/v1")
     assert endpoint.capabilities() == {
         "supports_logprobs": True,
         "supports_schema": True,
         "supports_copy": False,
+        "supports_likelihood": False,
         "concurrent": True,
     }
     assert ScriptedBackend().capabilities() == {
         "supports_logprobs": False,
         "supports_schema": True,
         "supports_copy": False,
+        "supports_likelihood": False,
         "concurrent": False,
     }
 

@@ -18,13 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # The variables each prompt's callers pass (reader.py, gather.py, injection.py, followup.py, stance.py,
 # evaluate/judge.py).
 CALLER_VARIABLES = {
-    "check_instruction": {"sentence"},
+    "check_instruction": {"passage", "sentence"},
     "check_stance": {"sentence"},
     "judge_entailment": {"claim", "passages"},
     "read_article": {"article", "question"},
     "rewrite_followup": {"previous", "followup"},
     "same_answer": {"question", "first", "second"},
     "same_subject": {"question", "first", "second"},
+    "write_instruction": set(),  # the screen's two framings: the sentence is the reply, not a variable
+    "write_news": set(),
 }
 PLACEHOLDER = re.compile(r"\{\{ (\w+) \}\}")
 
@@ -209,9 +211,9 @@ def test_reply_prefix_lives_in_the_prompt_and_matches_its_examples():
     read = load_prompt("read_article")
     assert read.reply_prefix == "" and read.reply_keys == ()
     assert {m["content"].split(":")[0] for m in read.prefix() if m["role"] == "assistant"} == {"yes", "no"}
-    check = load_prompt("check_instruction")
-    assert check.reply_prefix == '{"verdict": "'
-    assert check.reply_keys == ("verdict",)
+    check = load_prompt("check_instruction")  # its options are the replies themselves: "model" or "people"
+    assert check.reply_prefix == "" and check.reply_keys == ()
+    assert {m["content"] for m in check.prefix() if m["role"] == "assistant"} == {"model", "people"}
     for name in ("judge_entailment", "rewrite_followup", "same_answer", "same_subject"):
         assert load_prompt(name).reply_prefix == "" and load_prompt(name).reply_keys == ()
     for prompt in (read, check):

@@ -50,6 +50,7 @@ class Backend(ABC):
     supports_schema: bool = False  # generate() constrains a reply to the JSON schema it is given
     concurrent: bool = False  # several requests may be in flight at once (a server), so callers need not queue
     supports_copy: bool = False  # copy_span() constrains its reply, while decoding, to a run of the source text
+    supports_likelihood: bool = False  # likelihood() reads how probable the model finds a given reply
 
     @abstractmethod
     def generate(self, messages: Sequence[Message], schema: dict | None = None, *, max_tokens: int = 256) -> dict | str:
@@ -84,6 +85,11 @@ class Backend(ABC):
             text = text[len(reply_prefix) :]
         return Copied(text.strip())
 
+    def likelihood(self, messages: Sequence[Message], reply: str) -> float:
+        """The mean log-probability per token the model gives ``reply`` as its answer to ``messages``.
+        Only backends with ``supports_likelihood`` can tell."""
+        raise NotImplementedError(f"{self.name} cannot read the likelihood of a reply")
+
     def warm(self, prefix: Sequence[Message]) -> None:
         """Hint: many calls will start with ``prefix``; backends that can cache it should."""
 
@@ -92,7 +98,7 @@ class Backend(ABC):
 
     def capabilities(self) -> dict[str, bool]:
         """The flags, as recorded in eval run configs."""
-        flags = ("supports_logprobs", "supports_schema", "supports_copy", "concurrent")
+        flags = ("supports_logprobs", "supports_schema", "supports_copy", "supports_likelihood", "concurrent")
         return {f: bool(getattr(self, f)) for f in flags}
 
     def close(self) -> None:

@@ -47,6 +47,7 @@ class LlamaCppBackend(Backend):
     supports_logprobs = True  # the logits of the next token, in process
     supports_schema = True  # a llama.cpp grammar built from the schema
     supports_copy = True  # copy_span() masks, at every step, each token that would leave the source's text
+    supports_likelihood = True  # likelihood() reads the logits of each token of a given reply
     concurrent = False  # one model in this process: calls take turns
 
     def __init__(
@@ -387,6 +388,26 @@ class LlamaCppBackend(Backend):
                 self.stats["completion_tokens"] += 1
             self.stats["calls"] += 1
         return copier.result()
+
+    def likelihood(self, messages: Sequence[Message], reply: str) -> float:
+        """Mean log-probability per token of ``reply`` as the reply to ``messages``, read token by token from
+        the logits after the prompt (whose KV state is reused like any other prefix)."""
+        import llama_cpp
+
+        with self._lock:
+            llm = self._load()
+            self._prime(self._prompt_tokens(messages, "", 0))
+            tokens = llm.tokenize(reply.encode("utf-8"), add_bos=False, special=False)[: self.n_ctx // 4]
+            total = 0.0
+            for token in tokens:
+                logits = np.ctypeslib.as_array(
+                    llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)
+                ).astype(np.float64)
+                top = logits.max()
+                total += logits[token] - top - np.log(np.exp(logits - top).sum())
+                llm.eval([token])
+            self.stats["calls"] += 1
+        return float(total / max(1, len(tokens)))
 
     def _prompt_tokens(self, messages: Sequence[Message], reply_start: str, max_tokens: int) -> list[int]:
         """The prompt's tokens, with the opening of the reply already written; it must leave room to reply."""

@@ -1,6 +1,6 @@
 """A request log: every model call the answer path makes, with what came back, one JSON line each.
 
-``RecordingBackend`` wraps any backend and writes each call (``generate``, ``probabilities``, ``copy_span``)
+``RecordingBackend`` wraps any backend and writes each call (``generate``, ``probabilities``, ``copy_span``, ``likelihood``)
 as it returns. Given the log of an earlier run (``replay``), a call asked exactly as before gets the answer
 it got then without reaching the model, and one asked differently is counted and goes to the model: two
 runs of the same questions make the same requests, in the same order, exactly when the code between the
@@ -45,7 +45,7 @@ class RecordingBackend(Backend):
         self.missed = 0
         model = inner if inner is not None else self
         self.name = getattr(inner, "name", "replay")
-        for flag in ("supports_logprobs", "supports_schema", "concurrent", "supports_copy"):
+        for flag in ("supports_logprobs", "supports_schema", "concurrent", "supports_copy", "supports_likelihood"):
             setattr(self, flag, bool(getattr(model, flag, False)) if inner is not None else True)
 
     def _call(self, call: str, request: dict, ask) -> Any:
@@ -83,6 +83,10 @@ class RecordingBackend(Backend):
             return list(self.inner.copy_span(messages, source, reply_prefix=reply_prefix, max_tokens=max_tokens))
 
         return Copied(*self._call("copy_span", request, ask))
+
+    def likelihood(self, messages: Sequence[Message], reply: str) -> float:
+        request = {"messages": list(messages), "reply": reply}
+        return self._call("likelihood", request, lambda: self.inner.likelihood(messages, reply))
 
     def warm(self, prefix: Sequence[Message]) -> None:
         if self.inner is not None:
