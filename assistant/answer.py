@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable, Generator, Iterator
 
 from .accept import accept
 from .backends.base import Backend
+from .caches import Caches
 from .compose import compose, not_answered
 from .gather import gather
 from .grounding import Citations
@@ -178,11 +179,12 @@ def gather_steps(
     backend: Backend,
     embed,
     settings: Settings,
-    verdicts: dict[str, bool],
+    caches: Caches,
     clock: _Clock | None = None,
 ) -> Generator[Event, None, Gathered]:
     """Retrieve, screen, read each article and gather the answers (every step but writing the answer up),
     yielding progress events; the story map shares it with the chat, so the two never disagree."""
+    verdicts = caches.verdicts
     clock = clock or _Clock.begin()
     search = searched(question, settings)
     question = replace(search, text=question.text)
@@ -268,16 +270,15 @@ def answer_steps(
     backend: Backend,
     embed,
     settings: Settings | None = None,
-    verdicts: dict[str, bool] | None = None,
-    stances: dict[str, str] | None = None,
+    caches: Caches | None = None,
 ) -> Iterator[Event]:
     """The answer to the parsed ``question`` from ``index``, as progress events ending in ``done``.
-    ``verdicts`` (sentence -> is a planted instruction) and ``stances`` (sentence -> reported/opinion) may
-    be shared between calls: neither check depends on the question."""
+    ``caches`` (instruction verdicts and stances by sentence) may be shared between calls: neither check
+    depends on the question."""
     settings = settings or Settings()
     clock = _Clock.begin()
-    verdicts = verdicts if verdicts is not None else {}
-    found = yield from gather_steps(question, index, backend, embed, settings, verdicts, clock)
+    caches = caches if caches is not None else Caches()
+    found = yield from gather_steps(question, index, backend, embed, settings, caches, clock)
     question = found.question
     if not found.articles:
         answer = not_answered(question)
@@ -287,9 +288,7 @@ def answer_steps(
         cites = Citations(index.corpus)
         answer = compose(question, found.groups, docs, cites, len(index.corpus), matching, settings.gather)
         t = time.perf_counter()
-        answer.citations = with_stance(
-            answer.citations, backend, settings.stance, stances if stances is not None else {}
-        )
+        answer.citations = with_stance(answer.citations, backend, settings.stance, caches.stances)
         clock.lap("stance", t)
         if answer.citations and all(c.stance == OPINION for c in answer.citations):
             answer.text += " (Every passage this answer rests on is the writer's opinion, not reported fact.)"
@@ -319,11 +318,10 @@ def answer_question(
     embed,
     settings: Settings | None = None,
     on_event: OnEvent | None = None,
-    verdicts: dict[str, bool] | None = None,
-    stances: dict[str, str] | None = None,
+    caches: Caches | None = None,
 ) -> Answer:
     """``answer_steps`` run to the end: the answer, with each event passed to ``on_event`` on the way."""
-    for event in answer_steps(question, index, backend, embed, settings, verdicts, stances):
+    for event in answer_steps(question, index, backend, embed, settings, caches):
         if on_event:
             on_event(event)
         if event.answer is not None:

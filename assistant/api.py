@@ -17,6 +17,7 @@ from typing import Iterable, Iterator, Sequence
 from .answer import OnEvent, answer_question, answer_steps
 from .backends.base import Backend
 from .backends.registry import make_backend
+from .caches import Caches
 from .config import cache_dir as default_cache_dir
 from .config import default_corpus_dir
 from .corpus import add_article, load_corpus
@@ -80,10 +81,7 @@ class Assistant:
         self._index: StoryIndex | None = None
         self._lock = threading.RLock()  # held only briefly: to create or swap the model and the index
         self._reindexing = threading.Lock()  # one rebuild at a time; answering goes on meanwhile
-        # Whether a sentence of the articles is a planted instruction does not depend on the question:
-        # the verdicts are kept for the life of the Assistant (the text is the key, so edits re-check).
-        self._instruction_verdicts: dict[str, bool] = {}
-        self._stances: dict[str, str] = {}  # sentence -> reported/opinion: no question changes it either
+        self.caches = Caches()  # for the Assistant's life: no question changes what a sentence is
         self._prefetch: threading.Thread | None = None
         self._closing = threading.Event()  # set by close(): a background warm-up stops at its next step
         self._map_thread: threading.Thread | None = None
@@ -264,22 +262,10 @@ class Assistant:
         points_key = "points-" + map_key(index, backend, self.settings, ())
         known = None if refresh else load_map(self._maps, points_key)
         points = (
-            known.points
-            if known
-            else map_points(index, backend, self._encoder, self.settings, on_event, self._instruction_verdicts)
+            known.points if known else map_points(index, backend, self._encoder, self.settings, on_event, self.caches)
         )
         save_map(self._maps, StoryMap([], [], points_key, 0.0, points))
-        built = build_map(
-            index,
-            backend,
-            self._encoder,
-            self.settings,
-            pins,
-            points,
-            on_event,
-            self._instruction_verdicts,
-            self._stances,
-        )
+        built = build_map(index, backend, self._encoder, self.settings, pins, points, on_event, self.caches)
         built.key = key
         save_map(self._maps, built)
         return built
@@ -324,23 +310,12 @@ class Assistant:
         parsed, index, backend = self._begin(question)
         # Not under the lock: endpoint backends take several requests at once; the embedded
         # backend serialises its own calls.
-        return answer_question(
-            parsed,
-            index,
-            backend,
-            self._encoder,
-            self.settings,
-            on_event=on_event,
-            verdicts=self._instruction_verdicts,
-            stances=self._stances,
-        )
+        return answer_question(parsed, index, backend, self._encoder, self.settings, on_event, self.caches)
 
     def ask_events(self, question: str) -> Iterator[Event]:
         """The answer to ``question`` as typed progress events, the last a ``done`` event carrying the answer."""
         parsed, index, backend = self._begin(question)
-        yield from answer_steps(
-            parsed, index, backend, self._encoder, self.settings, self._instruction_verdicts, self._stances
-        )
+        yield from answer_steps(parsed, index, backend, self._encoder, self.settings, self.caches)
 
     def _begin(self, question: str):
         parsed = parse_question(question)  # a bad question fails fast, before any model or index loads

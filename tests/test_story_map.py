@@ -11,6 +11,7 @@ import time
 import pytest
 
 from assistant import Assistant
+from assistant.caches import Caches
 from assistant.cli import main
 from assistant.render import map_html, map_markdown, map_plain
 from assistant.story_map import EVENT_QUESTION
@@ -114,7 +115,7 @@ def test_the_event_is_the_noun_most_articles_name_and_otherwise_the_incident(cor
         (vague, "the incident"),
     ):
         a = Assistant(corpus_dir, backend=model, cache_dir=cache)
-        assert story_event(a.index, model, a.encoder, a.settings, {}) == event
+        assert story_event(a.index, model, a.encoder, a.settings, Caches()) == event
 
 
 def test_the_map_command_prints_json_csv_and_pins(corpus_dir, cache, monkeypatch, capsys, model):
