@@ -7,8 +7,6 @@ embedded model runs one request at a time.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -26,11 +24,12 @@ from .errors import StorydeskError
 from .followup import standalone_question
 from .index import StoryIndex, load_or_build
 from .index_worker import build_in_worker
+from .map_service import MapService
 from .prompts import load_prompt
 from .question import parse_question
 from .reader import prepare
 from .settings import ReadingSettings, RetrievalSettings, Settings
-from .story_map import StoryMap, build_map, load_map, map_key, map_points, save_map
+from .story_map import StoryMap
 from .types import AddedArticles, Answer, Article, Corpus, Encoder, Event, Progress
 
 __all__ = ["Assistant", "make_backend"]
@@ -42,10 +41,6 @@ _PROMPTS = (
     "same_subject",
     "check_stance",
 )  # warmed in the background before the first answer
-
-
-class _Stopped(Exception):
-    """Raised inside a background map build when the assistant closes."""
 
 
 class Assistant:
@@ -84,8 +79,7 @@ class Assistant:
         self.caches = Caches()  # for the Assistant's life: no question changes what a sentence is
         self._prefetch: threading.Thread | None = None
         self._closing = threading.Event()  # set by close(): a background warm-up stops at its next step
-        self._map_thread: threading.Thread | None = None
-        self.map_status = ""  # how far a background map build is ("" when none runs)
+        self.maps = MapService(self)
 
     @property
     def retrieval(self) -> RetrievalSettings:
@@ -225,78 +219,28 @@ class Assistant:
         articles = [Article(doc, tuple(index.spans_of(doc.doc_id))) for doc in index.corpus]
         return prepare(self.backend, articles, self.settings.reading)
 
-    # -- the story map ----------------------------------------------------------------------------
-    @property
-    def _maps(self) -> Path:
-        return self.cache_dir / "maps"
-
-    def _pins_file(self) -> Path:
-        where = hashlib.sha256(str(self.corpus_dir.resolve()).encode("utf-8")).hexdigest()[:16]
-        return self._maps / f"pinned-{where}.json"
-
-    def pinned_questions(self) -> list[str]:
-        """Questions pinned to this corpus's story map (from the chat), oldest first."""
-        try:
-            return [q for q in json.loads(self._pins_file().read_text(encoding="utf-8")) if isinstance(q, str)]
-        except (OSError, ValueError):
-            return []
-
-    def pin_question(self, question: str) -> list[str]:
-        """Add ``question`` to the story map (a row of its own, first); returns the pinned questions."""
-        text = parse_question(question).text  # a bad question fails here, with one line
-        pins = [q for q in self.pinned_questions() if q != text] + [text]
-        self._maps.mkdir(parents=True, exist_ok=True)
-        self._pins_file().write_text(json.dumps(pins, ensure_ascii=False), encoding="utf-8")
-        return pins
+    map_status = property(lambda self: self.maps.status, doc="How far a background map build is ('' when none).")
 
     def story_map(self, refresh: bool = False, on_event: OnEvent | None = None) -> StoryMap:
-        """Where the sources part ways, without a question: rows are the points the story turns on, columns
-        the articles, each cell an article's answer with its verified citation (``story_map.py``). Built
-        once and cached with the index; served from the cache until an article, the model, a prompt, a
-        setting or the pinned questions change (or ``refresh``)."""
-        index, backend, pins = self.index, self.backend, self.pinned_questions()
-        key = map_key(index, backend, self.settings, pins)
-        cached = None if refresh else load_map(self._maps, key)
-        if cached is not None:
-            return cached
-        points_key = "points-" + map_key(index, backend, self.settings, ())
-        known = None if refresh else load_map(self._maps, points_key)
-        points = (
-            known.points if known else map_points(index, backend, self._encoder, self.settings, on_event, self.caches)
-        )
-        save_map(self._maps, StoryMap([], [], points_key, 0.0, points))
-        built = build_map(index, backend, self._encoder, self.settings, pins, points, on_event, self.caches)
-        built.key = key
-        save_map(self._maps, built)
-        return built
+        """Where the sources part ways, without a question (``story_map.py``): rows are the points the story
+        turns on, columns the articles; cached until an article, the model, a prompt or a setting changes."""
+        return self.maps.story_map(refresh, on_event)
 
     def start_story_map(self) -> None:
         """Build the story map in the background (one build at a time); ``map_status`` says how far it is,
         ``cached_story_map()`` gives it when ready. ``close()`` stops it at its next step."""
-        with self._lock:
-            if self._closing.is_set() or (self._map_thread is not None and self._map_thread.is_alive()):
-                return
-            self.map_status = "Building the map: finding the points the story turns on…"
-            self._map_thread = threading.Thread(target=self._build_map, name="storydesk-map")
-            self._map_thread.start()
-
-    def _build_map(self) -> None:
-        def progress(event: Event) -> None:
-            if self._closing.is_set():
-                raise _Stopped
-            self.map_status = f"Building the map: {event.detail}"
-
-        try:
-            self.story_map(on_event=progress)
-            self.map_status = ""
-        except _Stopped:
-            self.map_status = "The map was not finished."
-        except StorydeskError as err:
-            self.map_status = f"The map could not be built: {err}"
+        self.maps.start()
 
     def cached_story_map(self) -> StoryMap | None:
         """The story map if it is already built for the corpus as it is now; None otherwise (nothing runs)."""
-        return load_map(self._maps, map_key(self.index, self.backend, self.settings, self.pinned_questions()))
+        return self.maps.cached_story_map()
+
+    def pin_question(self, question: str) -> list[str]:
+        """Add ``question`` to the story map (a row of its own, first); returns the pinned questions."""
+        return self.maps.pin_question(question)
+
+    def pinned_questions(self) -> list[str]:  # oldest first
+        return self.maps.pinned_questions()
 
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """``question`` rewritten to stand alone given the earlier questions of a conversation ("and when
@@ -324,11 +268,11 @@ class Assistant:
             return parsed, self.index, self.backend
 
     def close(self) -> None:
-        """Stop any background warm-up (waiting out a model load already under way) and free the model."""
+        """Stop any background warm-up and map build (waiting out a model load already under way), free the model."""
         self._closing.set()
-        for thread in (self._prefetch, self._map_thread):
-            if thread is not None:
-                thread.join()
+        self.maps.close()
+        if self._prefetch is not None:
+            self._prefetch.join()
         with self._lock:
             if self._backend is not None:
                 self._backend.close()
