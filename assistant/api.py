@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from .answer import OnEvent, answer_question, answer_steps
 from .backends.base import Backend
@@ -18,12 +18,10 @@ from .backends.registry import make_backend
 from .caches import Caches
 from .config import cache_dir as default_cache_dir
 from .config import default_corpus_dir
-from .corpus import add_article, load_corpus
 from .embeddings import MiniLM
 from .errors import StorydeskError
 from .followup import standalone_question
-from .index import StoryIndex, load_or_build
-from .index_worker import build_in_worker
+from .index import StoryIndex
 from .map_service import MapService
 from .prompts import load_prompt
 from .question import parse_question
@@ -31,6 +29,7 @@ from .reader import prepare
 from .settings import ReadingSettings, RetrievalSettings, Settings
 from .story_map import StoryMap
 from .types import AddedArticles, Answer, Article, Corpus, Encoder, Event, Progress
+from .workspace import Files, Workspace
 
 __all__ = ["Assistant", "make_backend"]
 
@@ -63,19 +62,17 @@ class Assistant:
         progress: Progress | None = None,
         encoder: Encoder | None = None,
     ) -> None:
-        self.corpus_dir = Path(corpus) if corpus else default_corpus_dir()
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-        # Where the index lives: None for files under the cache directory, or a PostgreSQL URL (pg_store.py).
-        self.store = store
+        self.store = store  # where the index lives: None for files under the cache directory, or a PostgreSQL URL
         base = settings or Settings()
         self.settings = replace(base, retrieval=retrieval or base.retrieval, reading=reading or base.reading)
         self.progress = progress
         self._backend = backend
         self._backend_args = dict(model_path=model_path, base_url=base_url, model=model, api_key=api_key)
         self._encoder = encoder or MiniLM()  # shareable: several corpora, one loaded encoder
-        self._index: StoryIndex | None = None
-        self._lock = threading.RLock()  # held only briefly: to create or swap the model and the index
-        self._reindexing = threading.Lock()  # one rebuild at a time; answering goes on meanwhile
+        self._lock = lock = threading.RLock()  # held only briefly: to create or swap the model and the index
+        corpus_dir = Path(corpus) if corpus else default_corpus_dir()
+        self.workspace = Workspace(corpus_dir, self.cache_dir, store, self._encoder, self.settings, progress, lock)
         self.caches = Caches()  # for the Assistant's life: no question changes what a sentence is
         self._prefetch: threading.Thread | None = None
         self._closing = threading.Event()  # set by close(): a background warm-up stops at its next step
@@ -103,90 +100,32 @@ class Assistant:
 
     @property
     def index(self) -> StoryIndex:
-        with self._lock:
-            if self._index is None:
-                self._index, _ = self._open(self._load_corpus(), self.progress)
-            return self._index
-
-    def _open(self, corpus: Corpus, progress: Progress | None, rebuild: bool = False) -> tuple[StoryIndex, bool]:
-        """The corpus's index in this assistant's store, brought up to date. Returns (index, built)."""
-        if self.store:
-            from .pg_store import open_pg_index
-
-            return open_pg_index(corpus, self.store, self._encoder, self.settings.store, progress, rebuild=rebuild)
-        return load_or_build(corpus, self.cache_dir, self._encoder, progress, rebuild=rebuild)
+        return self.workspace.index
 
     @property
     def corpus(self) -> Corpus:
         return self.index.corpus
 
-    def _load_corpus(self) -> Corpus:
-        return load_corpus(self.corpus_dir, self.settings.corpus)
+    @property
+    def corpus_dir(self) -> Path:
+        """The articles' directory: the bundled corpus's copy in the cache once articles were added to it."""
+        return self.workspace.corpus_dir
 
     def reindex(
         self, rebuild: bool = False, *, progress: Progress | None = None, worker: bool = False
     ) -> tuple[StoryIndex, bool]:
         """Reload the corpus from disk, rebuilding the index if the articles changed. Returns (index, built).
-
-        Questions asked meanwhile are answered from the current index, which is replaced only once the
-        new one is complete. With ``worker`` the build runs in a separate process at a lower CPU
-        priority (the chat page's uploads): answering keeps its share of the machine too.
-        """
-        progress = progress or self.progress
-        with self._reindexing:
-            corpus = self._load_corpus()
-            built = False
-            # A database is written in place (answering reads it meanwhile); the worker process embeds with MiniLM.
-            in_worker = worker and not self.store and isinstance(self._encoder, MiniLM)
-            if in_worker:
-                built = build_in_worker(corpus, self.cache_dir, rebuild=rebuild, progress=progress)
-            index, built_here = self._open(corpus, progress, rebuild=rebuild and not in_worker)
-            with self._lock:
-                self._index = index
-            return index, built or built_here
+        Questions asked meanwhile are answered from the current index until the new one is complete; with
+        ``worker`` the build runs in a separate, lower-priority process (the chat page's uploads)."""
+        return self.workspace.reindex(rebuild, progress=progress, worker=worker)
 
     def add_articles(
-        self,
-        files: Iterable[str | Path],
-        *,
-        max_bytes: int | None = None,
-        progress: Progress | None = None,
-        worker: bool = True,
+        self, files: Files, *, max_bytes: int | None = None, progress: Progress | None = None, worker: bool = True
     ) -> AddedArticles:
         """Copy article files into the corpus and index them; the current index answers until the new one
         is swapped in. Files whose text is already an article add nothing (uploading twice is harmless);
         a file that cannot be an article is reported in ``problems``, by name, and the rest go on."""
-        target = self._writable_corpus()
-        known = {d.doc_id for d in self.corpus}
-        added: list[str] = []
-        present: list[str] = []
-        problems: list[str] = []
-        for f in files:
-            path = Path(str(f))
-            try:
-                doc_id = add_article(target, path, path.name, max_bytes, self.settings.corpus)
-            except StorydeskError as err:
-                problems.append(str(err).replace(str(path), path.name))  # never a server temp path
-                continue
-            (present if doc_id in known or doc_id in added else added).append(doc_id)
-        if added:
-            self.reindex(progress=progress, worker=worker)
-        return AddedArticles(tuple(added), tuple(present), tuple(problems))
-
-    def _writable_corpus(self) -> Path:
-        """Added articles need a directory we may write: the bundled corpus is first copied to a workspace
-        in the cache, which then becomes this assistant's corpus."""
-        if self.corpus_dir.resolve() != default_corpus_dir().resolve():
-            return self.corpus_dir
-        workspace = self.cache_dir / "workspace" / "default"
-        if not workspace.exists():
-            workspace.mkdir(parents=True)
-            for doc in self.corpus:
-                source = Path(doc.path)
-                if source.is_file():
-                    (workspace / source.name).write_bytes(source.read_bytes())
-        self.corpus_dir = workspace
-        return workspace
+        return self.workspace.add_articles(files, max_bytes=max_bytes, progress=progress, worker=worker)
 
     def prefetch(self) -> None:
         """Load the model and its prompt prefixes in the background (once), while the caller parses the
