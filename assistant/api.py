@@ -2,7 +2,9 @@
 
 Everything heavy (model, index) loads on first use and is then reused, so an ``Assistant`` kept
 alive (the chat page, an eval run) answers without start-up cost. Calls are serialised: the
-embedded model runs one request at a time.
+embedded model runs one request at a time. ``Assistant`` is a facade over the parts that do the work: the
+articles and their index (``workspace.Workspace``), the model and its warm-up (``warmup.LazyModel``), the
+story map (``map_service.MapService``) and what is learnt about sentences on the way (``caches.Caches``).
 """
 
 from __future__ import annotations
@@ -19,27 +21,18 @@ from .caches import Caches
 from .config import cache_dir as default_cache_dir
 from .config import default_corpus_dir
 from .embeddings import MiniLM
-from .errors import StorydeskError
 from .followup import standalone_question
 from .index import StoryIndex
 from .map_service import MapService
-from .prompts import load_prompt
 from .question import parse_question
 from .reader import prepare
 from .settings import ReadingSettings, RetrievalSettings, Settings
 from .story_map import StoryMap
 from .types import AddedArticles, Answer, Article, Corpus, Encoder, Event, Progress
+from .warmup import LazyModel
 from .workspace import Files, Workspace
 
 __all__ = ["Assistant", "make_backend"]
-
-_PROMPTS = (
-    "read_article",
-    "check_instruction",
-    "same_answer",
-    "same_subject",
-    "check_stance",
-)  # warmed in the background before the first answer
 
 
 class Assistant:
@@ -67,35 +60,21 @@ class Assistant:
         base = settings or Settings()
         self.settings = replace(base, retrieval=retrieval or base.retrieval, reading=reading or base.reading)
         self.progress = progress
-        self._backend = backend
-        self._backend_args = dict(model_path=model_path, base_url=base_url, model=model, api_key=api_key)
         self._encoder = encoder or MiniLM()  # shareable: several corpora, one loaded encoder
         self._lock = lock = threading.RLock()  # held only briefly: to create or swap the model and the index
+        options = dict(model_path=model_path, base_url=base_url, model=model, api_key=api_key, progress=progress)
+        self.model = LazyModel(lambda: make_backend(cache=self.cache_dir, **options), backend, lock)
         corpus_dir = Path(corpus) if corpus else default_corpus_dir()
         self.workspace = Workspace(corpus_dir, self.cache_dir, store, self._encoder, self.settings, progress, lock)
         self.caches = Caches()  # for the Assistant's life: no question changes what a sentence is
-        self._prefetch: threading.Thread | None = None
-        self._closing = threading.Event()  # set by close(): a background warm-up stops at its next step
         self.maps = MapService(self)
 
     @property
-    def retrieval(self) -> RetrievalSettings:
-        return self.settings.retrieval
-
-    @property
-    def reading(self) -> ReadingSettings:
-        return self.settings.reading
-
-    @property
     def backend(self) -> Backend:
-        with self._lock:
-            if self._backend is None:
-                self._backend = make_backend(cache=self.cache_dir, progress=self.progress, **self._backend_args)
-            return self._backend
+        return self.model.backend
 
     @property
-    def encoder(self) -> Encoder:
-        """The sentence encoder: shareable between assistants over different corpora."""
+    def encoder(self) -> Encoder:  # shareable between assistants over different corpora
         return self._encoder
 
     @property
@@ -110,6 +89,10 @@ class Assistant:
     def corpus_dir(self) -> Path:
         """The articles' directory: the bundled corpus's copy in the cache once articles were added to it."""
         return self.workspace.corpus_dir
+
+    retrieval = property(lambda self: self.settings.retrieval)
+    reading = property(lambda self: self.settings.reading)
+    map_status = property(lambda self: self.maps.status, doc="How far a background map build is ('' when none).")
 
     def reindex(
         self, rebuild: bool = False, *, progress: Progress | None = None, worker: bool = False
@@ -128,28 +111,12 @@ class Assistant:
         return self.workspace.add_articles(files, max_bytes=max_bytes, progress=progress, worker=worker)
 
     def prefetch(self) -> None:
-        """Load the model and its prompt prefixes in the background (once), while the caller parses the
-        question and searches: llama.cpp loads with the GIL released, so the two overlap. Not a daemon
-        thread: a process that ends while the model loads waits for the load (a daemon thread killed inside
-        llama.cpp at exit can crash the process after its answer was printed); ``close()`` cuts the rest short."""
-        with self._lock:
-            if self._prefetch is None and not self._closing.is_set():
-                self._prefetch = threading.Thread(target=self._warm, name="storydesk-prefetch")
-                self._prefetch.start()
-
-    def _warm(self) -> None:
-        try:
-            self.warm()
-        except StorydeskError:
-            pass  # reported by the call that needs the model
+        """Load the model and its prompt prefixes in the background (once), overlapping the question's search."""
+        self.model.prefetch()
 
     def warm(self) -> None:
         """Load the model and evaluate its fixed prompt prefixes now (a server does this before its first user)."""
-        backend = self.backend
-        for name in _PROMPTS:
-            if self._closing.is_set():
-                return
-            backend.warm(load_prompt(name).prefix())
+        self.model.warm()
 
     def prepare_reading(self) -> int:
         """Compute each article's reading state (the model's KV state after reading it) now, so that every
@@ -157,8 +124,6 @@ class Assistant:
         index = self.index
         articles = [Article(doc, tuple(index.spans_of(doc.doc_id))) for doc in index.corpus]
         return prepare(self.backend, articles, self.settings.reading)
-
-    map_status = property(lambda self: self.maps.status, doc="How far a background map build is ('' when none).")
 
     def story_map(self, refresh: bool = False, on_event: OnEvent | None = None) -> StoryMap:
         """Where the sources part ways, without a question (``story_map.py``): rows are the points the story
@@ -191,8 +156,7 @@ class Assistant:
     def ask(self, question: str, on_event: OnEvent | None = None) -> Answer:
         """The answer to ``question``; ``on_event`` (optional) sees each progress event on the way."""
         parsed, index, backend = self._begin(question)
-        # Not under the lock: endpoint backends take several requests at once; the embedded
-        # backend serialises its own calls.
+        # Not under the lock: endpoint backends take several requests at once; the embedded one serialises its own.
         return answer_question(parsed, index, backend, self._encoder, self.settings, on_event, self.caches)
 
     def ask_events(self, question: str) -> Iterator[Event]:
@@ -208,13 +172,9 @@ class Assistant:
 
     def close(self) -> None:
         """Stop any background warm-up and map build (waiting out a model load already under way), free the model."""
-        self._closing.set()
+        self.model.stop()
         self.maps.close()
-        if self._prefetch is not None:
-            self._prefetch.join()
-        with self._lock:
-            if self._backend is not None:
-                self._backend.close()
+        self.model.close()
 
     def __enter__(self) -> "Assistant":
         return self

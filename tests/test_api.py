@@ -49,15 +49,6 @@ def test_questions_are_answered_from_the_old_index_while_an_upload_is_indexed(as
     assert "long_report" in assistant.corpus and not assistant.reindex()[1]  # swapped in, and on disk
 
 
-def test_warm_evaluates_each_fixed_prompt_prefix_once_per_call(corpus_dir, cache, rule_model):
-    backend = rule_model(RULES)
-    warmed = []
-    backend.warm = lambda prefix: warmed.append(prefix[0]["content"][:40])
-    Assistant(corpus_dir, backend=backend, cache_dir=cache).warm()
-    # the reading prompt, the instruction check, gathering's two checks and the stance check: each once
-    assert len(warmed) == 5 and len(set(warmed)) == 5
-
-
 def test_standalone_asks_the_model_only_when_there_is_a_conversation(corpus_dir, cache):
     from assistant.backends.scripted import ScriptedBackend
 
