@@ -30,10 +30,12 @@ OnEvent = Callable[[Event], None]
 class MapSource(Protocol):
     """What a map is made from (an ``Assistant`` is one): the index and model are loaded on first use."""
 
-    corpus_dir: Path
     cache_dir: Path
     settings: Settings
     caches: Caches
+
+    @property
+    def corpus_dir(self) -> Path: ...  # where the articles are now: pins are kept per corpus directory
 
     @property
     def index(self) -> StoryIndex: ...
