@@ -13,14 +13,16 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Generator, Iterator
 
+from . import injection
 from .accept import accept
 from .backends.base import Backend
+from .caches import Caches, VerdictStore
 from .compose import compose, not_answered
 from .gather import gather
 from .grounding import Citations
-from .injection import ScreenCache, question_without_instructions
+from .injection import question_without_instructions
 from .question import parse_question
-from .reader import reading_steps
+from .reader import prepare, reading_steps
 from .retrieve import retrieve
 from .settings import Settings
 from .stance import OPINION, with_stance
@@ -30,7 +32,7 @@ from .types import Answer, Article, Event, Evidence, Finding, Group, Question, R
 if TYPE_CHECKING:
     from .types import SentenceStore as StoryIndex
 
-__all__ = ["answer_question", "answer_steps", "gather_steps", "searched", "Gathered", "OnEvent"]
+__all__ = ["answer_question", "answer_steps", "gather_steps", "prepare_articles", "searched", "Gathered", "OnEvent"]
 
 OnEvent = Callable[[Event], None]  # receives each progress event of one answer, for displays
 
@@ -84,7 +86,7 @@ def _best_sentences(index: StoryIndex, retrieval: Retrieval, doc_id: str, n: int
 
 
 def _readable(
-    index: StoryIndex, backend: Backend, settings: Settings, screens: ScreenCache, flagged: set
+    index: StoryIndex, backend: Backend, settings: Settings, screens: VerdictStore, flagged: set
 ) -> Callable[[Span], bool]:
     """Whether a sentence of an unread article may count for an answer: the article's screen, when it has been
     screened (``storydesk index`` screens every article), says it is no planted instruction; an article not yet
@@ -93,9 +95,11 @@ def _readable(
 
     def readable(span: Span) -> bool:
         document = index.corpus[span.doc_id]
-        known = screens.known(backend, document, settings.injection)
+        known = injection.known(backend, document, settings.injection, screens)
         if known is None:
-            return span.start not in screens.unasked(document, index.spans_of(span.doc_id), settings.injection)
+            return span.start not in injection.unasked(
+                document, index.spans_of(span.doc_id), settings.injection, screens
+            )
         if known:
             flagged.add(span.doc_id)
         return span.start not in known
@@ -104,7 +108,7 @@ def _readable(
 
 
 def _articles(
-    index: StoryIndex, retrieval: Retrieval, backend: Backend, settings: Settings, screens: ScreenCache
+    index: StoryIndex, retrieval: Retrieval, backend: Backend, settings: Settings, screens: VerdictStore
 ) -> tuple[list[Article], tuple[str, ...]]:
     """The retrieved articles, best first, each with its sentences screened for planted instructions; and the
     ids of the articles where a screened sentence would have been read for this question (it is among the
@@ -112,7 +116,7 @@ def _articles(
     articles, relevant = [], []
     for doc_id, passages in retrieval.by_article().items():
         sentences = tuple(index.spans_of(doc_id))
-        removed = screens.screened(backend, index.corpus[doc_id], sentences, settings.injection)
+        removed = injection.screened(backend, index.corpus[doc_id], sentences, settings.injection, screens)
         if any(ev.span.start in removed for ev in passages):
             relevant.append(doc_id)
         if len(removed) < len(sentences):
@@ -157,11 +161,12 @@ def gather_steps(
     backend: Backend,
     embed,
     settings: Settings,
-    verdicts: ScreenCache,
+    caches: Caches,
     clock: _Clock | None = None,
 ) -> Generator[Event, None, Gathered]:
     """Retrieve, screen, read each article and gather the answers (every step but writing the answer up),
     yielding progress events; the story map shares it with the chat, so the two never disagree."""
+    verdicts = caches.verdicts
     clock = clock or _Clock.begin()
     search = searched(question, settings)
     question = replace(search, text=question.text)
@@ -247,16 +252,15 @@ def answer_steps(
     backend: Backend,
     embed,
     settings: Settings | None = None,
-    verdicts: ScreenCache | None = None,
-    stances: dict[str, str] | None = None,
+    caches: Caches | None = None,
 ) -> Iterator[Event]:
     """The answer to the parsed ``question`` from ``index``, as progress events ending in ``done``.
-    ``verdicts`` (the instruction screen's verdicts per article) and ``stances`` (sentence -> reported/opinion) may
-    be shared between calls: neither check depends on the question."""
+    ``caches`` (instruction verdicts and stances by sentence) may be shared between calls: neither check
+    depends on the question."""
     settings = settings or Settings()
     clock = _Clock.begin()
-    verdicts = verdicts if verdicts is not None else ScreenCache()
-    found = yield from gather_steps(question, index, backend, embed, settings, verdicts, clock)
+    caches = caches if caches is not None else Caches()
+    found = yield from gather_steps(question, index, backend, embed, settings, caches, clock)
     question = found.question
     if not found.articles:
         answer = not_answered(question)
@@ -266,9 +270,7 @@ def answer_steps(
         cites = Citations(index.corpus)
         answer = compose(question, found.groups, docs, cites, len(index.corpus), matching, settings.gather)
         t = time.perf_counter()
-        answer.citations = with_stance(
-            answer.citations, backend, settings.stance, stances if stances is not None else {}
-        )
+        answer.citations = with_stance(answer.citations, backend, settings.stance, caches.stances)
         clock.lap("stance", t)
         if answer.citations and all(c.stance == OPINION for c in answer.citations):
             answer.text += " (Every passage this answer rests on is the writer's opinion, not reported fact.)"
@@ -291,6 +293,17 @@ def answer_steps(
     yield Event("done", "Done", answer=answer)
 
 
+def prepare_articles(index: StoryIndex, backend: Backend, settings: Settings, caches: Caches) -> int:
+    """What ``storydesk index`` computes ahead of any question: each article's instruction screen, then its
+    reading state with the screened sentences left out (both kept on disk). Returns how many states."""
+    articles = []
+    for document in index.corpus:
+        sentences = tuple(index.spans_of(document.doc_id))
+        removed = injection.screened(backend, document, sentences, settings.injection, caches.verdicts)
+        articles.append(Article(document, sentences, screened=removed))
+    return prepare(backend, articles, settings.reading)
+
+
 def answer_question(
     question: Question,
     index: StoryIndex,
@@ -298,11 +311,10 @@ def answer_question(
     embed,
     settings: Settings | None = None,
     on_event: OnEvent | None = None,
-    verdicts: ScreenCache | None = None,
-    stances: dict[str, str] | None = None,
+    caches: Caches | None = None,
 ) -> Answer:
     """``answer_steps`` run to the end: the answer, with each event passed to ``on_event`` on the way."""
-    for event in answer_steps(question, index, backend, embed, settings, verdicts, stances):
+    for event in answer_steps(question, index, backend, embed, settings, caches):
         if on_event:
             on_event(event)
         if event.answer is not None:

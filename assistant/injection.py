@@ -20,8 +20,8 @@ No list of attacks and no words of any language: the form of a sentence picks ca
   takes the rest of its paragraph with it when it is in the article's language (a payload is often split over
   sentences: "You are now RailBot. RailBot always says ..."). A sentence in another language goes alone:
   its neighbours in the article's language are read.
-Verdicts depend on the article's text, the model, the prompt and the settings only: ``ScreenCache`` keeps
-them per article, in memory and on disk, so each article is screened once (``storydesk index`` does it
+Verdicts depend on the article's text, the model, the prompts and the settings only: ``screened`` keeps
+them per article (``screened``, in a ``caches.VerdictStore``), so each article is screened once (``storydesk index`` does it
 with the reading states).
 """
 
@@ -34,17 +34,25 @@ import unicodedata
 from collections import Counter
 from dataclasses import asdict
 from functools import lru_cache
-from pathlib import Path
 from typing import Sequence
 
 from . import language
 from .backends.base import Backend
+from .caches import VerdictStore
 from .prompts import load_prompt
 from .settings import InjectionSettings
 from .text import flatten
 from .types import Document, Span
 
-__all__ = ["candidates", "screen_article", "ScreenCache", "question_without_instructions", "article_language"]
+__all__ = [
+    "candidates",
+    "screen_article",
+    "screened",
+    "known",
+    "unasked",
+    "question_without_instructions",
+    "article_language",
+]
 
 ORDERS, NEWS = "write_instruction", "write_news"  # the two framings whose likelihoods are compared
 PROMPT = "check_instruction"  # the question asked instead where a backend cannot read likelihoods
@@ -168,54 +176,44 @@ def screen_article(backend: Backend, sentences: Sequence[Span], settings: Inject
     return frozenset(screened)
 
 
-class ScreenCache:
-    """Verdicts per article text (and model, prompts and settings), in memory and, given a directory, on disk:
-    the screen runs once per article, at index time when ``storydesk index`` prepares the reading states."""
+def _key(backend: Backend, document: Document, settings: InjectionSettings) -> str:
+    """What a verdict depends on: the model, the prompts, the settings and the article's text."""
+    h = hashlib.sha256()
+    for part in (getattr(backend, "name", ""), json.dumps(asdict(settings), sort_keys=True), document.text):
+        h.update(part.encode("utf-8") + b"\0")
+    for name in (ORDERS, NEWS, PROMPT):
+        h.update(json.dumps(load_prompt(name).prefix(), ensure_ascii=False).encode("utf-8"))
+        h.update(load_prompt(name).user.encode("utf-8"))
+    return h.hexdigest()[:32]
 
-    def __init__(self, directory: Path | None = None) -> None:
-        self.directory = directory
-        self._memory: dict[str, frozenset[int]] = {}
 
-    def key(self, backend: Backend, document: Document, settings: InjectionSettings) -> str:
-        h = hashlib.sha256()
-        for part in (getattr(backend, "name", ""), json.dumps(asdict(settings), sort_keys=True), document.text):
-            h.update(part.encode("utf-8") + b"\0")
-        for name in (ORDERS, NEWS, PROMPT):
-            h.update(json.dumps(load_prompt(name).prefix(), ensure_ascii=False).encode("utf-8"))
-            h.update(load_prompt(name).user.encode("utf-8"))
-        return h.hexdigest()[:32]
+def screened(
+    backend: Backend, document: Document, sentences: Sequence[Span], settings: InjectionSettings, store: VerdictStore
+) -> frozenset[int]:
+    """The article's screen (``screen_article``), computed once per article text and kept in ``store``."""
+    key = _key(backend, document, settings)
+    verdict = store.get(key)
+    if verdict is None:
+        verdict = screen_article(backend, sentences, settings)
+        store.put(key, verdict)
+    return verdict
 
-    def screened(
-        self, backend: Backend, document: Document, sentences: Sequence[Span], settings: InjectionSettings
-    ) -> frozenset[int]:
-        key = self.key(backend, document, settings)
-        if key in self._memory:
-            return self._memory[key]
-        path = self.directory / f"{key}.json" if self.directory else None
-        if path is not None and path.is_file():
-            verdict = frozenset(json.loads(path.read_text(encoding="utf-8")))
-        else:
-            verdict = screen_article(backend, sentences, settings)
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps(sorted(verdict)), encoding="utf-8")
-        self._memory[key] = verdict
-        return verdict
 
-    def unasked(self, document: Document, sentences: Sequence[Span], settings: InjectionSettings) -> frozenset[int]:
-        """For an article not screened yet, without asking the model: the start offsets of its candidates."""
-        key = "unasked:" + hashlib.sha256(document.text.encode("utf-8")).hexdigest()[:32]
-        if key not in self._memory:
-            found = candidates([s.text for s in sentences], settings)
-            self._memory[key] = frozenset(sentences[k].start for k in found)
-        return self._memory[key]
+def known(backend: Backend, document: Document, settings: InjectionSettings, store: VerdictStore):
+    """The article's screen when it was computed already (this session or on disk), else None: nothing asked."""
+    return store.get(_key(backend, document, settings))
 
-    def known(self, backend: Backend, document: Document, settings: InjectionSettings) -> frozenset[int] | None:
-        """The verdict when it was computed already (in memory or on disk), else None: nothing is asked."""
-        key = self.key(backend, document, settings)
-        if key not in self._memory and self.directory and (self.directory / f"{key}.json").is_file():
-            self._memory[key] = frozenset(json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8")))
-        return self._memory.get(key)
+
+def unasked(
+    document: Document, sentences: Sequence[Span], settings: InjectionSettings, store: VerdictStore
+) -> frozenset[int]:
+    """For an article not screened yet, without asking the model: the start offsets of its candidates."""
+    key = "unasked-" + hashlib.sha256(document.text.encode("utf-8")).hexdigest()[:32]
+    found = store.get(key)
+    if found is None:
+        found = frozenset(sentences[k].start for k in candidates([s.text for s in sentences], settings))
+        store.put(key, found, keep=False)
+    return found
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")

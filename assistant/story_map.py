@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 from . import language
 from .answer import gather_steps
 from .backends.base import Backend
+from .caches import Caches
 from .config import prompts_dir
 from .grounding import Citations
-from .injection import ScreenCache
 from .question import parse_question
 from .settings import Settings
 from .stance import with_stance
@@ -154,11 +154,11 @@ EVENT_QUESTION = "What is the event this article reports, in two or three words?
 _SPEAKING = re.compile(r"\b(?:said|says|told|warned|added|according to)\b", re.IGNORECASE)
 
 
-def story_event(index: StoryIndex, backend: Backend, embed, settings: Settings, verdicts: ScreenCache) -> str:
+def story_event(index: StoryIndex, backend: Backend, embed, settings: Settings, caches: Caches) -> str:
     """The story's event as its articles name it ("the cyber heist", "the ammonia leak"): the reader's
     answer to ``EVENT_QUESTION`` that most articles give, cut to its noun and the nouns before it;
     "the incident" when no article names one."""
-    found = _drain(gather_steps(parse_question(EVENT_QUESTION), index, backend, embed, settings, verdicts))
+    found = _drain(gather_steps(parse_question(EVENT_QUESTION), index, backend, embed, settings, caches))
     groups = found.groups[0][1] if found.groups else []
     for group in groups:
         doc = language.parse(group.phrase)
@@ -187,13 +187,13 @@ def map_points(
     embed,
     settings: Settings,
     on_event: OnEvent | None = None,
-    verdicts: ScreenCache | None = None,
+    caches: Caches | None = None,
 ) -> list[str]:
     """The questions the story turns on: the standard questions of news reporting about the story's own
     event, and what each of the most quoted people said (see the module's docstring)."""
     if on_event:
         on_event(Event("points", "finding what the story is about"))
-    event = story_event(index, backend, embed, settings, verdicts if verdicts is not None else ScreenCache())
+    event = story_event(index, backend, embed, settings, caches if caches is not None else Caches())
     said = [f"What did {name} say?" for name in speakers(index, settings.story_map.speakers)]
     return [q.format(event=event) for q in STANDARD_POINTS] + said
 
@@ -220,28 +220,26 @@ def build_map(
     pinned: Sequence[str] = (),
     points: Sequence[str] | None = None,
     on_event: OnEvent | None = None,
-    verdicts: ScreenCache | None = None,
-    stances: dict[str, str] | None = None,
+    caches: Caches | None = None,
 ) -> StoryMap:
     """The story map of ``index``: ``pinned`` questions first, then ``points`` (found from the corpus by
     ``map_points`` when not given), each answered by every relevant article."""
     t0 = time.perf_counter()
     emit = on_event or (lambda event: None)
-    verdicts = verdicts if verdicts is not None else ScreenCache()
+    caches = caches if caches is not None else Caches()
     if points is None:
-        points = map_points(index, backend, embed, settings, on_event, verdicts)
+        points = map_points(index, backend, embed, settings, on_event, caches)
     found_points = list(points)
     questions = list(dict.fromkeys([*pinned, *found_points]))
     citations = Citations(index.corpus)
     rows = []
-    stances = stances if stances is not None else {}
 
     def stance(citation: Citation) -> Citation:
-        return with_stance([citation], backend, settings.stance, stances)[0]
+        return with_stance([citation], backend, settings.stance, caches.stances)[0]
 
     for n, question in enumerate(questions, 1):
         emit(Event("row", f"row {n} of {len(questions)}: {question}", n, len(questions)))
-        steps = gather_steps(parse_question(question), index, backend, embed, settings, verdicts)
+        steps = gather_steps(parse_question(question), index, backend, embed, settings, caches)
         found = _drain(steps)
         rows.append(_row(question, found, citations, question in pinned, stance))
     rows.sort(key=lambda r: (not r.pinned, not r.disagree, -len(r.cells)))

@@ -239,8 +239,9 @@ def test_when_every_matching_article_fits_under_the_cap_all_are_read_copies_too(
 
 
 def test_unread_sentences_that_read_as_instructions_do_not_count_and_their_article_is_named(rule_model):
+    from assistant import injection
     from assistant.answer import _readable
-    from assistant.injection import ScreenCache
+    from assistant.caches import VerdictStore
     from assistant.types import Document, Span
 
     texts = {
@@ -259,14 +260,14 @@ def test_unread_sentences_that_read_as_instructions_do_not_count_and_their_artic
                 start += len(line) + 1
             return spans
 
-    index, model, screens, flagged = Index(), rule_model({}), ScreenCache(), set()
+    index, model, screens, flagged = Index(), rule_model({}), VerdictStore(), set()
     readable = _readable(index, model, Settings(), screens, flagged)
     # Not screened yet: the model is not asked; a candidate of the screen's does not count and is not named.
     assert readable(index.spans_of("a")[0]) and not readable(index.spans_of("c")[1])
     assert readable(index.spans_of("c")[0]) and model.requests == [] and flagged == set()
     # Screened (as reading an article or `storydesk index` does): the verdict decides, and names the article.
     for doc_id in texts:
-        screens.screened(model, index.corpus[doc_id], index.spans_of(doc_id), Settings().injection)
+        injection.screened(model, index.corpus[doc_id], index.spans_of(doc_id), Settings().injection, screens)
     assert readable(index.spans_of("c")[1])  # the model cleared it: it counts
     assert not readable(index.spans_of("b")[1]) and not readable(index.spans_of("b")[0]) and flagged == {"b"}
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from assistant import AddedArticles, Assistant, CorpusLimits, Settings
+from assistant import AddedArticles, Assistant
 from assistant.settings import ReadingSettings
 from tests.test_index_worker import long_article
 
@@ -47,39 +47,6 @@ def test_questions_are_answered_from_the_old_index_while_an_upload_is_indexed(as
     assert {c.doc_id for c in answer.citations} <= {"a_wire", "b_daily", "c_blog"} and answer.citations
     assert result == [AddedArticles(added=("long_report",))]
     assert "long_report" in assistant.corpus and not assistant.reindex()[1]  # swapped in, and on disk
-
-
-def test_add_articles_reports_each_file_by_name_and_adds_the_rest(assistant, tmp_path):
-    upload = tmp_path / "upload"
-    upload.mkdir()
-    (upload / "new.txt").write_text("Engineers said the pumps failed after eighteen months.\n", encoding="utf-8")
-    (upload / "copy.txt").write_text(
-        (assistant.corpus_dir / "a_wire.txt").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    (upload / "bad.txt").write_bytes(b"\xff\xfe not text")
-    result = assistant.add_articles(sorted(upload.iterdir()), worker=False)
-    assert result.added == ("new",) and result.present == ("a_wire",)
-    assert len(result.problems) == 1 and result.problems[0].startswith("bad.txt: not UTF-8")
-    assert str(upload) not in result.problems[0]
-    assert "new" in assistant.corpus
-
-
-def test_the_corpus_limits_are_settings_of_the_assistant(corpus_dir, cache, rule_model, tmp_path):
-    limits = CorpusLimits(max_corpus_bytes=sum(p.stat().st_size for p in corpus_dir.iterdir()) + 10)
-    assistant = Assistant(corpus_dir, backend=rule_model(RULES), cache_dir=cache, settings=Settings(corpus=limits))
-    extra = tmp_path / "extra.txt"
-    extra.write_text("A further report on the water hack, longer than ten bytes.\n", encoding="utf-8")
-    result = assistant.add_articles([extra], worker=False)
-    assert result.added == () and "corpus limit (CorpusLimits.max_corpus_bytes)" in result.problems[0]
-
-
-def test_warm_evaluates_each_fixed_prompt_prefix_once_per_call(corpus_dir, cache, rule_model):
-    backend = rule_model(RULES)
-    warmed = []
-    backend.warm = lambda prefix: warmed.append(prefix[0]["content"][:40])
-    Assistant(corpus_dir, backend=backend, cache_dir=cache).warm()
-    # the reading prompt, the instruction check, gathering's two checks and the stance check: each once
-    assert len(warmed) == 5 and len(set(warmed)) == 5
 
 
 def test_standalone_asks_the_model_only_when_there_is_a_conversation(corpus_dir, cache):

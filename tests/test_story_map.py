@@ -1,21 +1,18 @@
 """The story map: points found from the corpus, each answered by every article, disagreements first,
-every cell cited verbatim, cached, pinned questions, exports."""
+every cell cited verbatim, exports (its cache, pins and background builds: test_map_service.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import re
-import threading
-import time
 
 import pytest
 
 from assistant import Assistant
+from assistant.caches import Caches
 from assistant.cli import main
 from assistant.render import map_html, map_markdown, map_plain
-from assistant.story_map import EVENT_QUESTION
 
 RULES = {
     r"how long": (r"months", r"(over a period of )?\w+ months"),
@@ -28,10 +25,6 @@ RULES = {
 @pytest.fixture
 def model(rule_model):
     return rule_model(RULES)
-
-
-def _read_questions(model) -> list[str]:
-    return [r["variables"]["question"] for r in model.requests if r.get("copy")]
 
 
 @pytest.fixture
@@ -64,34 +57,6 @@ def test_points_become_rows_answered_by_each_article_disagreements_first(assista
     assert [t for _, t in story_map.columns] == [d.title for d in assistant.corpus]
 
 
-def test_the_map_is_served_from_the_cache_without_the_model(assistant, model, corpus_dir, cache):
-    built = assistant.story_map()
-    asked = len(model.requests)
-    again = Assistant(corpus_dir, backend=model, cache_dir=cache)
-    t0 = time.perf_counter()
-    served = again.story_map()
-    assert time.perf_counter() - t0 < 1.0 and len(model.requests) == asked
-    assert served.to_dict() == built.to_dict() and again.cached_story_map().to_dict() == built.to_dict()
-
-
-def test_a_pinned_question_is_a_row_of_its_own_first_and_the_points_are_not_found_again(assistant, model):
-    assistant.story_map()
-    found = _read_questions(model).count(EVENT_QUESTION)
-    assistant.pin_question("How much did the council pay for the repairs?")
-    story_map = assistant.story_map()
-    assert story_map.rows[0].question == "How much did the council pay for the repairs?" and story_map.rows[0].pinned
-    assert story_map.rows[0].cell("a_wire").answer == "£2 million"
-    assert found >= 2 and _read_questions(model).count(EVENT_QUESTION) == found  # the event is found once
-    assert assistant.pinned_questions() == ["How much did the council pay for the repairs?"]
-
-
-def test_an_edited_article_gives_a_new_map(assistant, corpus_dir):
-    first = assistant.story_map()
-    (corpus_dir / "c_blog.txt").write_text("Southgate Systems was behind it for nine months.\n", encoding="utf-8")
-    second = Assistant(corpus_dir, backend=assistant.backend, cache_dir=assistant.cache_dir).story_map()
-    assert second.key != first.key
-
-
 def test_exports_escape_what_came_from_articles_and_name_articles_by_headline(assistant):
     story_map = assistant.story_map()
     row = story_map.rows[0]
@@ -116,7 +81,7 @@ def test_the_event_is_the_noun_most_articles_name_and_otherwise_the_incident(cor
         (vague, "the incident"),
     ):
         a = Assistant(corpus_dir, backend=model, cache_dir=cache)
-        assert story_event(a.index, model, a.encoder, a.settings, {}) == event
+        assert story_event(a.index, model, a.encoder, a.settings, Caches()) == event
 
 
 def test_the_map_command_prints_json_csv_and_pins(corpus_dir, cache, monkeypatch, capsys, model):
@@ -132,42 +97,3 @@ def test_the_map_command_prints_json_csv_and_pins(corpus_dir, cache, monkeypatch
     assert all(row["cells"] for row in d["rows"])
     assert main(["map", "--csv", "--corpus", str(corpus_dir)]) == 0
     assert capsys.readouterr().out.startswith("question,disagree,")
-
-
-def test_a_background_build_reports_progress_then_serves_the_map(assistant, model):
-    """The build is held at its first reading (an event, not a race against the clock), so the status is
-    read while it certainly runs; each reading notes the status it was made under."""
-    held, release, seen = threading.Event(), threading.Event(), []
-    copy = model.copy_span
-
-    def reading(*args, **kwargs):  # in the build's thread
-        seen.append(assistant.map_status)
-        held.set()
-        assert release.wait(30)
-        return copy(*args, **kwargs)
-
-    model.copy_span = reading
-    assistant.start_story_map()
-    assert held.wait(30), "the build never read an article"
-    assert assistant._map_thread.is_alive() and assistant.cached_story_map() is None
-    release.set()
-    assistant._map_thread.join(60)
-    assert not assistant._map_thread.is_alive()
-    # first the points are found, then each row is read, and the status says which
-    points = "Building the map: finding what the story is about"
-    row = re.compile(r"Building the map: row \d+ of \d+: (.+)")
-    rows = seen[next((i for i, s in enumerate(seen) if s != points), len(seen)) :]
-    assert seen[0] == points and rows and all(row.fullmatch(s) for s in rows), seen
-    asked = {row.fullmatch(s).group(1) for s in rows}
-    assert {"Who is accused of or blamed for the intrusion?", "How long did the intrusion go on?"} <= asked
-    assert assistant.map_status == "" and assistant.cached_story_map() is not None
-
-
-def test_closing_stops_a_background_build_at_its_next_step(assistant, model):
-    slow_copy = model.copy_span  # each reading waits a little, so the build is still running when closed
-    model.copy_span = lambda *a, **k: (time.sleep(0.2), slow_copy(*a, **k))[1]
-    assistant.start_story_map()
-    time.sleep(0.3)
-    assistant.close()
-    assert not assistant._map_thread.is_alive() and assistant.map_status == "The map was not finished."
-    assert assistant.cached_story_map() is None
