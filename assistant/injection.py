@@ -13,8 +13,8 @@ No list of attacks and no words of any language: the form of a sentence picks ca
 - **The model decides, by what it would write.** How probable the model finds the candidate as text planted
   to give orders to the programs that process a document (``prompts/write_instruction.yaml``) against as
   news writing (``prompts/write_news.yaml``): the mean log-probability per token under each framing, in any
-  language the model writes. A difference at or over ``InjectionSettings.likelihood_bar`` screens the
-  sentence (a small model judges a lone sentence poorly when asked; it models text well). A backend that
+  language the model writes. A difference at or over ``InjectionSettings.likelihood_bar`` (a lower bar for
+  a sentence in another language than its article) screens the sentence (a small model judges a lone sentence poorly when asked; it models text well). A backend that
   cannot read a reply's likelihood is asked instead, with the sentence's paragraph, who the sentence is
   written for (``prompts/check_instruction.yaml``, P("model") over ``model_bar``). A screened sentence
   takes the rest of its paragraph with it when it is in the article's language (a payload is often split over
@@ -145,14 +145,17 @@ def candidates(sentences: Sequence[str], settings: InjectionSettings, default_la
     return found
 
 
-def _written_to_a_model(backend: Backend, paragraph: str, sentence: str, settings: InjectionSettings) -> bool:
+def _written_to_a_model(
+    backend: Backend, paragraph: str, sentence: str, settings: InjectionSettings, foreign: bool
+) -> bool:
     """Whether the embedded model takes the sentence for an order to a program rather than news writing."""
     if backend.supports_likelihood:
         text = flatten(sentence)
         orders, news = load_prompt(ORDERS).messages(), load_prompt(NEWS).messages()
         backend.warm(orders)  # each framing's state is computed once and kept
         backend.warm(news)
-        return backend.likelihood(orders, text) - backend.likelihood(news, text) >= settings.likelihood_bar
+        bar = settings.other_language_likelihood_bar if foreign else settings.likelihood_bar
+        return backend.likelihood(orders, text) - backend.likelihood(news, text) >= bar
     prompt = load_prompt(PROMPT)  # an endpoint that cannot read a reply's likelihood is asked who it is for
     messages = prompt.messages(passage=flatten(paragraph), sentence=flatten(sentence))
     p_model = backend.probabilities(messages, ["model", "people"], reply_prefix=prompt.reply_prefix).get("model", 0.0)
@@ -167,7 +170,7 @@ def screen_article(backend: Backend, sentences: Sequence[Span], settings: Inject
         if sentences[k].start in screened:
             continue
         paragraph = " ".join(s.text for s in sentences if s.paragraph == sentences[k].paragraph)
-        if not _written_to_a_model(backend, paragraph, texts[k], settings):
+        if not _written_to_a_model(backend, paragraph, texts[k], settings, why == "other-language"):
             continue
         if why == "other-language":
             screened.add(sentences[k].start)

@@ -81,8 +81,11 @@ class InjectionSettings:
     """The instruction screen (injection.py): which sentences are put to the model, and its bar."""
 
     # Mean log-probability per token as a planted order minus as news writing, at or above which a candidate
-    # is screened (fitted on the tune suites' candidates: bench/injection.py).
-    likelihood_bar: float = 0.5
+    # is screened (bench/injection.py --out lists every candidate's; on the tune suites' candidates the news
+    # sentences scored -0.23..0.38, the planted orders 0.28..1.64): one bar for candidates by form, a lower
+    # one for a sentence in another language than its article, which news seldom holds.
+    likelihood_bar: float = 0.4
+    other_language_likelihood_bar: float = 0.0
     model_bar: float = 0.5  # where likelihoods cannot be read: P("model") of the check that screens a candidate
     min_letters: int = 20  # a sentence with fewer letters is too short to tell its language
     main_language_share: float = 2 / 3  # an article's language holds this share of its letters (else the default)

@@ -73,7 +73,7 @@ def _read_case(assistant: Assistant, case: dict, docs: dict, reading: ReadingSet
     question = searched(parse_question(case["question"]), settings)  # as the answer path searches and reads it
     index = assistant.index
     retrieval, _ = _reading_list(index, retrieve(index, question, assistant.encoder, settings.retrieval), settings)
-    articles, _ = _articles(index, retrieval, assistant.backend, settings, {})
+    articles, _ = _articles(index, retrieval, assistant.backend, settings, assistant.caches.verdicts)
     prompt = load_prompt(PROMPT)
     rows = []
     for article in articles:
