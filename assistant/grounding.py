@@ -7,8 +7,6 @@ rather than trusting anything upstream.
 
 from __future__ import annotations
 
-from typing import Iterable
-
 from .text import quote_matches
 from .types import Citation, Corpus, Evidence
 
@@ -44,9 +42,6 @@ class Citations:
             return None
         self._by_span[key] = candidate
         return candidate.id
-
-    def cite_all(self, evidence: Iterable[Evidence]) -> tuple[int, ...]:
-        return tuple(i for i in (self.cite(ev) for ev in evidence) if i is not None)
 
     @property
     def citations(self) -> list[Citation]:

@@ -25,7 +25,7 @@ from .text import EDGE_PUNCT, WORD, locate, paragraph_bounds, stopwords
 from .tokens import count_tokens
 from .types import Article, Event, Evidence, Finding, Question, Span
 
-__all__ = ["reading_steps", "prepare", "shown_text", "widen", "ground_words", "accepted", "PROMPT", "ANSWER_PREFIX"]
+__all__ = ["reading_steps", "prepare", "shown_article", "widen", "ground_words", "accepted", "PROMPT", "ANSWER_PREFIX"]
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +40,11 @@ def _unscreened(article: Article) -> str:
     return text
 
 
-def shown_text(article: Article, settings: ReadingSettings) -> str:
-    """The article as the model reads it: whole, less any sentence screened as a planted instruction; an
-    article over the token budget as the paragraphs of its best passages, in the article's order."""
-    return _shown(article, settings)[0]
-
-
-def _shown(article: Article, settings: ReadingSettings) -> tuple[str, bool]:
-    """(what the model reads, whether it is the whole article): only a whole article's state can be kept
-    between questions, since a long article's passages depend on the question."""
+def shown_article(article: Article, settings: ReadingSettings) -> tuple[str, bool]:
+    """(what the model reads, whether it is the whole article). The article is read whole, less any sentence
+    screened as a planted instruction; an article over the token budget as the paragraphs of its best
+    passages, in the article's order. Only a whole article's state can be kept between questions, since a
+    long article's passages depend on the question."""
     text = _unscreened(article)
     if count_tokens(text) <= settings.max_article_tokens or not article.passages:
         return text, True
@@ -80,7 +76,7 @@ def prepare(backend: Backend, articles: Iterable[Article], settings: ReadingSett
     backend.warm(prompt.prefix())
     n = 0
     for article in articles:
-        shown, whole = _shown(article, settings)
+        shown, whole = shown_article(article, settings)
         if whole:
             backend.warm(prompt.context_prefix(article=shown))
             n += 1
@@ -179,7 +175,7 @@ def read_article(
     backend: Backend, prompt: Prompt, question: Question, article: Article, settings: ReadingSettings
 ) -> list[Finding]:
     """One finding per part of the question: the article's answer, or a silent finding with its P(yes)."""
-    shown, whole = _shown(article, settings)
+    shown, whole = shown_article(article, settings)
     if whole:  # its state is kept between questions (and on disk)
         backend.warm(prompt.prefix())  # the worked examples, once: each article's state builds on them
         backend.warm(prompt.context_prefix(article=shown))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
 
 from .names import article_names, own_name
 from .text import SENTENCE_SHAPES
@@ -372,8 +372,6 @@ class Citer(Protocol):
     """Turns evidence into verified, numbered citations (``grounding.Citations`` is the one there is)."""
 
     def cite(self, evidence: Evidence) -> int | None: ...
-
-    def cite_all(self, evidence: Iterable[Evidence]) -> tuple[int, ...]: ...
 
     @property
     def citations(self) -> list[Citation]: ...

@@ -16,8 +16,7 @@ def _evidence(span: Span, n: int = 1) -> Evidence:
 def test_real_spans_become_verbatim_citations():
     cites = Citations(CORPUS)
     spans = document_spans(CORPUS["doc"])
-    ids = cites.cite_all(_evidence(s, i) for i, s in enumerate(spans, 1))
-    assert ids == (1, 2, 3)
+    assert [cites.cite(_evidence(s, i)) for i, s in enumerate(spans, 1)] == [1, 2, 3]
     for c in cites.citations:
         assert TEXT[c.start : c.end] == c.quote and verify_citation(CORPUS, c)
 

@@ -7,7 +7,6 @@ import numpy as np
 
 from assistant import Assistant, GatherSettings, RetrievalSettings, RetrievalWeights, Settings
 from assistant.evaluate import run_eval
-from assistant.evaluate.runner import config_hash
 from assistant.question import parse_question
 from assistant.retrieve import score_sentences
 from assistant.settings import ReadingSettings
@@ -70,5 +69,5 @@ def test_settings_are_recorded_by_name_and_change_the_run_hash(corpus_dir, cache
     assert recorded["gather"]["near_copy"] == 0.55
     assert recorded["retrieval"]["weights"]["dense_sentence"] == RetrievalWeights().dense_sentence
     assert set(recorded) == {f.name for f in dataclasses.fields(Settings)}
-    other = _assistant(corpus_dir, cache, rule_model)
-    assert config_hash("storydesk", assistant) != config_hash("storydesk", other)
+    other = run_eval([suite], tmp_path / "other", assistant=_assistant(corpus_dir, cache, rule_model), judge=None)
+    assert [r.config for r in run.results] != [r.config for r in other.results]
