@@ -135,7 +135,7 @@ def count_unread(groups: Sequence[Group], unread: Unread) -> None:
         groups[i].also.append(doc_id)
 
 
-def _opening(doc: Document, finding: Finding, words: int = 60) -> str:
+def _opening(doc: Document, finding: Finding, words: int) -> str:
     sentence = flatten(finding.evidence.text) if finding.evidence else ""
     head = doc.headline  # the name the text gives itself; a corpus label ("Article 3") tells the model nothing
     text = f"{head}. {sentence}" if head and head not in sentence else sentence
@@ -143,12 +143,16 @@ def _opening(doc: Document, finding: Finding, words: int = 60) -> str:
     return " ".join(cut[:words]) + (" …" if len(cut) > words else "")
 
 
-def _same_subject(question: str, lead: Group, other: Group, docs: Mapping[str, Document], backend: Backend) -> float:
+def _same_subject(
+    question: str, lead: Group, other: Group, docs: Mapping[str, Document], backend: Backend, words: int
+) -> float:
     prompt = load_prompt("same_subject")
     backend.warm(prompt.prefix())
     first, second = lead.findings[0], other.findings[0]
     messages = prompt.messages(
-        question=question, first=_opening(docs[first.doc_id], first), second=_opening(docs[second.doc_id], second)
+        question=question,
+        first=_opening(docs[first.doc_id], first, words),
+        second=_opening(docs[second.doc_id], second, words),
     )
     return backend.probabilities(messages, ["yes", "no"]).get("yes", 0.0)
 
@@ -180,6 +184,6 @@ def gather(
         elif question.several:
             group.relation = "complements"
         else:
-            p_same = _same_subject(part, groups[0], group, docs, backend)
+            p_same = _same_subject(part, groups[0], group, docs, backend, settings.opening_words)
             group.relation = "distinct" if p_same < settings.different_bar else "disagrees"
     return groups

@@ -186,7 +186,11 @@ def read_article(
         finding = None
         if p_yes >= settings.answer_bar:
             copied = backend.copy_span(
-                messages, shown, reply_prefix=ANSWER_PREFIX, max_tokens=settings.max_answer_tokens
+                messages,
+                shown,
+                reply_prefix=ANSWER_PREFIX,
+                max_tokens=settings.max_answer_tokens,
+                candidates=settings.copy_candidates,
             )
             finding = ground_words(copied.text, article, p_yes, part, settings, copied.confidence)
             if finding is not None and not accepted(finding, settings):
@@ -209,7 +213,7 @@ def reading_steps(
 
     results: dict[str, list[Finding]] = {}
     if backend.concurrent and total > 1:
-        with ThreadPoolExecutor(max_workers=min(8, total)) as pool:
+        with ThreadPoolExecutor(max_workers=min(settings.concurrent_articles, total)) as pool:
             futures = {pool.submit(read_article, backend, prompt, question, a, settings): a for a in articles}
             for n, future in enumerate(as_completed(futures), 1):
                 results[futures[future].doc_id] = future.result()

@@ -10,6 +10,7 @@ visible when both sides are in the evidence.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -44,7 +45,7 @@ def expansion_terms(
     chosen: dict[str, float] = {}
     own = set(question.terms)
     vectors = embed.embed(words) if vectors is None else vectors
-    for row in index.nearest_words(vectors, settings.expansion_per_term * 3):
+    for row in index.nearest_words(vectors, settings.expansion_per_term * settings.expansion_oversample):
         for word, similarity in row:
             if similarity < settings.expansion_min_similarity:
                 break
@@ -81,11 +82,12 @@ def score_sentences(
     return signals.spans, _fused(signals, question, settings)
 
 
-def _in_scope(index: StoryIndex, question: Question, doc_ids: set[str]) -> set[str] | None:
-    """Of ``doc_ids``, the articles mentioning the source the question names; None when it names none."""
+def _in_scope(index: StoryIndex, question: Question, doc_ids: set[str], settings: RetrievalSettings) -> set[str] | None:
+    """Of ``doc_ids``, the articles mentioning the source the question names (``settings.scope_share`` of its
+    terms); None when it names none."""
     if not question.scope_terms:
         return None
-    needed = max(1, (len(question.scope_terms) + 1) // 2)
+    needed = max(1, math.ceil(len(question.scope_terms) * settings.scope_share))
     return {d for d in doc_ids if sum(t in index.article_terms(d) for t in question.scope_terms) >= needed}
 
 
@@ -105,7 +107,7 @@ def _new_statements_first(ranked: list[str], members: dict[str, list[int]], span
 def retrieve(index: StoryIndex, question: Question, embed, settings: RetrievalSettings | None = None) -> Retrieval:
     settings = settings or RetrievalSettings()
     spans, scores = score_sentences(index, question, embed, settings)
-    scope = _in_scope(index, question, {s.doc_id for s in spans})
+    scope = _in_scope(index, question, {s.doc_id for s in spans}, settings)
     unmatched = scope is not None and not scope
     if unmatched:  # no article can be matched to the source it names: all of them answer, and the answer says so
         scope = None

@@ -52,16 +52,18 @@ _NUDGES = (
 )
 
 
-def cue(sentence: str) -> float:
+def cue(sentence: str, settings: StanceSettings | None = None) -> float:
     """What the sentence's form says: -1 attributed (reported); +1 a question the writer asks or a call to
-    the reader to imagine (opinion); else 0.5 for each nudge toward the writer's view (a recommendation's
-    modal verb, the reader addressed, a verdict opening on "this"/"it"), below 1: they never decide alone."""
+    the reader to imagine (opinion); else ``settings.nudge`` (0.5) for each nudge toward the writer's view (a
+    recommendation's modal verb, the reader addressed, a verdict opening on "this"/"it"), at most
+    ``settings.nudge_cap`` (0.9), below 1: they never decide alone."""
+    settings = settings or StanceSettings()
     text = flatten(sentence)
     if _QUOTED.search(text) or _ATTRIBUTED.search(text) or _THEY_SAY.search(text):
         return -1.0
     if text.rstrip(" ”\"'’").endswith("?") or _ASKS_READER.search(text):
         return 1.0
-    return min(0.9, 0.5 * sum(bool(n.search(text)) for n in _NUDGES))
+    return min(settings.nudge_cap, settings.nudge * sum(bool(n.search(text)) for n in _NUDGES))
 
 
 def _p_opinion(backend: Backend, sentence: str) -> float:
@@ -78,7 +80,7 @@ def stance_of(
     key = flatten(sentence)
     if verdicts is not None and key in verdicts:
         return verdicts[key]
-    c = cue(sentence)
+    c = cue(sentence, settings)
     if c <= -1.0 or c >= 1.0:  # decided by form
         stance = REPORTED if c < 0 else OPINION
     else:

@@ -34,7 +34,7 @@ from .backends.base import Backend
 from .config import prompts_dir
 from .grounding import Citations
 from .question import parse_question
-from .settings import Settings
+from .settings import MapSettings, Settings
 from .stance import with_stance
 from .types import Citation, Event
 
@@ -168,16 +168,17 @@ def story_event(index: StoryIndex, backend: Backend, embed, settings: Settings, 
     return "the incident"
 
 
-def speakers(index: StoryIndex, n: int) -> list[str]:
-    """The ``n`` people the articles quote most (by the number of articles that quote them), best first."""
+def speakers(index: StoryIndex, settings: MapSettings) -> list[str]:
+    """The ``settings.speakers`` people the articles quote most (by the number of articles that quote them),
+    best first, each named by at least ``settings.speaker_min_words`` words."""
     quoted: dict[str, set[str]] = {}
     for span in (s for doc in index.corpus for s in index.spans_of(doc.doc_id)):
         if _SPEAKING.search(span.text):
             for ent in language.parse(span.text).ents:
-                if ent.label_ == "PERSON" and len(ent.text.split()) >= 2:
+                if ent.label_ == "PERSON" and len(ent.text.split()) >= settings.speaker_min_words:
                     quoted.setdefault(ent.text, set()).add(span.doc_id)
     ranked = sorted(quoted, key=lambda name: (-len(quoted[name]), name))
-    return ranked[:n]
+    return ranked[: settings.speakers]
 
 
 def map_points(
@@ -193,7 +194,7 @@ def map_points(
     if on_event:
         on_event(Event("points", "finding what the story is about"))
     event = story_event(index, backend, embed, settings, verdicts if verdicts is not None else {})
-    said = [f"What did {name} say?" for name in speakers(index, settings.story_map.speakers)]
+    said = [f"What did {name} say?" for name in speakers(index, settings.story_map)]
     return [q.format(event=event) for q in STANDARD_POINTS] + said
 
 

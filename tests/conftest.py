@@ -94,7 +94,7 @@ class RuleModel(ScriptedBackend):
         yes = 0.97 if self._yes(messages) else 0.03
         return {"yes": yes, "no": 1 - yes}
 
-    def copy_span(self, messages, source, *, reply_prefix="", max_tokens=32):
+    def copy_span(self, messages, source, *, reply_prefix="", max_tokens=32, candidates=64):
         self.requests.append({"prompt": messages.prompt, "variables": dict(messages.variables), "copy": True})
         _, words = self._rule(messages.variables)
         match = re.search(words, source, re.I) if words else None

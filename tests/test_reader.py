@@ -1,4 +1,5 @@
-from assistant.reader import ground_words, shown_article, widen
+from assistant.question import parse_question
+from assistant.reader import ground_words, reading_steps, shown_article, widen
 from assistant.settings import ReadingSettings
 from assistant.spans import document_spans
 from assistant.types import Article, Document, Evidence
@@ -62,3 +63,29 @@ def test_words_cut_off_after_a_function_word_end_where_the_phrase_was_complete()
     f = ground_words("the extraction of their", article(text), 0.9, 0, SETTINGS)
     assert f.phrase == "the extraction" and text[f.start : f.end] == f.phrase
     assert ground_words("Alibaba", article(text), 0.9, 0, SETTINGS).phrase == "Alibaba"
+
+
+def test_the_copier_is_given_the_number_of_candidates_set(rule_model):
+    seen = []
+
+    class Noting(rule_model):
+        def copy_span(self, messages, source, **options):
+            seen.append(options["candidates"])
+            return super().copy_span(messages, source, **options)
+
+    model = Noting({r"how long": (r"days", r"three days")})
+    steps = reading_steps(
+        model,
+        parse_question("How long was the power cut?"),
+        [article("It lasted three days.")],
+        ReadingSettings(copy_candidates=5),
+    )
+    assert [f.phrase for f in _drained(steps)] == ["three days"] and seen == [5]
+
+
+def _drained(steps):
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value

@@ -1,11 +1,13 @@
+import numpy as np
 import pytest
 
 from assistant.corpus import load_corpus
 from assistant.embeddings import MiniLM
 from assistant.index import load_or_build
 from assistant.question import parse_question
-from assistant.retrieve import retrieve
+from assistant.retrieve import _in_scope, expansion_terms, retrieve
 from assistant.settings import RetrievalSettings
+from assistant.types import Question
 
 
 @pytest.fixture
@@ -42,3 +44,34 @@ def test_evidence_offsets_point_into_the_article(index):
     r = retrieve(index, parse_question("What did the repairs cost?"), MiniLM())
     for ev in r.evidence:
         assert index.corpus[ev.doc_id].text[ev.span.start : ev.span.end] == ev.text
+
+
+class _Store:
+    """A store that answers only what scoping and query expansion ask of it."""
+
+    def __init__(self, terms: dict[str, frozenset[str]]):
+        self.terms, self.asked = terms, []
+
+    def article_terms(self, doc_id: str) -> frozenset[str]:
+        return self.terms[doc_id]
+
+    def nearest_words(self, vectors, k: int):
+        self.asked.append(k)
+        return [[] for _ in vectors]
+
+
+def test_an_article_is_in_scope_when_it_holds_the_set_share_of_the_sources_terms():
+    question = Question("q", None, ("cost",), scope_terms=("a", "b", "c"))
+    store = _Store({"one": frozenset("a"), "two": frozenset("ab"), "all": frozenset("abc")})
+    docs = set(store.terms)
+    assert _in_scope(store, question, docs, RetrievalSettings()) == {"two", "all"}  # half of three, rounded up
+    assert _in_scope(store, question, docs, RetrievalSettings(scope_share=1.0)) == {"all"}
+    assert _in_scope(store, question, docs, RetrievalSettings(scope_share=0.0)) == docs  # always at least one
+
+
+def test_query_expansion_looks_at_the_set_number_of_neighbours_per_word():
+    store, question = _Store({}), parse_question("How long did the intrusion last?")
+    vectors = np.zeros((4, 3), dtype=np.float32)
+    expansion_terms(store, question, None, RetrievalSettings(), vectors)
+    expansion_terms(store, question, None, RetrievalSettings(expansion_oversample=2), vectors)
+    assert store.asked == [9, 6]  # three wanted per word, times the oversampling
