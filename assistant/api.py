@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from .answer import OnEvent, answer_question, answer_steps
+from .answer import AnswerContext, OnEvent, answer_question, answer_steps
 from .backends.base import Backend
 from .backends.registry import make_backend
 from .config import cache_dir as default_cache_dir
@@ -263,23 +263,10 @@ class Assistant:
             return cached
         points_key = "points-" + map_key(index, backend, self.settings, ())
         known = None if refresh else load_map(self._maps, points_key)
-        points = (
-            known.points
-            if known
-            else map_points(index, backend, self._encoder, self.settings, on_event, self._instruction_verdicts)
-        )
+        context = AnswerContext(index, backend, self._encoder, self.settings, self._instruction_verdicts, self._stances)
+        points = known.points if known else map_points(context, on_event)
         save_map(self._maps, StoryMap([], [], points_key, 0.0, points))
-        built = build_map(
-            index,
-            backend,
-            self._encoder,
-            self.settings,
-            pins,
-            points,
-            on_event,
-            self._instruction_verdicts,
-            self._stances,
-        )
+        built = build_map(context, pins, points, on_event)
         built.key = key
         save_map(self._maps, built)
         return built

@@ -26,19 +26,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from .backends.base import Backend
 from .prompts import load_prompt
+from .repeats import Repeats
 from .settings import GatherSettings
-from .text import answer_key, contains_words, flatten, near_copy_words, numbers_of, stem, word_set
-from .types import Document, Finding, Group, Question, Span, Unread
+from .text import answer_key, contains_words, flatten, numbers_of, stem
+from .types import Document, Encoder, Finding, Group, Question, Relation, Span, Unread
 
-__all__ = ["gather", "same_answer", "near_copy", "count_unread"]
+__all__ = ["gather", "same_answer", "count_unread", "Gathering"]
 
-Embed = Callable[[list[str]], np.ndarray]  # texts -> unit vectors, one row each
+
+@dataclass(frozen=True)
+class Gathering:
+    """What gathering works with, the same for every part of one question: the articles read, the sentence
+    encoder (answers are compared by their vectors), the model (for the narrow checks), the settings, the
+    near-copy detector, and the matching articles not read (counted for the answers their text states)."""
+
+    docs: Mapping[str, Document]
+    encoder: Encoder
+    backend: Backend
+    settings: GatherSettings
+    repeats: Repeats
+    unread: Unread | None = None
 
 
 def _code_same(a: str, b: str) -> bool | None:
@@ -73,17 +87,12 @@ def same_answer(
     return backend.probabilities(messages, ["yes", "no"]).get("yes", 0.0) >= settings.same_bar
 
 
-def near_copy(a: Document, b: Document, threshold: float) -> bool:
-    """Whether two articles share so many of their words (Jaccard) that one is a copy of the other."""
-    return near_copy_words(word_set(a.text), word_set(b.text), threshold)
-
-
 def _group(
-    findings: Sequence[Finding], question: str, embed: Embed, backend: Backend, settings: GatherSettings
+    findings: Sequence[Finding], question: str, encoder: Encoder, backend: Backend, settings: GatherSettings
 ) -> list[Group]:
     answering = sorted((f for f in findings if f.answers), key=lambda f: -f.p_yes)
     phrases = list(dict.fromkeys(f.phrase for f in answering))
-    vectors = dict(zip(phrases, embed(phrases))) if phrases else {}
+    vectors = dict(zip(phrases, encoder.embed(phrases))) if phrases else {}
     groups: list[Group] = []
     for finding in answering:
         home = next(
@@ -136,7 +145,7 @@ def count_unread(groups: Sequence[Group], unread: Unread) -> None:
 
 
 def _opening(doc: Document, finding: Finding, words: int) -> str:
-    sentence = flatten(finding.evidence.text) if finding.evidence else ""
+    sentence = flatten(finding.sentence.text) if finding.sentence else ""
     head = doc.headline  # the name the text gives itself; a corpus label ("Article 3") tells the model nothing
     text = f"{head}. {sentence}" if head and head not in sentence else sentence
     cut = text.split()
@@ -157,33 +166,23 @@ def _same_subject(
     return backend.probabilities(messages, ["yes", "no"]).get("yes", 0.0)
 
 
-def gather(
-    findings: Sequence[Finding],
-    question: Question,
-    part: str,
-    docs: Mapping[str, Document],
-    embed: Embed,
-    backend: Backend,
-    settings: GatherSettings,
-    unread: Unread | None = None,
-) -> list[Group]:
-    """The answering findings of one question part, grouped, the ``unread`` matching articles counted for
-    them, ordered, and each group's relation set."""
-    groups = _group(findings, part, embed, backend, settings)
-    if unread is not None and groups:
-        count_unread(groups, unread)
+def gather(findings: Sequence[Finding], question: Question, part: str, using: Gathering) -> list[Group]:
+    """The answering findings of one question part (``part``, as parsed: ``question``), grouped, the matching
+    articles not read counted for them, ordered, and each group's relation set."""
+    settings = using.settings
+    groups = _group(findings, part, using.encoder, using.backend, settings)
+    if using.unread is not None and groups:
+        count_unread(groups, using.unread)
         groups.sort(key=lambda g: (-g.count, -g.best))
     for i, group in enumerate(groups[1:], 1):
         # A better-supported group: more articles, or as many read with more confidence (the reader's P("yes")).
-        better = [d for g in groups[:i] if g.relation != "disputed" for d in g.doc_ids]
-        copies = [
-            next((b for b in better if near_copy(docs[d], docs[b], settings.near_copy)), "") for d in group.doc_ids
-        ]
+        better = [d for g in groups[:i] if g.relation != Relation.DISPUTED for d in g.doc_ids]
+        copies = [using.repeats.copy_of(d, better) for d in group.doc_ids]
         if all(copies):
-            group.relation, group.copy_of = "disputed", copies[0]
+            group.relation, group.copy_of = Relation.DISPUTED, copies[0]
         elif question.several:
-            group.relation = "complements"
+            group.relation = Relation.COMPLEMENTS
         else:
-            p_same = _same_subject(part, groups[0], group, docs, backend, settings.opening_words)
-            group.relation = "distinct" if p_same < settings.different_bar else "disagrees"
+            p_same = _same_subject(part, groups[0], group, using.docs, using.backend, settings.opening_words)
+            group.relation = Relation.DISTINCT if p_same < settings.different_bar else Relation.DISAGREES
     return groups

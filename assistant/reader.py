@@ -23,7 +23,7 @@ from .prompts import Prompt, load_prompt
 from .settings import ReadingSettings
 from .text import EDGE_PUNCT, WORD, locate, paragraph_bounds, stopwords
 from .tokens import count_tokens
-from .types import Article, Event, Evidence, Finding, Question, Span
+from .types import Article, Event, Finding, Question, Span
 
 __all__ = ["reading_steps", "prepare", "shown_article", "widen", "ground_words", "accepted", "PROMPT", "ANSWER_PREFIX"]
 
@@ -156,8 +156,7 @@ def ground_words(
     start, end = _without_dangling_end(text, start, end)
     if start >= end or not _says_something(text[start:end]):
         return None
-    evidence = Evidence(id=0, span=sentence, score=p_yes)
-    return Finding(article.doc_id, p_yes, text[start:end], start, end, evidence, part, fluency)
+    return Finding(article.doc_id, p_yes, text[start:end], start, end, sentence, part, fluency)
 
 
 def accepted(finding: Finding, settings: ReadingSettings) -> bool:
@@ -194,7 +193,7 @@ def read_article(
             )
             finding = ground_words(copied.text, article, p_yes, part, settings, copied.confidence)
             if finding is not None and not accepted(finding, settings):
-                finding = replace(finding, phrase="", evidence=None)
+                finding = replace(finding, phrase="", sentence=None)
         log.debug("%s part %d: P(yes) %.2f -> %r", article.doc_id, part, p_yes, finding and finding.phrase)
         findings.append(finding or Finding(article.doc_id, p_yes, part=part))
     return findings

@@ -20,11 +20,10 @@ from .backends.base import Backend
 from .prompts import load_prompt
 from .settings import StanceSettings
 from .text import flatten
-from .types import Citation
+from .types import OPINION, REPORTED, Citation
 
 __all__ = ["stance_of", "with_stance", "cue", "REPORTED", "OPINION"]
 
-REPORTED, OPINION = "reported", "opinion"
 _QUOTED = re.compile(r"[\"“][^\"”]{2,}[\"”]")
 # A source, a quotation or a reporting verb: what follows is someone else's, reported.
 _ATTRIBUTED = re.compile(

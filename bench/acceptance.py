@@ -41,7 +41,7 @@ from assistant.reader import PROMPT, read_article  # noqa: E402
 from assistant.retrieve import retrieve  # noqa: E402
 from assistant.settings import AcceptSettings, ReadingSettings  # noqa: E402
 from assistant.text import answer_key, contains_words  # noqa: E402
-from assistant.types import Evidence, Finding, Span  # noqa: E402
+from assistant.types import Finding, Span  # noqa: E402
 
 # The reader copies only when P("yes") reaches its bar (copying is most of the cost); the fluency floor is off:
 # fluency is one of the clues.
@@ -83,7 +83,7 @@ def _read_case(assistant: Assistant, case: dict, docs: dict, reading: ReadingSet
             row["phrase"] = f.phrase
             if f.answers:
                 row.update(clues(f, question, retrieval, article.sentences).as_row())
-                row["sentence"] = f.evidence.text
+                row["sentence"] = f.sentence.text
                 row["answers"] = _label(case, f.doc_id, f.phrase, docs)
             else:
                 row.update(p_yes=f.p_yes, answers=False)
@@ -183,7 +183,7 @@ def _recomputed(row: dict) -> dict:
     if at < 0:
         return row
     span = Span(row["doc"], 0, 0, 0, len(sentence), sentence)
-    f = Finding(row["doc"], row["p_yes"], phrase, at, at + len(phrase), Evidence(0, span, row["p_yes"]))
+    f = Finding(row["doc"], row["p_yes"], phrase, at, at + len(phrase), span)
     q = parse_question(row["question"])
     return {**row, "echo": _echo(phrase, q), "typed": _typed(f, q)}
 

@@ -35,7 +35,7 @@ def test_the_finding_cites_the_sentence_its_words_sit_in():
     text = "First sentence here. The council paid £2 million for repairs. Last one."
     f = ground_words("£2 million", article(text), 0.9, 0, SETTINGS)
     assert text[f.start : f.end] == f.phrase == "£2 million"
-    assert f.evidence.text == "The council paid £2 million for repairs."
+    assert f.sentence.text == "The council paid £2 million for repairs."
 
 
 def test_a_screened_sentence_is_never_shown_to_the_model_nor_cited():
