@@ -12,7 +12,7 @@
    Code only, no model call: cheap at hundreds of articles.
 3. **Order by support**: most articles first (read and counted), then the model's confidence that they answer.
 4. **How each further group stands to the leading one.**
-   - *disputed*: every article of it is a near-copy (token Jaccard) of an article of a better-supported
+   - *disputed*: every article of it is a near-copy (token Jaccard, repeats.py) of an article of a better-supported
      group (more articles, or as many read with more confidence), with the answer changed: the signature of
      a planted or doctored copy. Reported and cited, never dropped, but not asserted as an answer.
    - *complements*: a question that asks for several things (``Question.several``: "which sectors", "what did

@@ -3,9 +3,9 @@
 The store's own indexes propose candidate sentences (on PostgreSQL: HNSW and full text; a small on-disk
 index: every sentence), so the cost grows with the answer, not the archive. Each candidate is scored on
 four signals (dense and BM25, each at sentence and paragraph grain), plus BM25 on query terms expanded
-through the corpus's own vocabulary and a bonus when the sentence has the shape the question asks for. Then balance: every article whose best sentence is close
-enough to the best overall contributes its own top sentences, because a disagreement is only
-visible when both sides are in the evidence.
+through the corpus's own vocabulary and a bonus when the sentence has the shape the question asks for.
+Then balance: every article whose best sentence is close enough to the best overall contributes its own top
+sentences, because a disagreement is only visible when both sides are in the evidence.
 
 Retrieval also chooses the articles to read (``reading_list``): when more match than
 ``RetrievalSettings.max_articles``, the cap is spent on distinct articles, and the matching articles left

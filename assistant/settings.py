@@ -56,7 +56,7 @@ class RetrievalSettings:
     per_article: int = 5  # sentences shown to the model for each article (cut to the token budget)
     max_articles: int = 8  # articles read per question, best first: the cap on reading time
     # When more articles match than are read and those read all give one answer, this many more are read: the
-    # best ranked of the unread ones that did not state it (answer.py). 0 reads only the first max_articles.
+    # best ranked of the unread ones that did not state it (retrieve.second_look). 0 reads only the first max_articles.
     second_look: int = 2
     absolute_floor: float = 0.18  # an article is read when its best sentence scores this (never relative to the best)
     # A question naming a source ("according to X's report") is answered by the articles holding at least this
