@@ -406,8 +406,8 @@ def test_a_question_asking_for_several_things_gathers_a_list_without_asking_the_
 
 
 def test_the_subject_check_sees_as_many_words_of_each_article_as_set(model):
-    a = doc("a", "Outage\nPower was off for three days across the valley.")
-    b = doc("b", "Outage\nIt lasted a week in the hills.")
+    a = doc("a", "Outage\nPower was off for three days across the town.")
+    b = doc("b", "Outage\nIt lasted a week in the north.")
     m = model()
     run([finding(a, "three days"), finding(b, "a week", 0.8)], [a, b], m, settings=GatherSettings(opening_words=4))
     (request,) = asked(m)
