@@ -34,11 +34,12 @@ sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
 from assistant.accept import Clues, _echo, _typed, clues, features  # noqa: E402
-from assistant.answer import _articles, _reading_list, searched  # noqa: E402
+from assistant.answer import _articles, searched  # noqa: E402
 from assistant.prompts import load_prompt  # noqa: E402
 from assistant.question import parse_question  # noqa: E402
 from assistant.reader import PROMPT, read_article  # noqa: E402
-from assistant.retrieve import retrieve  # noqa: E402
+from assistant.repeats import Repeats  # noqa: E402
+from assistant.retrieve import reading_list, retrieve  # noqa: E402
 from assistant.settings import AcceptSettings, ReadingSettings  # noqa: E402
 from assistant.text import answer_key, contains_words  # noqa: E402
 from assistant.types import Finding, Span  # noqa: E402
@@ -72,7 +73,10 @@ def _read_case(assistant: Assistant, case: dict, docs: dict, reading: ReadingSet
     settings = assistant.settings
     question = searched(parse_question(case["question"]), settings)  # as the answer path searches and reads it
     index = assistant.index
-    retrieval, _ = _reading_list(index, retrieve(index, question, assistant.encoder, settings.retrieval), settings)
+    found = retrieve(index, question, assistant.encoder, settings.retrieval)
+    retrieval = reading_list(
+        index, found, Repeats(index.corpus, settings.gather.near_copy), settings.retrieval
+    ).retrieval
     articles, _ = _articles(index, retrieval, assistant.backend, settings, {})
     prompt = load_prompt(PROMPT)
     rows = []
