@@ -229,7 +229,7 @@ class Evidence:
     """A retrieved sentence and its fused retrieval score: what an article is ranked by and what a long article
     is shown by (its best passages)."""
 
-    id: int  # its place in retrieval's own list, 1-based (0: a sentence picked from the scores later); no stage reads it
+    id: int  # 1-based place in retrieval's own list (0: picked from its scores later); no stage reads it
     span: Span
     score: float  # fused retrieval score
 
