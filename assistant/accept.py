@@ -73,9 +73,9 @@ def _only_a_time(doc, lo: int, hi: int) -> bool:
 
 
 def _typed(finding: Finding, question: Question) -> float:
-    if finding.evidence is None:
+    sentence = finding.sentence
+    if sentence is None:
         return 0.5
-    sentence = finding.evidence.span
     lo, hi = finding.start - sentence.start, finding.end - sentence.start
     doc = language.parse(sentence.text)
     if question.answer_type not in ("date", "duration") and _only_a_time(doc, lo, hi):
@@ -99,7 +99,7 @@ def _typed(finding: Finding, question: Question) -> float:
 
 def _rank(finding: Finding, retrieval: Retrieval, sentences: Sequence) -> int:
     """The cited sentence's place among its article's sentences by retrieval score (last when never scored)."""
-    own = retrieval.scores.get(finding.evidence.span.key) if finding.evidence else None
+    own = retrieval.scores.get(finding.sentence.key) if finding.sentence else None
     if own is None:
         return len(sentences)
     return sum(retrieval.scores[s.key] > own for s in sentences if s.key in retrieval.scores)
@@ -145,6 +145,6 @@ def accept(
     kept = []
     for f in findings:
         if f.answers and score(clues(f, question, retrieval, sentences[f.doc_id]), settings) < settings.bar:
-            f = replace(f, phrase="", evidence=None)
+            f = replace(f, phrase="", sentence=None)
         kept.append(f)
     return kept

@@ -1,7 +1,8 @@
-"""The answer pipeline, the one place that calls the stages in order: retrieve the relevant articles ->
-choose the ones to read (the cap spent on distinct articles) -> screen out instructions planted in them ->
-read each article whole (reader) -> gather the answers into positions, the matching articles not read
-counted for them (gather) -> compose with verified citations.
+"""The answer pipeline, the one place that calls the stages in order, each in one call: retrieve the relevant
+articles and choose the ones to read (retrieve) -> screen out instructions planted in them -> read each article
+whole (reader) -> accept the readings that answer (accept) -> gather the answers into positions, the matching
+articles not read counted for them (gather) -> write the answer up with verified citations (compose,
+grounding), each citation with its stance (stance).
 
 ``answer_steps`` yields typed progress events (``types.Event``) as it goes and ends with a ``done`` event
 carrying the answer; ``answer_question`` is the same without the events (or with a callback for them).
@@ -10,31 +11,42 @@ carrying the answer; ``answer_question`` is the same without the events (or with
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Generator, Iterator
 
 from . import injection
 from .accept import accept
 from .backends.base import Backend
 from .caches import Caches, VerdictStore
-from .compose import compose, not_answered
-from .gather import gather
+from .compose import Coverage, compose, not_answered, noted
+from .gather import Gathering, gather
 from .grounding import Citations
 from .injection import question_without_instructions
 from .question import parse_question
 from .reader import prepare, reading_steps
-from .retrieve import retrieve
+from .repeats import Repeats
+from .retrieve import Reading, passages, reading_list, retrieve, second_look
 from .settings import Settings
-from .stance import OPINION, with_stance
-from .text import near_copy_words, word_set
-from .types import Answer, Article, Event, Evidence, Finding, Group, Question, Retrieval, Span, Unread
+from .stance import with_stance
+from .types import Answer, Article, Event, Finding, Group, Question, Retrieval, Span, Unread
 
 if TYPE_CHECKING:
+    from .types import Encoder
     from .types import SentenceStore as StoryIndex
 
-__all__ = ["answer_question", "answer_steps", "gather_steps", "prepare_articles", "searched", "Gathered", "OnEvent"]
+__all__ = [
+    "answer_question",
+    "answer_steps",
+    "gather_steps",
+    "prepare_articles",
+    "searched",
+    "Gathered",
+    "AnswerContext",
+    "OnEvent",
+]
 
 OnEvent = Callable[[Event], None]  # receives each progress event of one answer, for displays
+Parts = list[tuple[str, list[Group]]]  # each part of a question and its groups: a position each, best supported first
 
 
 @dataclass
@@ -52,37 +64,21 @@ class _Clock:
         return now
 
 
-def _reading_list(index: StoryIndex, retrieval: Retrieval, settings: Settings) -> tuple[Retrieval, dict[str, str]]:
-    """The articles to read, and each matching near-copy left unread -> the article read that it copies.
+@dataclass(frozen=True)
+class AnswerContext:
+    """What answering works with: the articles' index, the model, the sentence encoder, the settings, and the
+    caches that may be shared between questions, since nothing in them depends on the question (the
+    instruction screen's verdict per article, each sentence's stance: ``caches.Caches``)."""
 
-    When more articles match than ``RetrievalSettings.max_articles``, the cap is spent on distinct articles:
-    best first, an article that is a near-copy (``GatherSettings.near_copy``) of one already chosen is not
-    read (twenty wire copies cannot push the other side out). When they all fit, all are read, copies too
-    (a doctored copy is then read and shown as disputed). The chosen articles past retrieval's own first
-    ``max_articles`` get their best sentences from its scores, as retrieval picks them."""
-    cap, matching = settings.retrieval.max_articles, retrieval.matching
-    if len(matching) <= cap:
-        return retrieval, {}
-    words = {doc_id: word_set(index.corpus[doc_id].text) for doc_id in matching}
-    chosen: list[str] = []
-    copies: dict[str, str] = {}
-    for doc_id in matching:
-        original = next((c for c in chosen if near_copy_words(words[doc_id], words[c], settings.gather.near_copy)), "")
-        if original:
-            copies[doc_id] = original
-        elif len(chosen) < cap:
-            chosen.append(doc_id)
-    retrieved = retrieval.by_article()
-    evidence: list[Evidence] = []
-    for doc_id in chosen:
-        passages = retrieved.get(doc_id) or _best_sentences(index, retrieval, doc_id, settings.retrieval.per_article)
-        evidence += [Evidence(len(evidence) + k, ev.span, ev.score) for k, ev in enumerate(passages, 1)]
-    return replace(retrieval, evidence=evidence), copies
+    index: StoryIndex
+    backend: Backend
+    encoder: Encoder
+    settings: Settings = field(default_factory=Settings)
+    caches: Caches = field(default_factory=Caches)
 
 
-def _best_sentences(index: StoryIndex, retrieval: Retrieval, doc_id: str, n: int) -> list[Evidence]:
-    scored = [(retrieval.scores[s.key], s) for s in index.spans_of(doc_id) if s.key in retrieval.scores]
-    return [Evidence(0, span, score) for score, span in sorted(scored, key=lambda x: -x[0])[:n]]
+# --- The instruction screen: which sentences of an article are planted instructions, and which articles to
+# name for them. Kept as one unit (it is replaced as one). ---------------------------------------------------
 
 
 def _readable(
@@ -114,13 +110,13 @@ def _articles(
     ids of the articles where a screened sentence would have been read for this question (it is among the
     article's best passages for it): a planted instruction elsewhere in an article is no news here."""
     articles, relevant = [], []
-    for doc_id, passages in retrieval.by_article().items():
+    for doc_id, best in retrieval.by_article().items():
         sentences = tuple(index.spans_of(doc_id))
         removed = injection.screened(backend, index.corpus[doc_id], sentences, settings.injection, screens)
-        if any(ev.span.start in removed for ev in passages):
+        if any(ev.span.start in removed for ev in best):
             relevant.append(doc_id)
         if len(removed) < len(sentences):
-            articles.append(Article(index.corpus[doc_id], sentences, tuple(passages), removed))
+            articles.append(Article(index.corpus[doc_id], sentences, tuple(best), removed))
     return articles, tuple(relevant)
 
 
@@ -131,14 +127,13 @@ def searched(question: Question, settings: Settings) -> Question:
     return question if asked == question.text else parse_question(asked)
 
 
+# --- End of the instruction screen. -----------------------------------------------------------------------
+
+
 def _accepted(
     findings: list[Finding], question: Question, retrieval: Retrieval, articles: list[Article], settings: Settings
 ) -> list[Finding]:
     return accept(findings, question, retrieval, {a.doc_id: a.sentences for a in articles}, settings.accept)
-
-
-def _names(index: StoryIndex, doc_ids: tuple[str, ...]) -> str:
-    return ", ".join(f'"{index.corpus[d].title}"' for d in doc_ids)
 
 
 @dataclass
@@ -150,156 +145,128 @@ class Gathered:
     question: Question
     retrieval: Retrieval  # its evidence: the articles chosen to read
     articles: list[Article]
-    groups: list[tuple[str, list[Group]]]  # (part, its groups: a position each, best supported first)
+    groups: Parts
     screened: tuple[str, ...]
     unread: tuple[str, ...] = ()  # the matching articles not read (counted by their text), best first
 
 
-def gather_steps(
-    question: Question,
-    index: StoryIndex,
-    backend: Backend,
-    embed,
-    settings: Settings,
-    caches: Caches,
-    clock: _Clock | None = None,
-) -> Generator[Event, None, Gathered]:
-    """Retrieve, screen, read each article and gather the answers (every step but writing the answer up),
-    yielding progress events; the story map shares it with the chat, so the two never disagree."""
-    verdicts = caches.verdicts
-    clock = clock or _Clock.begin()
-    search = searched(question, settings)
-    question = replace(search, text=question.text)
-    yield Event("searching", "Searching the articles")
-    retrieval, copies = _reading_list(index, retrieve(index, search, embed, settings.retrieval), settings)
-    articles, screened = _articles(index, retrieval, backend, settings, verdicts)
-    chosen = retrieval.by_article()
-    unread = tuple(d for d in retrieval.matching if d not in chosen)
-    t = clock.lap("retrieve", clock.start)
-    groups: list[tuple[str, list[Group]]] = []
-    if articles:
-        findings = yield from reading_steps(backend, search, articles, settings.reading)
-        t = clock.lap("generate", t)
-        findings = _accepted(findings, search, retrieval, articles, settings)
-        t = clock.lap("accept", t)
-        yield Event("comparing", "Comparing what the articles say")
-        flagged: set[str] = set()
-        readable = _readable(index, backend, settings, verdicts, flagged)
+def _comparing(
+    context: AnswerContext, question: Question, search: Question, repeats: Repeats, readable: Callable[[Span], bool]
+) -> Callable[[list[Finding], list[Article], Reading], Parts]:
+    """Gathering each part's answers from the findings of the articles read, the unread ones counted."""
+    # Whether each part asks for one value or for several (a multi-part question may ask both ways).
+    asking = [search] if len(search.asked) == 1 else [parse_question(p) for p in search.asked]
 
-        # Whether each part asks for one value or for several (a multi-part question may ask both ways).
-        asking = [search] if len(search.asked) == 1 else [parse_question(p) for p in search.asked]
+    def compare(findings: list[Finding], read: list[Article], reading: Reading) -> Parts:
+        unread = Unread({d: context.index.spans_of(d) for d in reading.unread}, reading.copies, readable)
+        docs = {a.doc_id: a.document for a in read}
+        using = Gathering(docs, context.encoder, context.backend, context.settings.gather, repeats, unread)
+        parts = enumerate(question.asked)
+        return [(part, gather([f for f in findings if f.part == k], asking[k], part, using)) for k, part in parts]
 
-        def gathered(read: list[Article], unread: tuple[str, ...]) -> list[tuple[str, list[Group]]]:
-            docs = {a.doc_id: a.document for a in read}
-            others = Unread({d: index.spans_of(d) for d in unread}, copies, readable)
-            return [
-                (
-                    part,
-                    gather(
-                        [f for f in findings if f.part == k],
-                        asking[k],
-                        part,
-                        docs,
-                        embed.embed,
-                        backend,
-                        settings.gather,
-                        others,
-                    ),
-                )
-                for k, part in enumerate(question.asked)
-            ]
-
-        groups = gathered(articles, unread)
-        extra = _second_look(groups, unread, copies, settings.retrieval.second_look)
-        if extra:  # every article read gave one answer: read the best of the matching articles that did not say it
-            more = _passages(index, retrieval, extra, settings.retrieval.per_article)
-            added, more_screened = _articles(index, replace(retrieval, evidence=more), backend, settings, verdicts)
-            more_findings = yield from reading_steps(backend, search, added, settings.reading)
-            findings = findings + _accepted(more_findings, search, retrieval, added, settings)
-            articles, screened = articles + added, screened + more_screened
-            retrieval = replace(retrieval, evidence=_numbered(retrieval.evidence + more))
-            unread = tuple(d for d in unread if d not in extra)
-            yield Event("comparing", "Comparing what the articles say")
-            groups = gathered(articles, unread)
-        screened += tuple(d for d in unread if d in flagged)
-        clock.lap("compare", t)
-    return Gathered(question, retrieval, articles, groups, screened, unread)
+    return compare
 
 
 def _second_look(
-    groups: list[tuple[str, list[Group]]], unread: tuple[str, ...], copies: dict[str, str], n: int
-) -> tuple[str, ...]:
-    """When the articles read all give one answer to some part while matching articles went unread, the best
-    ranked of those that were not counted for it (they may say something else, or nothing): at most ``n``.
-    The reading cap samples the best-ranked articles; a minority answer can sit just past it."""
-    if n <= 0 or not unread or not any(len(part_groups) == 1 for _, part_groups in groups):
-        return ()
-    counted = {d for _, part_groups in groups for g in part_groups for d in g.also}
-    return tuple(d for d in unread if d not in counted and d not in copies)[:n]
+    context: AnswerContext, search: Question, reading: Reading, extra: tuple[str, ...]
+) -> Generator[Event, None, tuple[Reading, list[Article], list[Finding], tuple[str, ...]]]:
+    """Read the ``extra`` articles: the reading list with them, the articles (screened), their accepted
+    findings, and those of them whose planted instructions bore on the question."""
+    index, settings = context.index, context.settings
+    more = passages(index, reading.retrieval, extra, settings.retrieval.per_article)
+    added, screened = _articles(
+        index, replace(reading.retrieval, evidence=more), context.backend, settings, context.caches.verdicts
+    )
+    findings = yield from reading_steps(context.backend, search, added, settings.reading)
+    findings = _accepted(findings, search, reading.retrieval, added, settings)
+    return reading.adding(extra, more), added, findings, screened
 
 
-def _passages(index: StoryIndex, retrieval: Retrieval, doc_ids: tuple[str, ...], n: int) -> list[Evidence]:
-    return [ev for d in doc_ids for ev in _best_sentences(index, retrieval, d, n)]
+def gather_steps(
+    question: Question, context: AnswerContext, clock: _Clock | None = None
+) -> Generator[Event, None, Gathered]:
+    """Retrieve, screen, read each article and gather the answers (every step but writing the answer up),
+    yielding progress events; the story map shares it with the chat, so the two never disagree."""
+    clock = clock or _Clock.begin()
+    index, backend, settings = context.index, context.backend, context.settings
+    search = searched(question, settings)
+    question = replace(search, text=question.text)
+    yield Event("searching", "Searching the articles")
+    repeats = Repeats(index.corpus, settings.gather.near_copy)
+    reading = reading_list(
+        index, retrieve(index, search, context.encoder, settings.retrieval), repeats, settings.retrieval
+    )
+    articles, screened = _articles(index, reading.retrieval, backend, settings, context.caches.verdicts)
+    t = clock.lap("retrieve", clock.start)
+    if not articles:
+        return Gathered(question, reading.retrieval, articles, [], screened, reading.unread)
+    findings = yield from reading_steps(backend, search, articles, settings.reading)
+    t = clock.lap("generate", t)
+    findings = _accepted(findings, search, reading.retrieval, articles, settings)
+    t = clock.lap("accept", t)
+    yield Event("comparing", "Comparing what the articles say")
+    flagged: set[str] = set()
+    readable = _readable(index, backend, settings, context.caches.verdicts, flagged)
+    compare = _comparing(context, question, search, repeats, readable)
+    groups = compare(findings, articles, reading)
+    extra = second_look(reading, [part_groups for _, part_groups in groups], settings.retrieval.second_look)
+    if extra:  # every article read gave one answer: read the best of the matching articles that did not say it
+        reading, added, more, more_screened = yield from _second_look(context, search, reading, extra)
+        findings, articles, screened = findings + more, articles + added, screened + more_screened
+        yield Event("comparing", "Comparing what the articles say")
+        groups = compare(findings, articles, reading)
+    screened += tuple(d for d in reading.unread if d in flagged)
+    clock.lap("compare", t)
+    return Gathered(question, reading.retrieval, articles, groups, screened, reading.unread)
 
 
-def _numbered(evidence: list[Evidence]) -> list[Evidence]:
-    return [Evidence(k, ev.span, ev.score) for k, ev in enumerate(evidence, 1)]
+def _coverage(index: StoryIndex, found: Gathered) -> Coverage:
+    matching = found.retrieval.matching
+    names = tuple(index.corpus[d].title for d in found.screened)
+    return Coverage(len(index.corpus), len(matching), len(found.unread), found.retrieval.scope_unmatched, names)
+
+
+def _written(found: Gathered, coverage: Coverage, context: AnswerContext, clock: _Clock) -> Answer:
+    """The answer composed from what was gathered, each citation with its stance."""
+    docs = {a.doc_id: a.document for a in found.articles}
+    cites = Citations(context.index.corpus)
+    settings = context.settings
+    answer = compose(found.question, found.groups, docs, cites, coverage.total, coverage.out_of, settings.gather)
+    t = time.perf_counter()
+    answer.citations = with_stance(answer.citations, context.backend, settings.stance, context.caches.stances)
+    clock.lap("stance", t)
+    return answer
 
 
 def answer_steps(
     question: Question,
     index: StoryIndex,
     backend: Backend,
-    embed,
+    encoder: Encoder,
     settings: Settings | None = None,
     caches: Caches | None = None,
 ) -> Iterator[Event]:
     """The answer to the parsed ``question`` from ``index``, as progress events ending in ``done``.
-    ``caches`` (instruction verdicts and stances by sentence) may be shared between calls: neither check
-    depends on the question."""
-    settings = settings or Settings()
+    ``caches`` may be shared between calls (``AnswerContext``)."""
+    context = AnswerContext(index, backend, encoder, settings or Settings(), caches if caches is not None else Caches())
     clock = _Clock.begin()
-    caches = caches if caches is not None else Caches()
-    found = yield from gather_steps(question, index, backend, embed, settings, caches, clock)
-    question = found.question
-    if not found.articles:
-        answer = not_answered(question)
-    else:
-        docs = {a.doc_id: a.document for a in found.articles}
-        matching = len(found.retrieval.matching) if found.unread else 0
-        cites = Citations(index.corpus)
-        answer = compose(question, found.groups, docs, cites, len(index.corpus), matching, settings.gather)
-        t = time.perf_counter()
-        answer.citations = with_stance(answer.citations, backend, settings.stance, caches.stances)
-        clock.lap("stance", t)
-        if answer.citations and all(c.stance == OPINION for c in answer.citations):
-            answer.text += " (Every passage this answer rests on is the writer's opinion, not reported fact.)"
-    if found.retrieval.scope_unmatched:
-        answer.text = (
-            "No article could be matched to the source the question names, so every article was read. " + answer.text
-        )
-    if found.unread and answer.answerable:
-        read = len(found.retrieval.matching) - len(found.unread)
-        answer.text += (
-            f" ({read} of the {len(found.retrieval.matching)} matching articles were read; each of the others"
-            " counts for the answer its own text states, and for none when it states two.)"
-        )
-    if found.screened:
-        answer.text += (
-            f" (Instructions addressed to AI systems in {_names(index, found.screened)} were not followed or quoted.)"
-        )
+    found = yield from gather_steps(question, context, clock)
+    coverage = _coverage(index, found)
+    answer = _written(found, coverage, context, clock) if found.articles else not_answered(found.question)
+    answer = noted(answer, coverage)
     answer.model = getattr(backend, "name", "")
     answer.timings_ms = dict(clock.marks, total=(time.perf_counter() - clock.start) * 1000.0)
     yield Event("done", "Done", answer=answer)
 
 
-def prepare_articles(index: StoryIndex, backend: Backend, settings: Settings, caches: Caches) -> int:
+def prepare_articles(context: AnswerContext) -> int:
     """What ``storydesk index`` computes ahead of any question: each article's instruction screen, then its
     reading state with the screened sentences left out (both kept on disk). Returns how many states."""
+    index, backend, settings = context.index, context.backend, context.settings
     articles = []
     for document in index.corpus:
         sentences = tuple(index.spans_of(document.doc_id))
-        removed = injection.screened(backend, document, sentences, settings.injection, caches.verdicts)
+        removed = injection.screened(backend, document, sentences, settings.injection, context.caches.verdicts)
         articles.append(Article(document, sentences, screened=removed))
     return prepare(backend, articles, settings.reading)
 
@@ -308,13 +275,13 @@ def answer_question(
     question: Question,
     index: StoryIndex,
     backend: Backend,
-    embed,
+    encoder: Encoder,
     settings: Settings | None = None,
     on_event: OnEvent | None = None,
     caches: Caches | None = None,
 ) -> Answer:
     """``answer_steps`` run to the end: the answer, with each event passed to ``on_event`` on the way."""
-    for event in answer_steps(question, index, backend, embed, settings, caches):
+    for event in answer_steps(question, index, backend, encoder, settings, caches):
         if on_event:
             on_event(event)
         if event.answer is not None:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from .answer import OnEvent, answer_question, answer_steps, prepare_articles
+from .answer import AnswerContext, OnEvent, answer_question, answer_steps, prepare_articles
 from .backends.base import Backend
 from .backends.registry import make_backend
 from .caches import Caches, VerdictStore
@@ -121,7 +121,7 @@ class Assistant:
         """Screen each article for planted instructions and compute its reading state (the model's KV state
         after reading it) now, so that every question later costs only its own tokens; both kept on disk.
         Returns how many reading states."""
-        return prepare_articles(self.index, self.backend, self.settings, self.caches)
+        return prepare_articles(AnswerContext(self.index, self.backend, self._encoder, self.settings, self.caches))
 
     def story_map(self, refresh: bool = False, on_event: OnEvent | None = None) -> StoryMap:
         """Where the sources part ways, without a question (``story_map.py``): rows are the points the story

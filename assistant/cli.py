@@ -1,6 +1,6 @@
 """``storydesk``: ask questions of a corpus of news articles, with exact citations.
 
-Subcommands: ask, index, prepare (and serve, eval where installed). Errors are one line on stderr
+Subcommands: ask, index, prepare, map (and serve, eval where installed). Errors are one line on stderr
 and a non-zero exit; ``--json`` prints exactly one JSON object on stdout.
 """
 

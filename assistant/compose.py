@@ -8,17 +8,23 @@ articles; it cites at most ``GatherSettings.citations_per_position`` of those re
 
 The text only quotes words copied out of the articles (verified upstream); every marker names a
 verified citation, and a group whose citations do not verify is left out.
+
+``noted`` adds what the reader should know about how the answer was found (``Coverage``): that no article
+matched the source the question names, how many of the matching articles were read, that every passage it
+rests on is opinion, and which articles held instructions addressed to AI systems. Every word of the answer
+text is written here.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 from .settings import GatherSettings
-from .types import Answer, Citer, Conflict, Document, Group, Position, Question
+from .types import OPINION, Answer, Citer, Conflict, Document, Group, Position, Question, Relation
 
-__all__ = ["compose", "not_answered", "topic_of", "REFUSAL"]
+__all__ = ["compose", "not_answered", "noted", "Coverage", "topic_of", "REFUSAL"]
 
 REFUSAL = "The articles do not say. None of them answers this question"
 _NUMBERS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six", 7: "Seven", 8: "Eight", 9: "Nine", 10: "Ten"}
@@ -69,7 +75,7 @@ class _Writer:
         sentence (one that does not verify gives way to the next)."""
         ids: list[int] = []
         for f in sorted(group.findings, key=lambda f: -f.p_yes):
-            n = self.cites.cite(f.evidence) if f.evidence is not None and len(ids) < self.per_position else None
+            n = self.cites.cite(f.sentence) if f.sentence is not None and len(ids) < self.per_position else None
             if n is not None and n not in ids:
                 ids.append(n)
         return tuple(ids)
@@ -110,26 +116,26 @@ class _Writer:
 
 def _part_text(part: str, groups: Sequence[Group], writer: _Writer) -> tuple[str, list[Conflict]]:
     lead = groups[0]
-    by = {r: [g for g in groups[1:] if g.relation == r] for r in ("disagrees", "distinct", "complements", "disputed")}
+    by = {r: [g for g in groups[1:] if g.relation == r] for r in Relation if r != Relation.LEAD}
     conflicts: list[Conflict] = []
     sentences = []
-    cited = [(g, ids) for g in [lead, *by["disagrees"]] if (ids := writer.cite(g))]
+    cited = [(g, ids) for g in [lead, *by[Relation.DISAGREES]] if (ids := writer.cite(g))]
     sides = [(g, writer.says(g, ids, short=k > 0), ids) for k, (g, ids) in enumerate(cited)]
     if len(sides) >= 2:
         sentences.append("The sources disagree. " + "; ".join(s[1] for s in sides) + ".")
         positions = tuple(_position(g, ids) for g, _, ids in sides)
         conflicts.append(Conflict(topic=topic_of(part), positions=positions))
     elif sides:
-        more = [(g, ids) for g in by["complements"] if (ids := writer.cite(g))]
+        more = [(g, ids) for g in by[Relation.COMPLEMENTS] if (ids := writer.cite(g))]
         sentences.append("; ".join([sides[0][1], *(writer.says(g, ids, short=True) for g, ids in more)]) + ".")
-    distinct = [t for t, _ in (writer.position(g) for g in by["distinct"]) if t]
+    distinct = [t for t, _ in (writer.position(g) for g in by[Relation.DISTINCT]) if t]
     if distinct:
         sentences.append(
             "Other articles are about a different subject of the same name, with their own answer: "
             + "; ".join(distinct)
             + "."
         )
-    for group in by["disputed"]:
+    for group in by[Relation.DISPUTED]:
         text, ids = writer.disputed(group)
         if text:
             sentences.append(text[:1].upper() + text[1:] + ".")
@@ -174,3 +180,41 @@ def compose(
         citations=cites.citations,
         conflicts=conflicts,
     )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How an answer was found, as answering saw it: the articles of the corpus, those that matched the question
+    and how many of them went unread, whether the source the question names matched no article (so every
+    article answered), and the names of the articles whose instructions to AI systems bore on the question."""
+
+    total: int
+    matching: int = 0
+    unread: int = 0
+    scope_unmatched: bool = False
+    screened: tuple[str, ...] = ()
+
+    @property
+    def out_of(self) -> int:
+        """What counts are out of when some matching articles went unread (``compose``'s ``matching``); else 0."""
+        return self.matching if self.unread else 0
+
+
+def noted(answer: Answer, coverage: Coverage) -> Answer:
+    """The answer with its notes: opinion only, the source not matched, the share of articles read, the
+    instructions not followed."""
+    text = answer.text
+    if answer.citations and all(c.stance == OPINION for c in answer.citations):
+        text += " (Every passage this answer rests on is the writer's opinion, not reported fact.)"
+    if coverage.scope_unmatched:
+        text = "No article could be matched to the source the question names, so every article was read. " + text
+    if coverage.unread and answer.answerable:
+        read = coverage.matching - coverage.unread
+        text += (
+            f" ({read} of the {coverage.matching} matching articles were read; each of the others"
+            " counts for the answer its own text states, and for none when it states two.)"
+        )
+    if coverage.screened:
+        names = ", ".join(_quote(name) for name in coverage.screened)
+        text += f" (Instructions addressed to AI systems in {names} were not followed or quoted.)"
+    return replace(answer, text=text)

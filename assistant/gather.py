@@ -12,7 +12,7 @@
    Code only, no model call: cheap at hundreds of articles.
 3. **Order by support**: most articles first (read and counted), then the model's confidence that they answer.
 4. **How each further group stands to the leading one.**
-   - *disputed*: every article of it is a near-copy (token Jaccard) of an article of a better-supported
+   - *disputed*: every article of it is a near-copy (token Jaccard, repeats.py) of an article of a better-supported
      group (more articles, or as many read with more confidence), with the answer changed: the signature of
      a planted or doctored copy. Reported and cited, never dropped, but not asserted as an answer.
    - *complements*: a question that asks for several things (``Question.several``: "which sectors", "what did
@@ -26,19 +26,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
 from .backends.base import Backend
 from .prompts import load_prompt
+from .repeats import Repeats
 from .settings import GatherSettings
-from .text import answer_key, contains_words, flatten, near_copy_words, numbers_of, stem, word_set
-from .types import Document, Finding, Group, Question, Span, Unread
+from .text import answer_key, contains_words, flatten, numbers_of, stem
+from .types import Document, Encoder, Finding, Group, Question, Relation, Span, Unread
 
-__all__ = ["gather", "same_answer", "near_copy", "count_unread"]
+__all__ = ["gather", "same_answer", "count_unread", "Gathering"]
 
-Embed = Callable[[list[str]], np.ndarray]  # texts -> unit vectors, one row each
+
+@dataclass(frozen=True)
+class Gathering:
+    """What gathering works with, the same for every part of one question: the articles read, the sentence
+    encoder (answers are compared by their vectors), the model (for the narrow checks), the settings, the
+    near-copy detector, and the matching articles not read (counted for the answers their text states)."""
+
+    docs: Mapping[str, Document]
+    encoder: Encoder
+    backend: Backend
+    settings: GatherSettings
+    repeats: Repeats
+    unread: Unread | None = None
 
 
 def _code_same(a: str, b: str) -> bool | None:
@@ -73,17 +87,12 @@ def same_answer(
     return backend.probabilities(messages, ["yes", "no"]).get("yes", 0.0) >= settings.same_bar
 
 
-def near_copy(a: Document, b: Document, threshold: float) -> bool:
-    """Whether two articles share so many of their words (Jaccard) that one is a copy of the other."""
-    return near_copy_words(word_set(a.text), word_set(b.text), threshold)
-
-
 def _group(
-    findings: Sequence[Finding], question: str, embed: Embed, backend: Backend, settings: GatherSettings
+    findings: Sequence[Finding], question: str, encoder: Encoder, backend: Backend, settings: GatherSettings
 ) -> list[Group]:
     answering = sorted((f for f in findings if f.answers), key=lambda f: -f.p_yes)
     phrases = list(dict.fromkeys(f.phrase for f in answering))
-    vectors = dict(zip(phrases, embed(phrases))) if phrases else {}
+    vectors = dict(zip(phrases, encoder.embed(phrases))) if phrases else {}
     groups: list[Group] = []
     for finding in answering:
         home = next(
@@ -135,51 +144,45 @@ def count_unread(groups: Sequence[Group], unread: Unread) -> None:
         groups[i].also.append(doc_id)
 
 
-def _opening(doc: Document, finding: Finding, words: int = 60) -> str:
-    sentence = flatten(finding.evidence.text) if finding.evidence else ""
+def _opening(doc: Document, finding: Finding, words: int) -> str:
+    sentence = flatten(finding.sentence.text) if finding.sentence else ""
     head = doc.headline  # the name the text gives itself; a corpus label ("Article 3") tells the model nothing
     text = f"{head}. {sentence}" if head and head not in sentence else sentence
     cut = text.split()
     return " ".join(cut[:words]) + (" …" if len(cut) > words else "")
 
 
-def _same_subject(question: str, lead: Group, other: Group, docs: Mapping[str, Document], backend: Backend) -> float:
+def _same_subject(
+    question: str, lead: Group, other: Group, docs: Mapping[str, Document], backend: Backend, words: int
+) -> float:
     prompt = load_prompt("same_subject")
     backend.warm(prompt.prefix())
     first, second = lead.findings[0], other.findings[0]
     messages = prompt.messages(
-        question=question, first=_opening(docs[first.doc_id], first), second=_opening(docs[second.doc_id], second)
+        question=question,
+        first=_opening(docs[first.doc_id], first, words),
+        second=_opening(docs[second.doc_id], second, words),
     )
     return backend.probabilities(messages, ["yes", "no"]).get("yes", 0.0)
 
 
-def gather(
-    findings: Sequence[Finding],
-    question: Question,
-    part: str,
-    docs: Mapping[str, Document],
-    embed: Embed,
-    backend: Backend,
-    settings: GatherSettings,
-    unread: Unread | None = None,
-) -> list[Group]:
-    """The answering findings of one question part, grouped, the ``unread`` matching articles counted for
-    them, ordered, and each group's relation set."""
-    groups = _group(findings, part, embed, backend, settings)
-    if unread is not None and groups:
-        count_unread(groups, unread)
+def gather(findings: Sequence[Finding], question: Question, part: str, using: Gathering) -> list[Group]:
+    """The answering findings of one question part (``part``, as parsed: ``question``), grouped, the matching
+    articles not read counted for them, ordered, and each group's relation set."""
+    settings = using.settings
+    groups = _group(findings, part, using.encoder, using.backend, settings)
+    if using.unread is not None and groups:
+        count_unread(groups, using.unread)
         groups.sort(key=lambda g: (-g.count, -g.best))
     for i, group in enumerate(groups[1:], 1):
         # A better-supported group: more articles, or as many read with more confidence (the reader's P("yes")).
-        better = [d for g in groups[:i] if g.relation != "disputed" for d in g.doc_ids]
-        copies = [
-            next((b for b in better if near_copy(docs[d], docs[b], settings.near_copy)), "") for d in group.doc_ids
-        ]
+        better = [d for g in groups[:i] if g.relation != Relation.DISPUTED for d in g.doc_ids]
+        copies = [using.repeats.copy_of(d, better) for d in group.doc_ids]
         if all(copies):
-            group.relation, group.copy_of = "disputed", copies[0]
+            group.relation, group.copy_of = Relation.DISPUTED, copies[0]
         elif question.several:
-            group.relation = "complements"
+            group.relation = Relation.COMPLEMENTS
         else:
-            p_same = _same_subject(part, groups[0], group, docs, backend)
-            group.relation = "distinct" if p_same < settings.different_bar else "disagrees"
+            p_same = _same_subject(part, groups[0], group, using.docs, using.backend, settings.opening_words)
+            group.relation = Relation.DISTINCT if p_same < settings.different_bar else Relation.DISAGREES
     return groups

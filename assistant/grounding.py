@@ -1,16 +1,14 @@
-"""Evidence ids -> exact citations. A citation that does not verify against the article is dropped.
+"""Cited sentences -> exact, numbered citations. A citation that does not verify against the article is dropped.
 
-The model only ever names evidence ids; this is the one place that turns them into
-``(doc_id, start, end, quote)``, and it re-reads the article to check ``quote == text[start:end]``
-rather than trusting anything upstream.
+The model never writes a citation: it copies an article's words, and code cites the sentence they sit in
+(reader.py). This is the one place that turns such a sentence into ``(doc_id, start, end, quote)``, and it
+re-reads the article to check ``quote == text[start:end]`` rather than trusting anything upstream.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
-
 from .text import quote_matches
-from .types import Citation, Corpus, Evidence
+from .types import Citation, Corpus, Span
 
 __all__ = ["verify_citation", "Citations"]
 
@@ -28,25 +26,22 @@ class Citations:
         self.corpus = corpus
         self._by_span: dict[tuple[str, int, int], Citation] = {}
 
-    def cite(self, evidence: Evidence) -> int | None:
-        """The citation number for this evidence, or None when it does not verify (then never shown)."""
-        key = (evidence.doc_id, evidence.span.start, evidence.span.end)
+    def cite(self, sentence: Span) -> int | None:
+        """The citation number for this sentence, or None when it does not verify (then never shown)."""
+        key = (sentence.doc_id, sentence.start, sentence.end)
         if key in self._by_span:
             return self._by_span[key].id
         candidate = Citation(
             id=len(self._by_span) + 1,
-            doc_id=evidence.doc_id,
-            start=evidence.span.start,
-            end=evidence.span.end,
-            quote=evidence.span.text,
+            doc_id=sentence.doc_id,
+            start=sentence.start,
+            end=sentence.end,
+            quote=sentence.text,
         )
         if not verify_citation(self.corpus, candidate):
             return None
         self._by_span[key] = candidate
         return candidate.id
-
-    def cite_all(self, evidence: Iterable[Evidence]) -> tuple[int, ...]:
-        return tuple(i for i in (self.cite(ev) for ev in evidence) if i is not None)
 
     @property
     def citations(self) -> list[Citation]:

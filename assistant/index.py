@@ -24,7 +24,7 @@ import numpy as np
 
 from .spans import document_spans
 from .text import WORD, analyze, stemmer, stopwords
-from .types import Corpus, Progress, Signals, Span
+from .types import Corpus, Encoder, Progress, Signals, Span
 from .vectors import ArticleVectors, normalised, pooled, sentence_vectors, vocabulary_vectors
 
 __all__ = ["Paragraph", "StoryIndex", "index_key", "load_or_build", "INDEX_FORMAT"]
@@ -188,7 +188,7 @@ def _vocabulary(corpus: Corpus) -> list[str]:
 
 def build(
     corpus: Corpus,
-    embed,
+    encoder: Encoder,
     progress: Progress | None = None,
     store: ArticleVectors | None = None,
     known_words: dict[str, np.ndarray] | None = None,
@@ -200,7 +200,7 @@ def build(
     vocabulary = _vocabulary(corpus)
     sentence_retriever = _bm25([s.text for s in spans], [s.key for s in spans])
     paragraph_retriever = _bm25(paragraph_texts, [f"{p.doc_id}:p{p.number}" for p in paragraphs])
-    vectors = sentence_vectors(corpus, spans, embed, store, progress)
+    vectors = sentence_vectors(corpus, spans, encoder, store, progress)
     index = StoryIndex(
         corpus=corpus,
         spans=spans,
@@ -211,11 +211,11 @@ def build(
         sentence_vectors=vectors,
         paragraph_vectors=pooled(vectors, span_paragraph, len(paragraphs)),
         vocabulary=vocabulary,
-        vocabulary_vectors=vocabulary_vectors(vocabulary, embed, known_words or {}, progress),
+        vocabulary_vectors=vocabulary_vectors(vocabulary, encoder, known_words or {}, progress),
         term_df=_term_df(spans),
         lowercase_words=_lowercase_words(corpus),
-        key=index_key(corpus, embed.model_name),
-        embed_model=embed.model_name,
+        key=index_key(corpus, encoder.model_name),
+        embed_model=encoder.model_name,
         _retrievers=(sentence_retriever, paragraph_retriever),
     )
     return index
@@ -366,13 +366,13 @@ def _known_words(root: Path, model_name: str) -> dict[str, np.ndarray]:
 
 
 def load_or_build(
-    corpus: Corpus, cache_root: Path, embed, progress: Progress | None = None, rebuild: bool = False
+    corpus: Corpus, cache_root: Path, encoder: Encoder, progress: Progress | None = None, rebuild: bool = False
 ) -> tuple[StoryIndex, bool]:
     """The persisted index for this exact corpus, building it when missing or stale. Returns (index, built).
 
     A build embeds only the articles and words not embedded before (kept under the cache by content);
     ``rebuild`` embeds everything again."""
-    key = index_key(corpus, embed.model_name)
+    key = index_key(corpus, encoder.model_name)
     root = cache_root / "indexes"
     root.mkdir(parents=True, exist_ok=True)
     directory = root / key
@@ -382,9 +382,9 @@ def load_or_build(
         if loaded is not None:
             return loaded, False
     started = time.time()
-    store = ArticleVectors(cache_root, embed.model_name, INDEX_FORMAT, reuse=not rebuild)
+    store = ArticleVectors(cache_root, encoder.model_name, INDEX_FORMAT, reuse=not rebuild)
     index = build(
-        corpus, embed, progress, store=store, known_words=None if rebuild else _known_words(root, embed.model_name)
+        corpus, encoder, progress, store=store, known_words=None if rebuild else _known_words(root, encoder.model_name)
     )
     store.prune(since=started)
     try:

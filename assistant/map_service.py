@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol
 
+from .answer import AnswerContext
 from .backends.base import Backend
 from .caches import Caches
 from .errors import StorydeskError
@@ -96,11 +97,10 @@ class MapService:
             return cached
         points_key = "points-" + map_key(index, backend, settings, ())
         known = None if refresh else load_map(self.directory, points_key)
-        points = (
-            known.points if known else map_points(index, backend, source.encoder, settings, on_event, source.caches)
-        )
+        context = AnswerContext(index, backend, source.encoder, settings, source.caches)
+        points = known.points if known else map_points(context, on_event)
         save_map(self.directory, StoryMap([], [], points_key, 0.0, points))
-        built = build_map(index, backend, source.encoder, settings, pins, points, on_event, source.caches)
+        built = build_map(context, pins, points, on_event)
         built.key = key
         save_map(self.directory, built)
         return built

@@ -34,14 +34,10 @@ from .text import WORD, analyze
 from .types import Corpus, Progress, Signals, Span
 from .vectors import normalised
 
-__all__ = ["PgIndex", "open_pg_index", "STORE_FORMAT", "is_store_url", "bm25"]
+__all__ = ["PgIndex", "open_pg_index", "STORE_FORMAT", "bm25"]
 
 STORE_FORMAT = "storydesk-pg-1"
 _K1, _B = 1.5, 0.75  # bm25s's defaults (method "lucene"), as the on-disk index is built with
-
-
-def is_store_url(value: str) -> bool:
-    return bool(re.match(r"^postgres(ql)?(\+\w+)?://", value or ""))
 
 
 def _urls(url: str) -> tuple[str, str]:

@@ -23,9 +23,9 @@ from .prompts import Prompt, load_prompt
 from .settings import ReadingSettings
 from .text import EDGE_PUNCT, WORD, locate, paragraph_bounds, stopwords
 from .tokens import count_tokens
-from .types import Article, Event, Evidence, Finding, Question, Span
+from .types import Article, Event, Finding, Question, Span
 
-__all__ = ["reading_steps", "prepare", "shown_text", "widen", "ground_words", "accepted", "PROMPT", "ANSWER_PREFIX"]
+__all__ = ["reading_steps", "prepare", "shown_article", "widen", "ground_words", "accepted", "PROMPT", "ANSWER_PREFIX"]
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +40,11 @@ def _unscreened(article: Article) -> str:
     return text
 
 
-def shown_text(article: Article, settings: ReadingSettings) -> str:
-    """The article as the model reads it: whole, less any sentence screened as a planted instruction; an
-    article over the token budget as the paragraphs of its best passages, in the article's order."""
-    return _shown(article, settings)[0]
-
-
-def _shown(article: Article, settings: ReadingSettings) -> tuple[str, bool]:
-    """(what the model reads, whether it is the whole article): only a whole article's state can be kept
-    between questions, since a long article's passages depend on the question."""
+def shown_article(article: Article, settings: ReadingSettings) -> tuple[str, bool]:
+    """(what the model reads, whether it is the whole article). The article is read whole, less any sentence
+    screened as a planted instruction; an article over the token budget as the paragraphs of its best
+    passages, in the article's order. Only a whole article's state can be kept between questions, since a
+    long article's passages depend on the question."""
     text = _unscreened(article)
     if count_tokens(text) <= settings.max_article_tokens or not article.passages:
         return text, True
@@ -80,7 +76,7 @@ def prepare(backend: Backend, articles: Iterable[Article], settings: ReadingSett
     backend.warm(prompt.prefix())
     n = 0
     for article in articles:
-        shown, whole = _shown(article, settings)
+        shown, whole = shown_article(article, settings)
         if whole:
             backend.warm(prompt.context_prefix(article=shown))
             n += 1
@@ -160,8 +156,7 @@ def ground_words(
     start, end = _without_dangling_end(text, start, end)
     if start >= end or not _says_something(text[start:end]):
         return None
-    evidence = Evidence(id=0, span=sentence, score=p_yes)
-    return Finding(article.doc_id, p_yes, text[start:end], start, end, evidence, part, fluency)
+    return Finding(article.doc_id, p_yes, text[start:end], start, end, sentence, part, fluency)
 
 
 def accepted(finding: Finding, settings: ReadingSettings) -> bool:
@@ -179,7 +174,7 @@ def read_article(
     backend: Backend, prompt: Prompt, question: Question, article: Article, settings: ReadingSettings
 ) -> list[Finding]:
     """One finding per part of the question: the article's answer, or a silent finding with its P(yes)."""
-    shown, whole = _shown(article, settings)
+    shown, whole = shown_article(article, settings)
     if whole:  # its state is kept between questions (and on disk)
         backend.warm(prompt.prefix())  # the worked examples, once: each article's state builds on them
         backend.warm(prompt.context_prefix(article=shown))
@@ -190,11 +185,15 @@ def read_article(
         finding = None
         if p_yes >= settings.answer_bar:
             copied = backend.copy_span(
-                messages, shown, reply_prefix=ANSWER_PREFIX, max_tokens=settings.max_answer_tokens
+                messages,
+                shown,
+                reply_prefix=ANSWER_PREFIX,
+                max_tokens=settings.max_answer_tokens,
+                candidates=settings.copy_candidates,
             )
             finding = ground_words(copied.text, article, p_yes, part, settings, copied.confidence)
             if finding is not None and not accepted(finding, settings):
-                finding = replace(finding, phrase="", evidence=None)
+                finding = replace(finding, phrase="", sentence=None)
         log.debug("%s part %d: P(yes) %.2f -> %r", article.doc_id, part, p_yes, finding and finding.phrase)
         findings.append(finding or Finding(article.doc_id, p_yes, part=part))
     return findings
@@ -213,7 +212,7 @@ def reading_steps(
 
     results: dict[str, list[Finding]] = {}
     if backend.concurrent and total > 1:
-        with ThreadPoolExecutor(max_workers=min(8, total)) as pool:
+        with ThreadPoolExecutor(max_workers=min(settings.concurrent_articles, total)) as pool:
             futures = {pool.submit(read_article, backend, prompt, question, a, settings): a for a in articles}
             for n, future in enumerate(as_completed(futures), 1):
                 results[futures[future].doc_id] = future.result()

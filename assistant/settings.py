@@ -56,11 +56,17 @@ class RetrievalSettings:
     per_article: int = 5  # sentences shown to the model for each article (cut to the token budget)
     max_articles: int = 8  # articles read per question, best first: the cap on reading time
     # When more articles match than are read and those read all give one answer, this many more are read: the
-    # best ranked of the unread ones that did not state it (answer.py). 0 reads only the first max_articles.
+    # best ranked of the unread ones that did not state it (retrieve.second_look). 0 reads only the first max_articles.
     second_look: int = 2
     absolute_floor: float = 0.18  # an article is read when its best sentence scores this (never relative to the best)
+    # A question naming a source ("according to X's report") is answered by the articles holding at least this
+    # share of the source's terms (rounded up; always at least one).
+    scope_share: float = 0.5
     expansion_min_similarity: float = 0.62
     expansion_per_term: int = 3
+    # Corpus words looked at per key word, for each one wanted: most fall under the similarity floor or are the
+    # question's own terms (expansion_per_term x this many neighbours are asked of the store).
+    expansion_oversample: int = 3
     expansion_max_terms: int = 64
     weights: RetrievalWeights = field(default_factory=RetrievalWeights)
     # Candidate generation: each store index (vectors, full text) proposes this many sentences, and only those
@@ -110,6 +116,10 @@ class ReadingSettings:
     max_article_tokens: int = 1800  # a longer article is shown as its best paragraphs, in their order
     max_answer_tokens: int = 24  # the copied words' length, in model tokens
     max_widen_words: int = 3  # words code may add to the copied words to complete a unit (a number's noun)
+    # The copier (backends/copying.py) takes, at each step, the likeliest of the model's this many likeliest
+    # tokens that keeps the reply a run of the article; none of them does: the reply ends.
+    copy_candidates: int = 64
+    concurrent_articles: int = 8  # articles read at once by a backend that takes concurrent calls
 
 
 @dataclass(frozen=True)
@@ -148,6 +158,8 @@ class GatherSettings:
     same_bar: float = 0.5  # P("yes": the two answers say the same thing) at or above which they are one
     near_copy: float = 0.5  # token Jaccard of two articles at or above which one is a near-copy of the other
     different_bar: float = 0.15  # P("yes": same subject) below which two answers concern different entities
+    # The subject check sees each answer's article by this many words: its headline and the answering sentence.
+    opening_words: int = 60
     # At scale a position can hold hundreds of articles: the answer cites this many of those read (the most
     # confident readings first) and says how many hold it.
     citations_per_position: int = 3
@@ -169,6 +181,7 @@ class MapSettings:
     """The story map (story_map.py): which questions become its rows besides the standard ones."""
 
     speakers: int = 2  # the most quoted people, each a row "What did X say?"
+    speaker_min_words: int = 2  # a person counts as quoted by a name of at least this many words (not "Vance")
 
 
 @dataclass(frozen=True)
@@ -177,6 +190,8 @@ class StanceSettings:
 
     opinion_bar: float = 0.45  # P("yes": the writer's own view), plus the nudges, at or above which: opinion
     nudge_weight: float = 0.3  # score = P + nudge_weight x cue (0.5 per nudge: a "must", "you", "This is ...")
+    nudge: float = 0.5  # the cue of each nudge toward the writer's view
+    nudge_cap: float = 0.9  # the most the nudges add up to: below 1, they never decide alone
 
 
 @dataclass(frozen=True)

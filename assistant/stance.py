@@ -20,11 +20,10 @@ from .backends.base import Backend
 from .prompts import load_prompt
 from .settings import StanceSettings
 from .text import flatten
-from .types import Citation
+from .types import OPINION, REPORTED, Citation
 
 __all__ = ["stance_of", "with_stance", "cue", "REPORTED", "OPINION"]
 
-REPORTED, OPINION = "reported", "opinion"
 _QUOTED = re.compile(r"[\"“][^\"”]{2,}[\"”]")
 # A source, a quotation or a reporting verb: what follows is someone else's, reported.
 _ATTRIBUTED = re.compile(
@@ -52,16 +51,18 @@ _NUDGES = (
 )
 
 
-def cue(sentence: str) -> float:
+def cue(sentence: str, settings: StanceSettings | None = None) -> float:
     """What the sentence's form says: -1 attributed (reported); +1 a question the writer asks or a call to
-    the reader to imagine (opinion); else 0.5 for each nudge toward the writer's view (a recommendation's
-    modal verb, the reader addressed, a verdict opening on "this"/"it"), below 1: they never decide alone."""
+    the reader to imagine (opinion); else ``settings.nudge`` (0.5) for each nudge toward the writer's view (a
+    recommendation's modal verb, the reader addressed, a verdict opening on "this"/"it"), at most
+    ``settings.nudge_cap`` (0.9), below 1: they never decide alone."""
+    settings = settings or StanceSettings()
     text = flatten(sentence)
     if _QUOTED.search(text) or _ATTRIBUTED.search(text) or _THEY_SAY.search(text):
         return -1.0
     if text.rstrip(" ”\"'’").endswith("?") or _ASKS_READER.search(text):
         return 1.0
-    return min(0.9, 0.5 * sum(bool(n.search(text)) for n in _NUDGES))
+    return min(settings.nudge_cap, settings.nudge * sum(bool(n.search(text)) for n in _NUDGES))
 
 
 def _p_opinion(backend: Backend, sentence: str) -> float:
@@ -78,7 +79,7 @@ def stance_of(
     key = flatten(sentence)
     if verdicts is not None and key in verdicts:
         return verdicts[key]
-    c = cue(sentence)
+    c = cue(sentence, settings)
     if c <= -1.0 or c >= 1.0:  # decided by form
         stance = REPORTED if c < 0 else OPINION
     else:

@@ -29,15 +29,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from . import language
-from .answer import gather_steps
+from .answer import AnswerContext, gather_steps
 from .backends.base import Backend
 from .caches import Caches
 from .config import prompts_dir
 from .grounding import Citations
 from .question import parse_question
-from .settings import Settings
+from .settings import MapSettings, Settings
 from .stance import with_stance
-from .types import Citation, Event
+from .types import Citation, Encoder, Event, Relation
 
 if TYPE_CHECKING:
     from .types import SentenceStore as StoryIndex
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["StoryMap", "MapRow", "MapCell", "build_map", "map_points", "map_key", "load_map", "save_map"]
 
 MAP_FORMAT = "3"  # 3: columns named by the corpus (headline, else "Article N"), never a cut lede
-DISAGREEING = ("disagrees", "disputed")  # group relations that make a row a disagreement
+DISAGREEING = (Relation.DISAGREES, Relation.DISPUTED)  # group relations that make a row a disagreement
 OnEvent = Callable[[Event], None]
 
 
@@ -57,7 +57,7 @@ class MapCell:
     answer: str
     citation: Citation
     position: int  # which of the row's positions (0: the best supported)
-    relation: str  # that position's relation to the first: lead, disagrees, disputed, distinct, complements
+    relation: Relation  # that position's relation to the first
 
 
 @dataclass
@@ -110,7 +110,10 @@ class StoryMap:
         rows = [
             MapRow(
                 r["question"],
-                [MapCell(**{**c, "citation": Citation(**c["citation"])}) for c in r["cells"]],
+                [
+                    MapCell(**{**c, "citation": Citation(**c["citation"]), "relation": Relation(c["relation"])})
+                    for c in r["cells"]
+                ],
                 r["disagree"],
                 r.get("pinned", False),
             )
@@ -154,11 +157,12 @@ EVENT_QUESTION = "What is the event this article reports, in two or three words?
 _SPEAKING = re.compile(r"\b(?:said|says|told|warned|added|according to)\b", re.IGNORECASE)
 
 
-def story_event(index: StoryIndex, backend: Backend, embed, settings: Settings, caches: Caches) -> str:
+def story_event(index: StoryIndex, backend: Backend, encoder: Encoder, settings: Settings, caches: Caches) -> str:
     """The story's event as its articles name it ("the cyber heist", "the ammonia leak"): the reader's
     answer to ``EVENT_QUESTION`` that most articles give, cut to its noun and the nouns before it;
     "the incident" when no article names one."""
-    found = _drain(gather_steps(parse_question(EVENT_QUESTION), index, backend, embed, settings, caches))
+    context = AnswerContext(index, backend, encoder, settings, caches)
+    found = _drain(gather_steps(parse_question(EVENT_QUESTION), context))
     groups = found.groups[0][1] if found.groups else []
     for group in groups:
         doc = language.parse(group.phrase)
@@ -169,32 +173,27 @@ def story_event(index: StoryIndex, backend: Backend, embed, settings: Settings, 
     return "the incident"
 
 
-def speakers(index: StoryIndex, n: int) -> list[str]:
-    """The ``n`` people the articles quote most (by the number of articles that quote them), best first."""
+def speakers(index: StoryIndex, settings: MapSettings) -> list[str]:
+    """The ``settings.speakers`` people the articles quote most (by the number of articles that quote them),
+    best first, each named by at least ``settings.speaker_min_words`` words."""
     quoted: dict[str, set[str]] = {}
     for span in (s for doc in index.corpus for s in index.spans_of(doc.doc_id)):
         if _SPEAKING.search(span.text):
             for ent in language.parse(span.text).ents:
-                if ent.label_ == "PERSON" and len(ent.text.split()) >= 2:
+                if ent.label_ == "PERSON" and len(ent.text.split()) >= settings.speaker_min_words:
                     quoted.setdefault(ent.text, set()).add(span.doc_id)
     ranked = sorted(quoted, key=lambda name: (-len(quoted[name]), name))
-    return ranked[:n]
+    return ranked[: settings.speakers]
 
 
-def map_points(
-    index: StoryIndex,
-    backend: Backend,
-    embed,
-    settings: Settings,
-    on_event: OnEvent | None = None,
-    caches: Caches | None = None,
-) -> list[str]:
+def map_points(context: AnswerContext, on_event: OnEvent | None = None) -> list[str]:
     """The questions the story turns on: the standard questions of news reporting about the story's own
     event, and what each of the most quoted people said (see the module's docstring)."""
     if on_event:
         on_event(Event("points", "finding what the story is about"))
-    event = story_event(index, backend, embed, settings, caches if caches is not None else Caches())
-    said = [f"What did {name} say?" for name in speakers(index, settings.story_map.speakers)]
+    index, settings = context.index, context.settings
+    event = story_event(index, context.backend, context.encoder, settings, context.caches)
+    said = [f"What did {name} say?" for name in speakers(index, settings.story_map)]
     return [q.format(event=event) for q in STANDARD_POINTS] + said
 
 
@@ -205,7 +204,7 @@ def _row(question: str, found, citations: Citations, pinned: bool, stance: Calla
         for k, group in enumerate(groups):
             disagree |= group.relation in DISAGREEING
             for f in group.findings:
-                n = citations.cite(f.evidence) if f.evidence else None
+                n = citations.cite(f.sentence) if f.sentence else None
                 if n is not None:
                     cited = stance(citations.citations[n - 1])
                     cells.append(MapCell(f.doc_id, f.phrase, cited, k, group.relation))
@@ -213,37 +212,31 @@ def _row(question: str, found, citations: Citations, pinned: bool, stance: Calla
 
 
 def build_map(
-    index: StoryIndex,
-    backend: Backend,
-    embed,
-    settings: Settings,
+    context: AnswerContext,
     pinned: Sequence[str] = (),
     points: Sequence[str] | None = None,
     on_event: OnEvent | None = None,
-    caches: Caches | None = None,
 ) -> StoryMap:
-    """The story map of ``index``: ``pinned`` questions first, then ``points`` (found from the corpus by
-    ``map_points`` when not given), each answered by every relevant article."""
+    """The story map of ``context.index``: ``pinned`` questions first, then ``points`` (found from the corpus
+    by ``map_points`` when not given), each answered by every relevant article."""
     t0 = time.perf_counter()
     emit = on_event or (lambda event: None)
-    caches = caches if caches is not None else Caches()
     if points is None:
-        points = map_points(index, backend, embed, settings, on_event, caches)
+        points = map_points(context, on_event)
     found_points = list(points)
     questions = list(dict.fromkeys([*pinned, *found_points]))
-    citations = Citations(index.corpus)
+    citations = Citations(context.index.corpus)
     rows = []
 
     def stance(citation: Citation) -> Citation:
-        return with_stance([citation], backend, settings.stance, caches.stances)[0]
+        return with_stance([citation], context.backend, context.settings.stance, context.caches.stances)[0]
 
     for n, question in enumerate(questions, 1):
         emit(Event("row", f"row {n} of {len(questions)}: {question}", n, len(questions)))
-        steps = gather_steps(parse_question(question), index, backend, embed, settings, caches)
-        found = _drain(steps)
+        found = _drain(gather_steps(parse_question(question), context))
         rows.append(_row(question, found, citations, question in pinned, stance))
     rows.sort(key=lambda r: (not r.pinned, not r.disagree, -len(r.cells)))
-    columns = [(d.doc_id, d.title) for d in index.corpus]
+    columns = [(d.doc_id, d.title) for d in context.index.corpus]
     return StoryMap(columns, [r for r in rows if r.cells or r.pinned], "", time.perf_counter() - t0, found_points)
 
 

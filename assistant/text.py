@@ -1,7 +1,8 @@
-"""Text utilities every stage shares: the BM25 analysis (stemmed, stopword-free terms), the vocabulary of
-answer shapes (spelled-out numbers, read by text2num; units, months, currencies), span location
-(abbreviations, paragraph bounds, the verbatim-quote check), the ``[n]`` citation-marker pattern and
-terminal-safe output. No stage-specific logic lives here."""
+"""Text utilities the stages share: the BM25 analysis (stemmed, stopword-free terms), the vocabulary of
+answer shapes (spelled-out numbers, read by text2num; units, months, currencies; the sentence shapes that
+retrieval and acceptance look for), span location (abbreviations, paragraph bounds, the verbatim-quote check),
+answer keys (how reading's answers are compared, by gathering and by the count of articles not read), the
+``[n]`` citation-marker pattern and terminal-safe output. Whether an article repeats another is repeats.py's."""
 
 from __future__ import annotations
 
@@ -38,8 +39,6 @@ __all__ = [
     "answer_key",
     "numbers_of",
     "contains_words",
-    "word_set",
-    "near_copy_words",
     "flatten",
     "printable",
     "json_line",
@@ -333,17 +332,3 @@ def numbers_of(phrase: str) -> frozenset[str]:
 def contains_words(longer: str, shorter: str) -> bool:
     """Whether ``shorter``'s words appear, in order and whole, inside ``longer`` (both answer keys)."""
     return bool(shorter) and f" {shorter} " in f" {longer} "
-
-
-# --- Near-copies ------------------------------------------------------------------------------------
-
-
-def word_set(text: str) -> frozenset[str]:
-    """The distinct words of a text, lower case: what near-copy detection compares."""
-    return frozenset(WORD.findall(text.lower()))
-
-
-def near_copy_words(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
-    """Whether two texts' word sets (``word_set``) overlap so much (Jaccard >= ``threshold``) that one is a
-    copy of the other; never for a text without words."""
-    return bool(a and b) and len(a & b) / len(a | b) >= threshold

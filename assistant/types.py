@@ -1,10 +1,11 @@
 """Typed records the stages hand each other, so that no stage imports another for a type.
 
 In pipeline order: ``Document``/``Corpus`` (articles as read), ``Span`` (a sentence with exact offsets),
-``Question`` (the parsed question), ``Evidence``/``Retrieval`` (numbered retrieved sentences), ``Finding``
-(what one article says), ``Group`` (articles giving the same answer), ``Unread`` (matching articles not
-read), ``Citation``/``Position``/``Conflict``/``Answer`` (the public answer: ``Answer.to_dict()`` is exactly
-the JSON contract of ``storydesk ask --json``), and ``Event`` (progress of one answer, for displays).
+``Question`` (the parsed question), ``Evidence``/``Retrieval`` (retrieved sentences with their scores),
+``Finding`` (what one article says, and the sentence it says it in), ``Group`` (articles giving the same
+answer) and its ``Relation`` to the leading group, ``Unread`` (matching articles not read),
+``Citation``/``Position``/``Conflict``/``Answer`` (the public answer: ``Answer.to_dict()`` is exactly the JSON
+contract of ``storydesk ask --json``), and ``Event`` (progress of one answer, for displays).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
 
 from .names import article_names, own_name
 from .text import SENTENCE_SHAPES
@@ -32,6 +34,7 @@ __all__ = [
     "Article",
     "Finding",
     "Group",
+    "Relation",
     "Unread",
     "Citer",
     "Citation",
@@ -42,10 +45,14 @@ __all__ = [
     "AddedArticles",
     "Encoder",
     "Progress",
+    "REPORTED",
+    "OPINION",
 ]
 
 # (stage label, done, total): how indexing, the model download and eval runs report progress.
 Progress = Callable[[str, int, int], None]
+# A cited sentence's stance (``Citation.stance``, stance.py): stated as fact or attributed, or the writer's view.
+REPORTED, OPINION = "reported", "opinion"
 
 
 @dataclass(frozen=True)
@@ -151,7 +158,7 @@ class Citation:
     start: int
     end: int
     quote: str
-    stance: str = ""  # "reported" (fact, or attributed to a source) or "opinion" (the writer's view); "" unknown
+    stance: str = ""  # REPORTED (fact, or attributed to a source) or OPINION (the writer's view); "" unknown
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -219,9 +226,10 @@ class Answer:
 
 @dataclass(frozen=True)
 class Evidence:
-    """A retrieved sentence, numbered: the model only ever names these numbers, never quotes."""
+    """A retrieved sentence and its fused retrieval score: what an article is ranked by and what a long article
+    is shown by (its best passages)."""
 
-    id: int  # 1-based, unique within one retrieval
+    id: int  # 1-based place in retrieval's own list (0: picked from its scores later); no stage reads it
     span: Span
     score: float  # fused retrieval score
 
@@ -313,26 +321,32 @@ class Finding:
     phrase: str = ""  # the article's own words, text[start:end], widened to a complete unit
     start: int = 0
     end: int = 0
-    evidence: Evidence | None = None  # the sentence the phrase sits in: what is cited
+    sentence: Span | None = None  # the sentence the phrase sits in: what is cited
     part: int = 0  # which part of a multi-part question
     fluency: float | None = None  # mean log-probability the model gave the copied words unconstrained
 
     @property
     def answers(self) -> bool:
-        return self.evidence is not None and bool(self.phrase)
+        return self.sentence is not None and bool(self.phrase)
+
+
+class Relation(StrEnum):
+    """How a group of answers stands to the leading group (gather.py sets it; compose.py and the map read it)."""
+
+    LEAD = "lead"  # it is the leading group
+    DISAGREES = "disagrees"  # same subject, another answer
+    DISTINCT = "distinct"  # another entity that shares the name: a further valid answer
+    COMPLEMENTS = "complements"  # another item of a list the question asks for
+    DISPUTED = "disputed"  # every article of it is a near-copy of a better-supported group's, this answer changed
 
 
 @dataclass
 class Group:
-    """Articles giving the same answer; ``phrase`` is the wording shown for all of them.
-
-    ``relation`` says how the group stands to the leading group: "lead" (it is the leading group),
-    "disagrees" (same subject, another answer), "distinct" (another entity that shares the name: a
-    further valid answer) or "disputed" (every article of it is a near-copy of an article of a better
-    supported group, with this answer changed: ``copy_of`` names that article)."""
+    """Articles giving the same answer; ``phrase`` is the wording shown for all of them, ``relation`` how the
+    group stands to the leading group (``copy_of``: for a disputed group, the article its articles copy)."""
 
     findings: list[Finding]
-    relation: str = "lead"
+    relation: Relation = Relation.LEAD
     copy_of: str = ""
     also: list[str] = field(default_factory=list)  # matching articles not read whose own text states this answer
 
@@ -369,11 +383,9 @@ class Unread:
 
 
 class Citer(Protocol):
-    """Turns evidence into verified, numbered citations (``grounding.Citations`` is the one there is)."""
+    """Turns sentences into verified, numbered citations (``grounding.Citations`` is the one there is)."""
 
-    def cite(self, evidence: Evidence) -> int | None: ...
-
-    def cite_all(self, evidence: Iterable[Evidence]) -> tuple[int, ...]: ...
+    def cite(self, sentence: Span) -> int | None: ...
 
     @property
     def citations(self) -> list[Citation]: ...

@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .types import Corpus, Progress, Span
+from .types import Corpus, Encoder, Progress, Span
 
 __all__ = ["ArticleVectors", "sentence_vectors", "vocabulary_vectors", "pooled", "normalised"]
 
@@ -94,7 +94,7 @@ def _doc_ranges(spans: Sequence[Span]) -> list[tuple[str, int, int]]:
 def sentence_vectors(
     corpus: Corpus,
     spans: list[Span],
-    embed,
+    encoder: Encoder,
     store: ArticleVectors | None,
     progress: Progress | None,
     chunk: int = 512,
@@ -103,7 +103,7 @@ def sentence_vectors(
     embedded now. The sentences of all new articles go through the encoder together, in chunks big
     enough for it to batch sentences of like length across articles, and small enough to report progress
     every few seconds (and to let a question's own embedding in between)."""
-    out = np.zeros((len(spans), embed.dimensions), dtype=np.float32)
+    out = np.zeros((len(spans), encoder.dimensions), dtype=np.float32)
     todo = []
     for doc_id, lo, hi in _doc_ranges(spans):
         stored = store.get(corpus[doc_id].text, hi - lo) if store else None
@@ -116,7 +116,7 @@ def sentence_vectors(
         progress("embedding sentences", 0, len(rows))  # starts the clock: a rate shown counts the first chunk
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
-        out[part] = embed.embed([spans[i].text for i in part])
+        out[part] = encoder.embed([spans[i].text for i in part])
         if progress:
             progress("embedding sentences", start + len(part), len(rows))
     if store:
@@ -126,10 +126,10 @@ def sentence_vectors(
 
 
 def vocabulary_vectors(
-    vocabulary: list[str], embed, known: dict[str, np.ndarray], progress: Progress | None
+    vocabulary: list[str], encoder: Encoder, known: dict[str, np.ndarray], progress: Progress | None
 ) -> np.ndarray:
     """Word vectors, taking those the previous index already had (a word's vector is its own)."""
-    out = np.zeros((len(vocabulary), embed.dimensions), dtype=np.float32)
+    out = np.zeros((len(vocabulary), encoder.dimensions), dtype=np.float32)
     new = [i for i, w in enumerate(vocabulary) if w not in known]
     for i, word in enumerate(vocabulary):
         if word in known:
@@ -138,7 +138,7 @@ def vocabulary_vectors(
         progress("embedding vocabulary", 0, len(new))
     for start in range(0, len(new), 1024):
         rows = new[start : start + 1024]
-        out[rows] = embed.embed([vocabulary[i] for i in rows])
+        out[rows] = encoder.embed([vocabulary[i] for i in rows])
         if progress:
             progress("embedding vocabulary", start + len(rows), len(new))
     return out

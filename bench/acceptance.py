@@ -34,14 +34,15 @@ sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
 from assistant.accept import Clues, _echo, _typed, clues, features  # noqa: E402
-from assistant.answer import _articles, _reading_list, searched  # noqa: E402
+from assistant.answer import _articles, searched  # noqa: E402
 from assistant.prompts import load_prompt  # noqa: E402
 from assistant.question import parse_question  # noqa: E402
 from assistant.reader import PROMPT, read_article  # noqa: E402
-from assistant.retrieve import retrieve  # noqa: E402
+from assistant.repeats import Repeats  # noqa: E402
+from assistant.retrieve import reading_list, retrieve  # noqa: E402
 from assistant.settings import AcceptSettings, ReadingSettings  # noqa: E402
 from assistant.text import answer_key, contains_words  # noqa: E402
-from assistant.types import Evidence, Finding, Span  # noqa: E402
+from assistant.types import Finding, Span  # noqa: E402
 
 # The reader copies only when P("yes") reaches its bar (copying is most of the cost); the fluency floor is off:
 # fluency is one of the clues.
@@ -72,7 +73,10 @@ def _read_case(assistant: Assistant, case: dict, docs: dict, reading: ReadingSet
     settings = assistant.settings
     question = searched(parse_question(case["question"]), settings)  # as the answer path searches and reads it
     index = assistant.index
-    retrieval, _ = _reading_list(index, retrieve(index, question, assistant.encoder, settings.retrieval), settings)
+    found = retrieve(index, question, assistant.encoder, settings.retrieval)
+    retrieval = reading_list(
+        index, found, Repeats(index.corpus, settings.gather.near_copy), settings.retrieval
+    ).retrieval
     articles, _ = _articles(index, retrieval, assistant.backend, settings, assistant.caches.verdicts)
     prompt = load_prompt(PROMPT)
     rows = []
@@ -83,7 +87,7 @@ def _read_case(assistant: Assistant, case: dict, docs: dict, reading: ReadingSet
             row["phrase"] = f.phrase
             if f.answers:
                 row.update(clues(f, question, retrieval, article.sentences).as_row())
-                row["sentence"] = f.evidence.text
+                row["sentence"] = f.sentence.text
                 row["answers"] = _label(case, f.doc_id, f.phrase, docs)
             else:
                 row.update(p_yes=f.p_yes, answers=False)
@@ -183,7 +187,7 @@ def _recomputed(row: dict) -> dict:
     if at < 0:
         return row
     span = Span(row["doc"], 0, 0, 0, len(sentence), sentence)
-    f = Finding(row["doc"], row["p_yes"], phrase, at, at + len(phrase), Evidence(0, span, row["p_yes"]))
+    f = Finding(row["doc"], row["p_yes"], phrase, at, at + len(phrase), span)
     q = parse_question(row["question"])
     return {**row, "echo": _echo(phrase, q), "typed": _typed(f, q)}
 

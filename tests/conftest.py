@@ -102,7 +102,7 @@ class RuleModel(ScriptedBackend):
             return -1.0 if re.search(r"\b(?:AI|assistants?|chatbots?|automated)\b", reply, re.I) else -6.0
         return -3.0
 
-    def copy_span(self, messages, source, *, reply_prefix="", max_tokens=32):
+    def copy_span(self, messages, source, *, reply_prefix="", max_tokens=32, candidates=64):
         self.requests.append({"prompt": messages.prompt, "variables": dict(messages.variables), "copy": True})
         _, words = self._rule(messages.variables)
         match = re.search(words, source, re.I) if words else None

@@ -8,7 +8,7 @@ from assistant.accept import accept, clues, score
 from assistant.question import parse_question
 from assistant.settings import AcceptSettings
 from assistant.spans import document_spans
-from assistant.types import Document, Evidence, Finding, Retrieval
+from assistant.types import Document, Finding, Retrieval
 
 TEXT = (
     "Floodwater broke through the Marrow Dam late on Sunday, the utility said. "
@@ -23,7 +23,7 @@ SENTENCES = tuple(document_spans(Document("dam", TEXT)))
 def _finding(words: str, p_yes: float = 0.9, fluency: float = -1.0) -> Finding:
     start = TEXT.index(words)
     sentence = next(s for s in SENTENCES if s.start <= start < s.end)
-    return Finding("dam", p_yes, words, start, start + len(words), Evidence(0, sentence, p_yes), 0, fluency)
+    return Finding("dam", p_yes, words, start, start + len(words), sentence, 0, fluency)
 
 
 def _retrieval(question, best: str) -> Retrieval:

@@ -6,7 +6,7 @@ from assistant.grounding import Citations
 from assistant.question import parse_question
 from assistant.settings import GatherSettings
 from assistant.spans import document_spans
-from assistant.types import Corpus, Document, Evidence, Finding, Group, Span
+from assistant.types import Corpus, Document, Finding, Group, Span
 
 DOCS = {
     "a": "Water board report\nIt lasted eighteen months. Nothing else.",
@@ -21,7 +21,7 @@ DOCS_BY_ID = {d.doc_id: d for d in CORPUS}
 def finding(doc: str, phrase: str) -> Finding:
     span = document_spans(CORPUS[doc])[1]
     start = CORPUS[doc].text.index(phrase)
-    return Finding(doc, 0.9, phrase, start, start + len(phrase), Evidence(0, span, 0.9))
+    return Finding(doc, 0.9, phrase, start, start + len(phrase), span)
 
 
 def _compose(question: str, groups):
@@ -116,7 +116,7 @@ def read(doc: str, phrase: str, p: float) -> Finding:
     text = BIG[doc].text
     span = document_spans(BIG[doc])[1]
     start = text.index(phrase)
-    return Finding(doc, p, phrase, start, start + len(phrase), Evidence(0, span, p))
+    return Finding(doc, p, phrase, start, start + len(phrase), span)
 
 
 def _at_scale(groups, matching=40, settings=None):
@@ -162,7 +162,7 @@ def test_the_number_of_citations_per_position_is_a_setting():
 
 
 def test_a_citation_that_does_not_verify_gives_way_to_the_next_article():
-    broken = Finding("x0", 0.99, "eighteen", 0, 8, Evidence(0, Span("x0", 1, 1, 0, 8, "not text"), 0.99))
+    broken = Finding("x0", 0.99, "eighteen", 0, 8, Span("x0", 1, 1, 0, 8, "not text"))
     x = Group([broken, *(read(f"x{i}", "eighteen months", 0.5) for i in range(1, 5))])
     answer = _at_scale([x])
     assert [c.doc_id for c in answer.citations] == ["x1", "x2", "x3"]

@@ -3,13 +3,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from assistant.gather import _code_same, gather, near_copy, same_answer
+from assistant.gather import Gathering, _code_same, gather, same_answer
 from assistant.prompts import load_prompt
 from assistant.question import parse_question
+from assistant.repeats import Repeats
 from assistant.settings import GatherSettings
 from assistant.spans import document_spans
 from assistant.text import SENTENCE_SHAPES
-from assistant.types import Document, Evidence, Finding, Unread
+from assistant.types import Document, Finding, Unread
 
 BASE = "Power was cut to the Marrow valley on Sunday after the dam failed, officials said late last night. "
 
@@ -21,7 +22,27 @@ def doc(doc_id: str, text: str) -> Document:
 def finding(d: Document, phrase: str, p: float = 0.9) -> Finding:
     start = d.text.index(phrase)
     span = next(s for s in document_spans(d) if s.start <= start < s.end)  # the sentence it sits in
-    return Finding(d.doc_id, p, phrase, start, start + len(phrase), Evidence(0, span, p))
+    return Finding(d.doc_id, p, phrase, start, start + len(phrase), span)
+
+
+def near_copy(a: Document, b: Document, threshold: float) -> bool:
+    return Repeats({a.doc_id: a, b.doc_id: b}, threshold).near_copy(a.doc_id, b.doc_id)
+
+
+class Encoder:
+    """A fake sentence encoder (``types.Encoder``) whose vectors ``vectors`` makes (texts -> rows)."""
+
+    def __init__(self, vectors):
+        self.vectors = vectors
+
+    def embed(self, texts):
+        return self.vectors(texts)
+
+
+def using(docs, model, settings=None, embed=None, unread=None) -> Gathering:
+    """What answering hands gather for the articles ``docs`` (doc id -> article)."""
+    settings = settings or GatherSettings()
+    return Gathering(docs, Encoder(embed or one_hot), model, settings, Repeats(docs, settings.near_copy), unread)
 
 
 def one_hot(texts):
@@ -61,7 +82,7 @@ class Asked:
 def run(findings, docs, model=None, question="How long was the power cut?", settings=None, embed=one_hot, unread=None):
     q = parse_question(question)
     docs = {d.doc_id: d for d in docs}
-    return gather(findings, q, q.text, docs, embed, model or Asked(), settings or GatherSettings(), unread)
+    return gather(findings, q, q.text, using(docs, model or Asked(), settings, embed, unread))
 
 
 @pytest.fixture
@@ -162,8 +183,8 @@ def test_the_model_settles_answers_whose_vectors_are_close_but_not_identical():
     q = parse_question("Who built the dam?")
     docs = {"a": a, "b": b}
     findings = [finding(a, "Hallam Construction"), finding(b, "The Hallam building firm", 0.8)]
-    merged = gather(findings, q, q.text, docs, close, Asked(same_answer=0.9), GatherSettings())
-    apart = gather(findings, q, q.text, docs, close, Asked(same_answer=0.1), GatherSettings())
+    merged = gather(findings, q, q.text, using(docs, Asked(same_answer=0.9), embed=close))
+    apart = gather(findings, q, q.text, using(docs, Asked(same_answer=0.1), embed=close))
     assert len(merged) == 1 and len(apart) == 2
 
 
@@ -386,3 +407,12 @@ def test_a_question_asking_for_several_things_gathers_a_list_without_asking_the_
         "Which sectors were hit by the flood?",
     )
     assert [g.relation for g in groups] == ["lead", "complements"] and model.asked == []
+
+
+def test_the_subject_check_sees_as_many_words_of_each_article_as_set(model):
+    a = doc("a", "Outage\nPower was off for three days across the town.")
+    b = doc("b", "Outage\nIt lasted a week in the north.")
+    m = model()
+    run([finding(a, "three days"), finding(b, "a week", 0.8)], [a, b], m, settings=GatherSettings(opening_words=4))
+    (request,) = asked(m)
+    assert request["first"] == "Outage. Power was off …" and request["second"] == "Outage. It lasted a …"

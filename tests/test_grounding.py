@@ -3,21 +3,16 @@ from hypothesis import strategies as st
 
 from assistant.grounding import Citations, verify_citation
 from assistant.spans import document_spans
-from assistant.types import Citation, Corpus, Document, Evidence, Span
+from assistant.types import Citation, Corpus, Document, Span
 
 TEXT = "Hackers took £2 million. The firm said it was “baseless”. Nobody was arrested."
 CORPUS = Corpus("mem", (Document("doc", TEXT),))
 
 
-def _evidence(span: Span, n: int = 1) -> Evidence:
-    return Evidence(id=n, span=span, score=1.0)
-
-
 def test_real_spans_become_verbatim_citations():
     cites = Citations(CORPUS)
     spans = document_spans(CORPUS["doc"])
-    ids = cites.cite_all(_evidence(s, i) for i, s in enumerate(spans, 1))
-    assert ids == (1, 2, 3)
+    assert [cites.cite(s) for s in spans] == [1, 2, 3]
     for c in cites.citations:
         assert TEXT[c.start : c.end] == c.quote and verify_citation(CORPUS, c)
 
@@ -25,7 +20,7 @@ def test_real_spans_become_verbatim_citations():
 def test_same_span_gets_one_number():
     cites = Citations(CORPUS)
     span = document_spans(CORPUS["doc"])[1]
-    assert cites.cite(_evidence(span)) == cites.cite(_evidence(span, 7)) == 1
+    assert cites.cite(span) == cites.cite(span) == 1
 
 
 def test_forged_or_misplaced_spans_are_dropped():
@@ -33,9 +28,9 @@ def test_forged_or_misplaced_spans_are_dropped():
     forged = Span("doc", 0, 0, 0, 10, "Hackers stole")
     shifted = Span("doc", 0, 0, 1, 11, TEXT[0:10])
     unknown = Span("elsewhere", 0, 0, 0, 5, "Hacke")
-    assert cites.cite(_evidence(forged)) is None
-    assert cites.cite(_evidence(shifted)) is None
-    assert cites.cite(_evidence(unknown)) is None
+    assert cites.cite(forged) is None
+    assert cites.cite(shifted) is None
+    assert cites.cite(unknown) is None
     assert cites.citations == []
 
 
@@ -50,7 +45,7 @@ def test_no_citation_leaves_unless_verbatim(doc, start, length, quote):
     end = start + length
     text = quote if quote is not None else TEXT[max(0, start) : max(0, end)]
     cites = Citations(CORPUS)
-    cites.cite(_evidence(Span(doc, 0, 0, start, end, text)))
+    cites.cite(Span(doc, 0, 0, start, end, text))
     for c in cites.citations:
         assert c.doc_id == "doc" and 0 <= c.start < c.end <= len(TEXT) and TEXT[c.start : c.end] == c.quote
 

@@ -7,10 +7,10 @@ import numpy as np
 
 from assistant import Assistant, GatherSettings, RetrievalSettings, RetrievalWeights, Settings
 from assistant.evaluate import run_eval
-from assistant.evaluate.runner import config_hash
 from assistant.question import parse_question
 from assistant.retrieve import score_sentences
-from assistant.settings import ReadingSettings
+from assistant.settings import MapSettings, ReadingSettings
+from assistant.story_map import speakers
 
 RULES = {r"who .*(behind|blamed|responsible)": (r"Northwind|Southgate", r"(Northwind Ltd|Southgate Systems)")}
 CULPRIT = "Who was behind the water hack?"
@@ -70,5 +70,11 @@ def test_settings_are_recorded_by_name_and_change_the_run_hash(corpus_dir, cache
     assert recorded["gather"]["near_copy"] == 0.55
     assert recorded["retrieval"]["weights"]["dense_sentence"] == RetrievalWeights().dense_sentence
     assert set(recorded) == {f.name for f in dataclasses.fields(Settings)}
-    other = _assistant(corpus_dir, cache, rule_model)
-    assert config_hash("storydesk", assistant) != config_hash("storydesk", other)
+    other = run_eval([suite], tmp_path / "other", assistant=_assistant(corpus_dir, cache, rule_model), judge=None)
+    assert [r.config for r in run.results] != [r.config for r in other.results]
+
+
+def test_the_map_quotes_people_named_by_at_least_the_words_set(corpus_dir, cache, rule_model):
+    index = _assistant(corpus_dir, cache, rule_model).index
+    assert speakers(index, MapSettings()) == ["Ada Vance"]  # "according to Dr. Ada Vance"
+    assert speakers(index, MapSettings(speaker_min_words=3)) == [] and speakers(index, MapSettings(speakers=0)) == []

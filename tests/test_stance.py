@@ -36,6 +36,7 @@ def test_otherwise_the_model_decides_against_the_bar_nudged_by_a_modal_verb(rule
     # P(yes) is 0.03 for "no": the modal verb's nudge (0.2 x 0.5) decides only when the bar is within reach
     assert stance_of(urged, no, StanceSettings(opinion_bar=0.12, nudge_weight=0.2)) == OPINION
     assert stance_of(flat, no, StanceSettings(opinion_bar=0.12, nudge_weight=0.2)) == REPORTED
+    assert stance_of(urged, no, StanceSettings(opinion_bar=0.12, nudge_weight=0.2, nudge=0.0)) == REPORTED
     assert stance_of("Let me say it plainly: they failed.", no) == REPORTED and cue("Let me say it plainly.") == 0
 
 
@@ -44,6 +45,12 @@ def test_verdicts_are_kept_per_sentence(rule_model):
     assert stance_of("It was a disgrace.", model, verdicts=verdicts) == OPINION
     asked = len(model.requests)
     assert stance_of("It was  a disgrace.", model, verdicts=verdicts) == OPINION and len(model.requests) == asked
+
+
+def test_each_nudge_counts_as_set_and_together_they_stay_under_the_cap():
+    sentence = "You must pay for the repairs."  # two nudges: the modal verb and the reader addressed
+    assert cue(sentence) == 0.9  # 2 x 0.5, capped at 0.9
+    assert cue(sentence, StanceSettings(nudge=0.25)) == 0.5 and cue(sentence, StanceSettings(nudge_cap=0.7)) == 0.7
 
 
 @given(st.text(max_size=120))

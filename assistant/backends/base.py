@@ -72,12 +72,19 @@ class Backend(ABC):
         return {o: (1.0 if o == chosen else 0.0) for o in options}
 
     def copy_span(
-        self, messages: Sequence[Message], source: str, *, reply_prefix: str = "", max_tokens: int = 32
+        self,
+        messages: Sequence[Message],
+        source: str,
+        *,
+        reply_prefix: str = "",
+        max_tokens: int = 32,
+        candidates: int = 64,
     ) -> Copied:
         """Greedy reply after ``reply_prefix``, meant to be a run of ``source``'s words.
 
         Default: free text (what followed ``reply_prefix`` when the model wrote it too); the caller keeps
-        it only if it is found in the source. Backends with ``supports_copy`` cannot write anything else.
+        it only if it is found in the source. Backends with ``supports_copy`` cannot write anything else:
+        each step takes the likeliest of the model's ``candidates`` likeliest tokens that keeps to the source.
         """
         text = self.generate(messages, max_tokens=max_tokens + 8)
         text = text if isinstance(text, str) else ""

@@ -368,7 +368,13 @@ class LlamaCppBackend(Backend):
         return {o: float(p) for o, p in zip(options, probs)}
 
     def copy_span(
-        self, messages: Sequence[Message], source: str, *, reply_prefix: str = "", max_tokens: int = 32
+        self,
+        messages: Sequence[Message],
+        source: str,
+        *,
+        reply_prefix: str = "",
+        max_tokens: int = 32,
+        candidates: int = 64,
     ) -> Copied:
         """Greedy decoding in which each step takes the likeliest token that keeps the reply a run of
         ``source`` (whitespace collapsed), or ends it: the reply is copied, it cannot be written."""
@@ -378,7 +384,7 @@ class LlamaCppBackend(Backend):
             llm = self._load()
             self._prime(self._prompt_tokens(messages, reply_prefix, max_tokens))
             ends = {llm.token_eos(), *llm.tokenize(b"<|im_end|>", add_bos=False, special=True)}
-            copier = Copier(source, ends, lambda t: llm.detokenize([t]))
+            copier = Copier(source, ends, lambda t: llm.detokenize([t]), top=candidates)
             for _ in range(max_tokens):
                 logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),))
                 token = copier.step(logits)

@@ -1,4 +1,4 @@
-"""A scripted fake model for tests, in the manner of llm's ``MockModel.enqueue()``.
+"""A scripted fake model for tests, in the manner of llm's ``MockModel``.
 
 Replies are queued (dicts, strings, or callables that see the messages) and handed out in order;
 every request is recorded so a test can assert what the pipeline asked.
@@ -24,10 +24,6 @@ class ScriptedBackend(Backend):
         self.queue: deque[Reply] = deque(replies)
         self.default = default
         self.requests: list[dict] = []
-
-    def enqueue(self, *replies: Reply) -> "ScriptedBackend":
-        self.queue.extend(replies)
-        return self
 
     def generate(self, messages: Sequence[Message], schema: dict | None = None, *, max_tokens: int = 256) -> dict | str:
         self.requests.append({"messages": list(messages), "schema": schema})

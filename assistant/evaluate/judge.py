@@ -79,9 +79,6 @@ class Judge:
     def p_supported(self, claim: str, passages: Sequence[str]) -> float:
         return self.ask(claim, passages)[0]
 
-    def supports(self, claim: str, passages: Sequence[str]) -> bool:
-        return bool(passages) and self.p_supported(claim, passages) >= self.threshold
-
     def skipped(self, why: str) -> None:
         with self._lock:
             self.stats[why] += 1

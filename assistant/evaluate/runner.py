@@ -27,7 +27,7 @@ from ..config import prompts_dir
 from ..corpus import load_corpus
 from ..errors import StorydeskError
 from ..types import Progress
-from .calibration import DEFAULT_JUDGE_DIR, THRESHOLD_FILE, prepare_judge
+from .calibration import THRESHOLD_FILE, prepare_judge
 from .checks import score
 from .corpora import BASE, CorpusGroups, case_corpus
 from .judge import Judge, support
@@ -36,9 +36,8 @@ from .stances import classify, is_stance
 from .suites import load_suite
 from .types import ENGINES, CaseResult, EvalRun, SuiteSummary
 
-__all__ = ["run_eval", "config_hash", "ENGINES", "DEFAULT_JUDGE_PAIRS"]
+__all__ = ["run_eval", "ENGINES"]
 
-DEFAULT_JUDGE_PAIRS = DEFAULT_JUDGE_DIR
 _UNSUPPORTED = "unsupported by its citations: "
 
 
@@ -78,13 +77,6 @@ def _store_label(store: str | None) -> str:
 
 def _hash(parts: dict[str, Any], fingerprint: str) -> str:
     return hashlib.sha256(json.dumps({**parts, "corpus": fingerprint}, sort_keys=True).encode("utf-8")).hexdigest()[:12]
-
-
-def config_hash(engine: str, assistant: Assistant, fingerprint: str | None = None) -> str:
-    """Everything an engine's answers depend on: model, corpus content (``fingerprint``, by default
-    the assistant's corpus), and for Storydesk its settings, prompts and code. Same hash, same answers."""
-    fingerprint = fingerprint or load_corpus(assistant.corpus_dir).fingerprint
-    return _hash(_engine_parts(engine, assistant), fingerprint)
 
 
 def _load_done(path: Path) -> dict[tuple, CaseResult]:
