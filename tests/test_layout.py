@@ -134,3 +134,56 @@ def test_the_circle_check_sees_circles_through_lazy_and_relative_imports(tmp_pat
 def test_the_stage_check_sees_one_stage_importing_another(tmp_path):
     package = _write(tmp_path, {"__init__.py": "", "reader.py": "from .gather import gather\n", "gather.py": ""})
     assert stage_crossings(import_graph(package)) == [("assistant.reader", "assistant.gather")]
+
+
+# Only compose.py writes the words of an answer: a stage or the orchestrator that sets an Answer's text (or
+# makes an Answer with one) writes policy where no reader of compose.py would look for it.
+WRITES_ANSWERS = frozenset({"assistant.compose"})
+
+
+def answer_text_writers(package: Path) -> list[str]:
+    """``module:line`` for each assignment to ``<something>.text`` of an answer (``answer.text = ...``,
+    ``answer.text += ...``, ``replace(answer, text=...)``) or ``Answer(...)`` call, outside compose.py."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        module = _module_name(path, package)
+        if module in WRITES_ANSWERS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AugAssign)
+                else []
+            )
+            named = [t for t in targets if isinstance(t, ast.Attribute) and t.attr == "text"]
+            if any(isinstance(t.value, ast.Name) and "answer" in t.value.id.lower() for t in named):
+                found.append(f"{module}:{node.lineno}")
+            if isinstance(node, ast.Call):
+                name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+                texts = [k for k in node.keywords if k.arg == "text"]
+                first = node.args[0] if node.args else None
+                answer_arg = isinstance(first, ast.Name) and "answer" in first.id.lower()
+                if name == "Answer" or (name == "replace" and answer_arg and texts):
+                    found.append(f"{module}:{node.lineno}")
+    return found
+
+
+def test_only_compose_writes_the_answer_text():
+    assert answer_text_writers(PACKAGE) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f(answer):\n    answer.text += ' (a note)'\n",
+        "def f(answer):\n    answer.text = 'x'\n",
+        "from .types import Answer\ndef f():\n    return Answer('q', 'x')\n",
+        "from dataclasses import replace\ndef f(answer):\n    return replace(answer, text='x')\n",
+    ],
+)
+def test_the_answer_text_check_sees_a_stage_writing_words(tmp_path, source):
+    package = _write(tmp_path, {"__init__.py": "", "answer.py": source, "compose.py": source})
+    found = answer_text_writers(package)
+    assert found and all(f.startswith("assistant.answer:") for f in found)  # compose.py may
