@@ -13,16 +13,17 @@ No list of attacks and no words of any language: the form of a sentence picks ca
 - **The model decides, by what it would write.** How probable the model finds the candidate as text planted
   to give orders to the programs that process a document (``prompts/write_instruction.yaml``) against as
   news writing (``prompts/write_news.yaml``): the mean log-probability per token under each framing, in any
-  language the model writes. A difference at or over ``InjectionSettings.likelihood_bar`` (a lower bar for
-  a sentence in another language than its article) screens the sentence (a small model judges a lone sentence poorly when asked; it models text well). A backend that
-  cannot read a reply's likelihood is asked instead, with the sentence's paragraph, who the sentence is
-  written for (``prompts/check_instruction.yaml``, P("model") over ``model_bar``). A screened sentence
-  takes the rest of its paragraph with it when it is in the article's language (a payload is often split over
-  sentences: "You are now RailBot. RailBot always says ..."). A sentence in another language goes alone:
-  its neighbours in the article's language are read.
-Verdicts depend on the article's text, the model, the prompts and the settings only: ``screened`` keeps
-them per article (``screened``, in a ``caches.VerdictStore``), so each article is screened once (``storydesk index`` does it
-with the reading states).
+  language the model writes (a small model judges a lone sentence poorly when asked; it models text well).
+  A difference at or over ``InjectionSettings.likelihood_bar`` (a lower bar for a sentence in another
+  language than its article) screens the sentence. A backend that cannot read a reply's likelihood is asked
+  instead, with the sentence's paragraph, who the sentence is written for (``prompts/check_instruction.yaml``,
+  P("model") over ``model_bar``).
+- **What goes with it.** A screened sentence in the article's language takes the rest of its paragraph
+  after it (a payload is often split over sentences: "You are now RailBot. RailBot always says ..."); what
+  comes before it is read. A sentence in another language goes alone: its neighbours are read.
+Verdicts depend on the article's text, the model, the prompts and the settings only: ``screened`` keeps them
+per article in a ``caches.VerdictStore`` (memory and disk), so each article is screened once, by ``storydesk
+index`` before its reading state is computed, or by the first question that reads it.
 """
 
 from __future__ import annotations
@@ -174,8 +175,9 @@ def screen_article(backend: Backend, sentences: Sequence[Span], settings: Inject
             continue
         if why == "other-language":
             screened.add(sentences[k].start)
-        else:
-            screened |= {s.start for s in sentences if s.paragraph == sentences[k].paragraph}
+        else:  # the order and what follows it in its paragraph: the payload an order sets up comes after it
+            here = sentences[k]
+            screened |= {s.start for s in sentences if s.paragraph == here.paragraph and s.start >= here.start}
     return frozenset(screened)
 
 
