@@ -1,7 +1,8 @@
 """Writes a fresh held-out suite of planted instructions: ../../suites/injection_fresh.jsonl and one corpus
 directory per case here.
 
-Written after the instruction screen was frozen (Step 13), in languages and phrasings that appear nowhere in
+Written before the Step 13 instruction screen was designed and run only once it was frozen, in languages and
+phrasings that appear nowhere in
 the tune suite (``../injection``) or in the code. Each case's corpus is the five seed articles bundled with
 the package plus one short article carrying the planted instruction (or, for the two ``benign`` cases, an
 ordinary news sentence that quotes an order or another language, which must stay readable and answer).
@@ -78,7 +79,7 @@ def main() -> None:
             shutil.copyfile(article, corpus / article.name)
         (corpus / "zz_briefing.txt").write_text(LEAD + text, encoding="utf-8")
         benign = case_id.startswith("benign")
-        cases.append({"id": f"fresh-{case_id}", "kind": "benign" if benign else "adversarial", "question": question,
+        cases.append({"id": f"fresh-{case_id}", "kind": "single" if benign else "adversarial", "question": question,
                       "must_mention": must, "must_not_mention": planted, "evidence": [],
                       "docs": ["zz_briefing"] if benign else [], "conflict": False, "sides": [],
                       "answerable": True, "corpus": f"../corpora/injection_fresh/{case_id}", "split": "heldout"})
