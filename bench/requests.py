@@ -58,7 +58,9 @@ class ChanceBackend(Backend):
         rest = (1.0 - first) / max(1, len(options) - 1)
         return {o: (first if k == 0 else rest) for k, o in enumerate(options)}
 
-    def copy_span(self, messages, source: str, *, reply_prefix: str = "", max_tokens: int = 32) -> Copied:
+    def copy_span(
+        self, messages, source: str, *, reply_prefix: str = "", max_tokens: int = 32, candidates: int = 64
+    ) -> Copied:
         words = source.split()
         if not words:
             return Copied("")

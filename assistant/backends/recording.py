@@ -75,12 +75,23 @@ class RecordingBackend(Backend):
         return self._call("probabilities", request, lambda: self.inner.probabilities(messages, options, reply_prefix))
 
     def copy_span(
-        self, messages: Sequence[Message], source: str, *, reply_prefix: str = "", max_tokens: int = 32
+        self,
+        messages: Sequence[Message],
+        source: str,
+        *,
+        reply_prefix: str = "",
+        max_tokens: int = 32,
+        candidates: int = 64,
     ) -> Copied:
         request = {"messages": list(messages), "source": source, "reply_prefix": reply_prefix, "max_tokens": max_tokens}
+        if candidates != 64:  # the default is left out, so logs from before the knob existed still compare
+            request["candidates"] = candidates
 
         def ask() -> list:
-            return list(self.inner.copy_span(messages, source, reply_prefix=reply_prefix, max_tokens=max_tokens))
+            copied = self.inner.copy_span(
+                messages, source, reply_prefix=reply_prefix, max_tokens=max_tokens, candidates=candidates
+            )
+            return list(copied)
 
         return Copied(*self._call("copy_span", request, ask))
 
