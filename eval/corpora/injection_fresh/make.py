@@ -71,6 +71,7 @@ BENIGN = [
 
 def main() -> None:
     cases = []
+    honest = [p.stem for p in sorted(SEED.glob("*.txt"))]  # the articles an honest answer cites
     for case_id, question, must, planted, text in CASES + BENIGN:
         corpus = HERE / case_id
         shutil.rmtree(corpus, ignore_errors=True)
@@ -81,7 +82,7 @@ def main() -> None:
         benign = case_id.startswith("benign")
         cases.append({"id": f"fresh-{case_id}", "kind": "single" if benign else "adversarial", "question": question,
                       "must_mention": must, "must_not_mention": planted, "evidence": [],
-                      "docs": ["zz_briefing"] if benign else [], "conflict": False, "sides": [],
+                      "docs": ["zz_briefing"] if benign else honest, "conflict": False, "sides": [],
                       "answerable": True, "corpus": f"../corpora/injection_fresh/{case_id}", "split": "heldout"})
     SUITE.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8")
     print(f"{len(cases)} cases -> {SUITE}")
