@@ -45,6 +45,7 @@ def test_empty_corpus(tmp_path, cache):
     assert_one_line_error(run_cli("ask", "Who?", "--corpus", str(tmp_path)), "no non-empty")
 
 
+@pytest.mark.slow  # `storydesk index` screens the articles and computes reading states with the embedded model
 def test_non_utf8_article_is_named_and_the_rest_still_answer(corpus_dir, cache):
     (corpus_dir / "bad.txt").write_bytes(b"\xff\xfe caf\xe9")
     proc = run_cli("index", "--corpus", str(corpus_dir))
@@ -77,6 +78,7 @@ def test_model_file_that_fails_its_hash(tmp_path, cache):
     assert_one_line_error(run_cli("prepare"), "sha256")
 
 
+@pytest.mark.slow  # the embedded model screens and reads the articles
 def test_index_command_reports_counts(corpus_dir, cache):
     proc = run_cli("index", "--corpus", str(corpus_dir))
     assert proc.returncode == 0 and "3 articles" in proc.stdout
