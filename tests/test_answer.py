@@ -269,7 +269,8 @@ def test_unread_sentences_that_read_as_instructions_do_not_count_and_their_artic
     for doc_id in texts:
         injection.screened(model, index.corpus[doc_id], index.spans_of(doc_id), Settings().injection, screens)
     assert readable(index.spans_of("c")[1])  # the model cleared it: it counts
-    assert not readable(index.spans_of("b")[1]) and not readable(index.spans_of("b")[0]) and flagged == {"b"}
+    assert not readable(index.spans_of("b")[1]) and flagged == {"b"}
+    assert readable(index.spans_of("b")[0])  # it comes before the order in its paragraph
 
 
 @pytest.mark.parametrize("second_look", [0, 2])
