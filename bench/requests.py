@@ -147,14 +147,14 @@ def compare(args: argparse.Namespace) -> int:
             call = calls[k] if k < len(calls) else None
             print(f"  {name}: {json.dumps(call, ensure_ascii=False)[:600] if call else '(none)'}")
     answers_a, answers_b = _answers(a_dir), _answers(b_dir)
-    fields = ("text", "answerable", "citations", "conflicts")  # not timings: they differ run to run
+    fields = ("answer", "answerable", "citations", "conflicts")  # not timings: they differ run to run
     changed = [k for k in answers_a if any((answers_b.get(k) or {}).get(f) != answers_a[k].get(f) for f in fields)]
     print(f"answers: {len(answers_a)} vs {len(answers_b)}, {len(changed)} differ")
     for suite, case in changed[: args.show]:
         x, y = answers_a[(suite, case)], answers_b.get((suite, case)) or {}
         diff = [f for f in fields if x.get(f) != y.get(f)]
         print(
-            f"  {suite}/{case}: {', '.join(diff) or 'other fields'}\n    A: {x.get('text', '')[:200]}\n    B: {y.get('text', '')[:200]}"
+            f"  {suite}/{case}: {', '.join(diff) or 'other fields'}\n    A: {x.get('answer', '')[:200]}\n    B: {y.get('answer', '')[:200]}"
         )
     return 0 if same_requests and not changed else 1
 
