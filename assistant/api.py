@@ -122,7 +122,9 @@ class Assistant:
             from .pg_store import open_pg_index
 
             return open_pg_index(corpus, self.store, self._encoder, self.settings.store, progress, rebuild=rebuild)
-        return load_or_build(corpus, self.cache_dir, self._encoder, progress, rebuild=rebuild)
+        return load_or_build(
+            corpus, self.cache_dir, self._encoder, progress, rebuild=rebuild, settings=self.settings.files
+        )
 
     @property
     def corpus(self) -> Corpus:
@@ -147,7 +149,9 @@ class Assistant:
             # A database is written in place (answering reads it meanwhile); the worker process embeds with MiniLM.
             in_worker = worker and not self.store and isinstance(self._encoder, MiniLM)
             if in_worker:
-                built = build_in_worker(corpus, self.cache_dir, rebuild=rebuild, progress=progress)
+                built = build_in_worker(
+                    corpus, self.cache_dir, rebuild=rebuild, progress=progress, settings=self.settings.files
+                )
             index, built_here = self._open(corpus, progress, rebuild=rebuild and not in_worker)
             with self._lock:
                 self._index = index
