@@ -1,5 +1,6 @@
 """Storydesk at 1k, 10k and 100k articles, on both stores: build rate, the encoder's share of the build, peak
-memory, size on disk, retrieval latency, a one-article update, and whether planted disagreements are found.
+memory, size on disk, retrieval latency, a one-article add, edit and removal, and whether planted disagreements are
+found.
 
 The archives come from bench/synthetic.py (several stories, hundreds of articles each, planted facts on which
 the articles agree or split; seeded, nothing downloaded). The 1k and 10k archives are embedded for real with
@@ -199,16 +200,39 @@ def one(size: int, store: str, work: Path, url: str, questions_per_run: int, see
     result |= {"conflicts_asked": len(split), "conflicts_found": found, "both_sides_cited": sides_read}
     result["position_counts"] = counted[:3]
 
-    edited = corpus_dir / f"{made[len(made) // 2].doc_id}.txt"
-    edited.write_text(edited.read_text(encoding="utf-8").replace(" said", " told reporters", 1), encoding="utf-8")
-    before = encoder.seconds
-    t = time.perf_counter()
-    _open(store, load_corpus(corpus_dir, limits), encoder, work, url)
-    update = time.perf_counter() - t
-    result |= {"update_s": round(update, 2), "update_share": round(update / build, 4)}
-    result["update_encoder_s"] = round(encoder.seconds - before, 2)
+    result |= updates(store, corpus_dir, made, encoder, work, url, limits, build)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return result
+
+
+def updates(store: str, corpus_dir: Path, made, encoder, work: Path, url: str, limits, build: float) -> dict:
+    """One article added, one edited, one removed, each followed by the store brought up to date (the articles
+    read again included, as `storydesk index` does): seconds, share of the build, seconds in the encoder."""
+    from assistant.corpus import load_corpus
+
+    middle = corpus_dir / f"{made[len(made) // 2].doc_id}.txt"
+    changes = {
+        "add": lambda: (corpus_dir / "zz-added.txt").write_text(
+            made[1].text.replace(" said", " told reporters") + "\nThe story was updated.\n", encoding="utf-8"
+        ),
+        "edit": lambda: middle.write_text(
+            middle.read_text(encoding="utf-8").replace(" said", " told reporters", 1), encoding="utf-8"
+        ),
+        "remove": lambda: (corpus_dir / f"{made[2].doc_id}.txt").unlink(),
+    }
+    out = {}
+    for name, change in changes.items():
+        change()
+        before = encoder.seconds
+        t = time.perf_counter()
+        _open(store, load_corpus(corpus_dir, limits), encoder, work, url)
+        seconds = time.perf_counter() - t
+        out |= {f"{name}_s": round(seconds, 2), f"{name}_share": round(seconds / build, 4)}
+        out[f"{name}_encoder_s"] = round(encoder.seconds - before, 2)
+    t = time.perf_counter()
+    _open(store, load_corpus(corpus_dir, limits), encoder, work, url)  # nothing changed: read, as answering does
+    out["open_s"] = round(time.perf_counter() - t, 2)
+    return out
 
 
 def _load() -> str:
