@@ -4,7 +4,7 @@ bm25s (what llama-index's BM25Retriever builds) bakes the corpus statistics into
 matrix, so one changed article changes every stored score. Here the rows keep their term frequencies and
 lengths, the store keeps each term's document frequency and the total length (index_store.py updates them per
 article), and a query term's scores are computed from them when asked: the same numbers as bm25s's "lucene"
-BM25, computed in the same order of float operations (tests/test_bm25.py holds it to bm25s exactly).
+BM25, computed in the same order of float operations (tests/test_index_store.py holds it to bm25s exactly).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from conftest import ARTICLES, HashEncoder
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.bm25 import BM25
@@ -177,7 +177,7 @@ def test_compaction_rewrites_the_live_rows_under_a_new_base_once_the_masked_shar
     assert_same(compacted, _scratch(articles, encoder), encoder)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None)
 @given(
     steps=st.lists(
         st.dictionaries(
