@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .corpus import Corpus
 from .errors import StorydeskError
+from .settings import FilesStoreSettings
 from .types import Progress
 
 __all__ = ["build_in_worker", "WORKER_NICENESS"]
@@ -24,7 +25,7 @@ WORKER_NICENESS = 10  # on 2 cores, the model's threads keep the CPU while an up
 _POLL_S = 0.5
 
 
-def _child(corpus: Corpus, cache_dir: str, rebuild: bool, messages, niceness: int) -> None:
+def _child(corpus: Corpus, cache_dir: str, rebuild: bool, messages, niceness: int, settings) -> None:
     from . import config  # noqa: F401 - sets the offline environment before any library loads
     from .embeddings import MiniLM
     from .index import load_or_build
@@ -40,6 +41,7 @@ def _child(corpus: Corpus, cache_dir: str, rebuild: bool, messages, niceness: in
             MiniLM(),
             rebuild=rebuild,
             progress=lambda label, done, total: messages.put(("progress", label, done, total)),
+            settings=settings,
         )
         messages.put(("done", built, index.directory is not None))
     except Exception as err:  # sent back as one line: the caller raises it
@@ -53,13 +55,17 @@ def build_in_worker(
     rebuild: bool = False,
     progress: Progress | None = None,
     niceness: int = WORKER_NICENESS,
+    settings: FilesStoreSettings | None = None,
 ) -> bool:
     """Index ``corpus`` into ``cache_dir`` in a child process and wait for it. Returns whether it built
     anything (False: the index was already there). Raises StorydeskError if the child failed or died."""
     context = multiprocessing.get_context("spawn")  # never fork a process holding a model and threads
     messages = context.Queue()
     child = context.Process(
-        target=_child, args=(corpus, str(cache_dir), rebuild, messages, niceness), name="storydesk-indexer", daemon=True
+        target=_child,
+        args=(corpus, str(cache_dir), rebuild, messages, niceness, settings),
+        name="storydesk-indexer",
+        daemon=True,
     )
     child.start()
     try:

@@ -22,6 +22,7 @@ __all__ = [
     "StanceSettings",
     "EmbedServerSettings",
     "StoreSettings",
+    "FilesStoreSettings",
     "Settings",
 ]
 
@@ -224,6 +225,16 @@ class StoreSettings:
 
 
 @dataclass(frozen=True)
+class FilesStoreSettings:
+    """The on-disk store (index_store.py): rows are appended, and an article edited or removed leaves its old rows
+    in the files, masked, until they are compacted away. Answers never depend on these numbers."""
+
+    # Compacted (every array rewritten with only the live rows, in corpus order) when the masked rows reach this
+    # share of the sentence rows: each update then writes one article, and an occasional one rewrites the store.
+    compact_share: float = 0.25
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every tunable number of the answer path, by stage, and the corpus limits (recorded in eval run configs)."""
 
@@ -236,4 +247,5 @@ class Settings:
     story_map: MapSettings = field(default_factory=MapSettings)
     stance: StanceSettings = field(default_factory=StanceSettings)
     corpus: CorpusLimits = field(default_factory=CorpusLimits)  # what loading and uploads accept
-    store: StoreSettings = field(default_factory=StoreSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)  # PostgreSQL
+    files: FilesStoreSettings = field(default_factory=FilesStoreSettings)  # the default, on-disk store

@@ -38,6 +38,7 @@ class ArticleVectors:
         self.index_format = index_format
         self.keep_bytes = keep_bytes
         self.reuse = reuse  # False for a rebuild: everything is embedded again, and written over what was stored
+        self.stored = 0  # bytes this object wrote
 
     def _path(self, text: str) -> Path:
         key = hashlib.sha256(self.index_format.encode("utf-8") + b"\0" + text.encode("utf-8")).hexdigest()
@@ -61,13 +62,25 @@ class ArticleVectors:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f"{path.stem}.tmp-{os.getpid()}.npy")
             np.save(tmp, np.ascontiguousarray(vectors, dtype=np.float32))
+            self.stored += tmp.stat().st_size
             os.replace(tmp, path)
         except OSError:
             pass  # a read-only cache only means embedding again next time
 
     def prune(self, since: float) -> None:
         """Drop the least recently used files while the store is over its size budget, never one used
-        at or after ``since`` (the build that calls this needs them all)."""
+        at or after ``since`` (the build that calls this needs them all).
+
+        Counting the files' sizes costs a look at every file, which would make a one-article update cost in
+        proportion to the archive: the total as last counted is kept in ``size``, with what was written since
+        added, and the files are looked at only when that reaches the budget (or nothing was counted yet). Two
+        processes writing at once may each miss the other's addition: the budget is then reached later."""
+        if not self.stored:
+            return  # nothing was added
+        counted = self._counted()
+        if counted is not None and counted + self.stored <= self.keep_bytes:
+            self._count(counted + self.stored)
+            return
         try:
             files = [(st.st_mtime, st.st_size, p) for p in self.directory.glob("*/*.npy") for st in [p.stat()]]
         except OSError:
@@ -78,6 +91,22 @@ class ArticleVectors:
                 break
             path.unlink(missing_ok=True)
             total -= size
+        self._count(total)
+
+    def _counted(self) -> int | None:
+        try:
+            return int((self.directory / "size").read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            return None
+
+    def _count(self, total: int) -> None:
+        self.stored = 0
+        try:
+            tmp = self.directory / f"size.tmp-{os.getpid()}"
+            tmp.write_text(str(total), encoding="ascii")
+            os.replace(tmp, self.directory / "size")
+        except OSError:
+            pass
 
 
 def _doc_ranges(spans: Sequence[Span]) -> list[tuple[str, int, int]]:

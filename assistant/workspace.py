@@ -58,7 +58,9 @@ class Workspace:
             from .pg_store import open_pg_index
 
             return open_pg_index(corpus, self.store, self.encoder, self.settings.store, progress, rebuild=rebuild)
-        return load_or_build(corpus, self.cache_dir, self.encoder, progress, rebuild=rebuild)
+        return load_or_build(
+            corpus, self.cache_dir, self.encoder, progress, rebuild=rebuild, settings=self.settings.files
+        )
 
     def _load_corpus(self) -> Corpus:
         return load_corpus(self.corpus_dir, self.settings.corpus)
@@ -75,7 +77,9 @@ class Workspace:
             # A database is written in place (answering reads it meanwhile); the worker process embeds with MiniLM.
             in_worker = worker and not self.store and isinstance(self.encoder, MiniLM)
             if in_worker:
-                built = build_in_worker(corpus, self.cache_dir, rebuild=rebuild, progress=progress)
+                built = build_in_worker(
+                    corpus, self.cache_dir, rebuild=rebuild, progress=progress, settings=self.settings.files
+                )
             index, built_here = self._open(corpus, progress, rebuild=rebuild and not in_worker)
             with self._lock:
                 self._index = index

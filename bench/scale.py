@@ -1,5 +1,6 @@
 """Storydesk at 1k, 10k and 100k articles, on both stores: build rate, the encoder's share of the build, peak
-memory, size on disk, retrieval latency, a one-article update, and whether planted disagreements are found.
+memory, size on disk, retrieval latency, a one-article add, edit and removal, and whether planted disagreements are
+found.
 
 The archives come from bench/synthetic.py (several stories, hundreds of articles each, planted facts on which
 the articles agree or split; seeded, nothing downloaded). The 1k and 10k archives are embedded for real with
@@ -117,7 +118,8 @@ def _escape(value: str) -> str:
     return r"(?<!\w)" + re.escape(value) + r"(?!\w)"
 
 
-def _open(store: str, corpus, encoder, work: Path, url: str):
+def _open(store: str, corpus, encoder, work: Path, url: str, size: int):
+    """The archive's store, by the archive's size (an article added or removed must update it, not start another)."""
     from assistant.index import load_or_build
     from assistant.pg_store import open_pg_index
     from assistant.settings import StoreSettings
@@ -125,11 +127,11 @@ def _open(store: str, corpus, encoder, work: Path, url: str):
     if store == "pg":
         # 6 GB for building HNSW over a 100k archive's ~900k sentences in memory (the default 2 GB spills to disk)
         settings = StoreSettings(build_memory="6GB")
-        return open_pg_index(corpus, url, encoder, settings, collection=f"scale_{len(corpus)}")
-    return load_or_build(corpus, work / f"cache-{len(corpus)}", encoder)
+        return open_pg_index(corpus, url, encoder, settings, collection=f"scale_{size}")
+    return load_or_build(corpus, work / f"cache-{size}", encoder)
 
 
-def _size_on_disk(store: str, index, work: Path) -> int:
+def _size_on_disk(store: str, index, work: Path, size: int) -> int:
     if store == "pg":
         with index.engine.connect() as db:
             return int(
@@ -139,7 +141,7 @@ def _size_on_disk(store: str, index, work: Path) -> int:
                     {"p": f"{index.tables.prefix}\\_%", "q": f"data\\_{index.tables.prefix}\\_%"},
                 ).scalar()
             )
-    return sum(f.stat().st_size for f in (work / f"cache-{len(index.corpus)}").rglob("*") if f.is_file())
+    return sum(f.stat().st_size for f in (work / f"cache-{size}").rglob("*") if f.is_file())
 
 
 def one(size: int, store: str, work: Path, url: str, questions_per_run: int, seed: int) -> dict:
@@ -163,7 +165,7 @@ def one(size: int, store: str, work: Path, url: str, questions_per_run: int, see
     limits = CorpusLimits(max_corpus_bytes=1 << 34)
     started = time.perf_counter()
     corpus = load_corpus(corpus_dir, limits)
-    index, _ = _open(store, corpus, encoder, work, url)
+    index, _ = _open(store, corpus, encoder, work, url, size)
     build = time.perf_counter() - started
     result = {"size": size, "store": store, "build_s": round(build, 1), "articles_per_s": round(size / build, 1)}
     result |= {"encoder_s": round(encoder.seconds, 1), "encoder_share": round(encoder.seconds / build, 3)}
@@ -171,7 +173,7 @@ def one(size: int, store: str, work: Path, url: str, questions_per_run: int, see
     if store == "disk" and size == BASE:  # the vectors the 100k archive's recombined sentences take
         texts = [s.text for s in index.spans]
         np.savez(work / "base-vectors.npz", texts=np.array(texts), vectors=index.sentence_vectors)
-    result["disk_mb"] = round(_size_on_disk(store, index, work) / 2**20, 1)
+    result["disk_mb"] = round(_size_on_disk(store, index, work, size) / 2**20, 1)
 
     settings = Settings()
     asked = random.Random(seed).sample(questions(stories), min(questions_per_run, 3 * len(stories)))
@@ -199,16 +201,39 @@ def one(size: int, store: str, work: Path, url: str, questions_per_run: int, see
     result |= {"conflicts_asked": len(split), "conflicts_found": found, "both_sides_cited": sides_read}
     result["position_counts"] = counted[:3]
 
-    edited = corpus_dir / f"{made[len(made) // 2].doc_id}.txt"
-    edited.write_text(edited.read_text(encoding="utf-8").replace(" said", " told reporters", 1), encoding="utf-8")
-    before = encoder.seconds
-    t = time.perf_counter()
-    _open(store, load_corpus(corpus_dir, limits), encoder, work, url)
-    update = time.perf_counter() - t
-    result |= {"update_s": round(update, 2), "update_share": round(update / build, 4)}
-    result["update_encoder_s"] = round(encoder.seconds - before, 2)
+    result |= updates(store, corpus_dir, made, encoder, (work, url, size), limits, build)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return result
+
+
+def updates(store: str, corpus_dir: Path, made, encoder, where: tuple, limits, build: float) -> dict:
+    """One article added, one edited, one removed, each followed by the store brought up to date (the articles
+    read again included, as `storydesk index` does): seconds, share of the build, seconds in the encoder."""
+    from assistant.corpus import load_corpus
+
+    middle = corpus_dir / f"{made[len(made) // 2].doc_id}.txt"
+    changes = {
+        "add": lambda: (corpus_dir / "zz-added.txt").write_text(
+            made[1].text.replace(" said", " told reporters") + "\nThe story was updated.\n", encoding="utf-8"
+        ),
+        "edit": lambda: middle.write_text(
+            middle.read_text(encoding="utf-8").replace(" said", " told reporters", 1), encoding="utf-8"
+        ),
+        "remove": lambda: (corpus_dir / f"{made[2].doc_id}.txt").unlink(),
+    }
+    out = {}
+    for name, change in changes.items():
+        change()
+        before = encoder.seconds
+        t = time.perf_counter()
+        _open(store, load_corpus(corpus_dir, limits), encoder, *where)
+        seconds = time.perf_counter() - t
+        out |= {f"{name}_s": round(seconds, 2), f"{name}_share": round(seconds / build, 4)}
+        out[f"{name}_encoder_s"] = round(encoder.seconds - before, 2)
+    t = time.perf_counter()
+    _open(store, load_corpus(corpus_dir, limits), encoder, *where)  # nothing changed: read, as answering does
+    out["open_s"] = round(time.perf_counter() - t, 2)
+    return out
 
 
 def _load() -> str:

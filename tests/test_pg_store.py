@@ -342,17 +342,20 @@ def test_an_unreachable_postgres_store_is_one_clear_line(tmp_path, corpus_dir):
 
 def test_postgres_store_bm25_from_stored_statistics_is_bm25s():
     """The store's BM25 (pg_store.bm25) scores as llama-index's bm25s retriever does."""
-    from assistant.index import _bm25, _bm25_scores
+    import bm25s
+
     from assistant.pg_store import bm25
+    from assistant.text import stemmer
 
     texts = [t for text in ARTICLES.values() for t in text.split(". ")]
-    reference = _bm25(texts, [str(i) for i in range(len(texts))]).bm25
+    reference = bm25s.BM25()  # as llama-index's BM25Retriever builds it
+    reference.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), show_progress=False), show_progress=False)
     analysed = [analyze(t) for t in texts]
     df = Counter(term for a in analysed for term in set(a))
     avgdl = sum(map(len, analysed)) / len(analysed)
     for query in (["water", "system"], ["northwind", "hack", "month"], ["nothing-matches"]):
         terms = [analyze(q)[0] if analyze(q) else q for q in query]
-        expected = _bm25_scores(reference, terms)
+        expected = sum((reference.get_scores([t]) for t in terms if t in reference.vocab_dict), np.zeros(len(texts)))
         assert np.allclose(bm25(analysed, terms, None, df, len(texts), avgdl), expected, atol=1e-5)
 
 

@@ -4,6 +4,7 @@ from stored vectors is the index a build from scratch gives."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 
 import numpy as np
@@ -71,6 +72,7 @@ def test_a_damaged_stored_file_is_embedded_again(corpus_dir, tmp_path):
     stored[0].write_bytes(b"not an array")
     stored[1].write_bytes(b"")  # cut short
     (corpus_dir / "d_new.txt").write_text("One more sentence here.\n", encoding="utf-8")
+    shutil.rmtree(tmp_path / "indexes")  # the index is built again from the stored vectors
     encoder = Counting()
     index, _ = load_or_build(load_corpus(corpus_dir), tmp_path, encoder)
     assert len({t for t in encoder.texts if " " in t}) > 2  # the new article and the two damaged ones
