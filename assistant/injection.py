@@ -111,7 +111,7 @@ def _other_language(sentence: str, lang: str, script: str, settings: InjectionSe
     return dict(_identifier().rank(sentence)).get(lang, 0.0) < settings.other_language_bar
 
 
-def _addressed(sentence: str) -> bool:
+def _addressed(sentence: str, settings: InjectionSettings) -> bool:
     """Grammar of address, read by the parser: a second-person word, an imperative verb, a modal of
     obligation, or a short label with no finite verb before a colon."""
     doc = language.parse(flatten(sentence))
@@ -127,7 +127,7 @@ def _addressed(sentence: str) -> bool:
         ):
             return True
     head, colon, _ = flatten(sentence).partition(":")
-    if colon and 0 < len(head.split()) <= 8:
+    if colon and 0 < len(head.split()) <= settings.label_words:
         return not any("Fin" in t.morph.get("VerbForm") for t in language.parse(head))  # no clause: a label
     return False
 
@@ -141,7 +141,7 @@ def candidates(sentences: Sequence[str], settings: InjectionSettings, default_la
     for k, sentence in enumerate(sentences):
         if _other_language(sentence, lang, main_script, settings):
             found[k] = "other-language"
-        elif _MARKUP.search(sentence) or (lang == "en" and _addressed(sentence)):
+        elif _MARKUP.search(sentence) or (lang == "en" and _addressed(sentence, settings)):
             found[k] = "form"
     return found
 

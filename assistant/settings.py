@@ -98,6 +98,7 @@ class InjectionSettings:
     main_language_share: float = 2 / 3  # an article's language holds this share of its letters (else the default)
     function_share: float = 0.15  # a sentence this share of whose words are English function words is English
     other_language_bar: float = 0.05  # langid's P(the article's language) under which a sentence is another's
+    label_words: int = 8  # at most this many words before a colon, none a finite verb, make a label ("Note to X:")
 
 
 @dataclass(frozen=True)
