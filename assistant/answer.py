@@ -89,9 +89,13 @@ def _readable(
     screened is not put to the model for this, so there a candidate of the screen's does not count either.
     An unread article whose screen found an instruction is named in ``flagged``."""
 
+    keys: dict[str, str] = {}  # per article: its verdict's key hashes the whole text, so once, not per sentence
+
     def readable(span: Span) -> bool:
         document = index.corpus[span.doc_id]
-        known = injection.known(backend, document, settings.injection, screens)
+        if span.doc_id not in keys:
+            keys[span.doc_id] = injection.verdict_key(backend, document, settings.injection)
+        known = screens.get(keys[span.doc_id])
         if known is None:
             return span.start not in injection.unasked(
                 document, index.spans_of(span.doc_id), settings.injection, screens

@@ -49,8 +49,8 @@ __all__ = [
     "candidates",
     "screen_article",
     "screened",
-    "known",
     "unasked",
+    "verdict_key",
     "question_without_instructions",
     "article_language",
 ]
@@ -181,14 +181,21 @@ def screen_article(backend: Backend, sentences: Sequence[Span], settings: Inject
     return frozenset(screened)
 
 
-def _key(backend: Backend, document: Document, settings: InjectionSettings) -> str:
+@lru_cache(maxsize=1)
+def _prompts_text() -> bytes:
+    """The screen's prompts as they render, rendered once per process (``load_prompt`` caches the files too)."""
+    parts = [
+        (json.dumps(load_prompt(n).prefix(), ensure_ascii=False), load_prompt(n).user) for n in (ORDERS, NEWS, PROMPT)
+    ]
+    return b"".join(prefix.encode("utf-8") + user.encode("utf-8") for prefix, user in parts)
+
+
+def verdict_key(backend: Backend, document: Document, settings: InjectionSettings) -> str:
     """What a verdict depends on: the model, the prompts, the settings and the article's text."""
     h = hashlib.sha256()
     for part in (getattr(backend, "name", ""), json.dumps(asdict(settings), sort_keys=True), document.text):
         h.update(part.encode("utf-8") + b"\0")
-    for name in (ORDERS, NEWS, PROMPT):
-        h.update(json.dumps(load_prompt(name).prefix(), ensure_ascii=False).encode("utf-8"))
-        h.update(load_prompt(name).user.encode("utf-8"))
+    h.update(_prompts_text())
     return h.hexdigest()[:32]
 
 
@@ -196,17 +203,12 @@ def screened(
     backend: Backend, document: Document, sentences: Sequence[Span], settings: InjectionSettings, store: VerdictStore
 ) -> frozenset[int]:
     """The article's screen (``screen_article``), computed once per article text and kept in ``store``."""
-    key = _key(backend, document, settings)
+    key = verdict_key(backend, document, settings)
     verdict = store.get(key)
     if verdict is None:
         verdict = screen_article(backend, sentences, settings)
         store.put(key, verdict)
     return verdict
-
-
-def known(backend: Backend, document: Document, settings: InjectionSettings, store: VerdictStore):
-    """The article's screen when it was computed already (this session or on disk), else None: nothing asked."""
-    return store.get(_key(backend, document, settings))
 
 
 def unasked(

@@ -24,7 +24,7 @@ def _wire_sentence(assistant: Assistant) -> str:
 
 
 def _wire_key(assistant: Assistant) -> str:
-    return injection._key(assistant.backend, assistant.index.corpus["a_wire"], assistant.settings.injection)
+    return injection.verdict_key(assistant.backend, assistant.index.corpus["a_wire"], assistant.settings.injection)
 
 
 def test_each_caches_has_stores_of_its_own():

@@ -12,10 +12,10 @@ from assistant.caches import VerdictStore
 from assistant.injection import (
     article_language,
     candidates,
-    known,
     question_without_instructions,
     screen_article,
     screened,
+    verdict_key,
 )
 from assistant.settings import InjectionSettings
 from assistant.types import Document, Span
@@ -119,11 +119,11 @@ def test_each_article_is_screened_once_and_the_verdict_is_kept_on_disk(rule_mode
     assert screened(model, document, spans, settings, VerdictStore(tmp_path)) == {spans[1].start}
     asked = len(model.requests)
     fresh = VerdictStore(tmp_path)  # another process: the verdict comes from disk
-    assert known(model, document, settings, fresh) == {spans[1].start}
+    assert fresh.get(verdict_key(model, document, settings)) == {spans[1].start}
     assert screened(model, document, spans, settings, fresh) == {spans[1].start}
     assert len(model.requests) == asked == 2  # one sentence, its likelihood under each framing
     edited = Document("a", document.text.replace("broke", "held"))
-    assert known(model, edited, settings, fresh) is None  # a new text is screened anew
+    assert fresh.get(verdict_key(model, edited, settings)) is None  # a new text is screened anew
 
 
 def test_an_order_written_into_the_question_is_not_read_only_the_question():
