@@ -259,6 +259,7 @@ def answer_steps(
     answer = _written(found, coverage, context, clock) if found.articles else not_answered(found.question)
     answer = noted(answer, coverage)
     answer.model = getattr(backend, "name", "")
+    answer.run = backend.run_info()
     answer.timings_ms = dict(clock.marks, total=(time.perf_counter() - clock.start) * 1000.0)
     yield Event("done", "Done", answer=answer)
 

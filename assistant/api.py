@@ -46,6 +46,7 @@ class Assistant:
         base_url: str | None = None,
         model: str | None = None,
         api_key: str | None = None,
+        endpoint: str = "auto",
         cache_dir: str | Path | None = None,
         store: str | None = None,
         settings: Settings | None = None,
@@ -61,7 +62,8 @@ class Assistant:
         self.progress = progress
         self._encoder = encoder or MiniLM()  # shareable: several corpora, one loaded encoder
         self._lock = lock = threading.RLock()  # held only briefly: to create or swap the model and the index
-        options = dict(model_path=model_path, base_url=base_url, model=model, api_key=api_key, progress=progress)
+        options = dict(model_path=model_path, base_url=base_url, model=model, api_key=api_key, endpoint=endpoint)
+        options["progress"] = progress
         self.model = LazyModel(lambda: make_backend(cache=self.cache_dir, **options), backend, lock)
         corpus_dir = Path(corpus) if corpus else default_corpus_dir()
         self.workspace = Workspace(corpus_dir, self.cache_dir, store, self._encoder, self.settings, progress, lock)

@@ -47,6 +47,14 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--model-path", metavar="GGUF", help="run this GGUF file with llama.cpp instead")
     g.add_argument("--base-url", metavar="URL", help="use an OpenAI-compatible endpoint (key from OPENAI_API_KEY)")
     g.add_argument("--model", metavar="NAME", help="model name at the endpoint")
+    g.add_argument(
+        "--endpoint",
+        choices=("auto", "llama.cpp", "vllm", "plain"),
+        default="auto",
+        help="what the endpoint can do beyond the OpenAI API: llama.cpp (a GBNF grammar and logprobs: "
+        "llama-cpp-python's server, llama-server), vllm (structured outputs and logprobs), plain (neither: the "
+        "model writes freely and words not in the article are dropped); auto (default) asks the server once",
+    )
     e = p.add_argument_group("embeddings (default: the bundled MiniLM, in-process and offline)")
     e.add_argument(
         "--embed-base-url",
@@ -93,6 +101,7 @@ def make_assistant(args: argparse.Namespace, bars: Callable):
         model_path=getattr(args, "model_path", None),
         base_url=getattr(args, "base_url", None),
         model=getattr(args, "model", None),
+        endpoint=getattr(args, "endpoint", "auto"),
         progress=bars,
         store=getattr(args, "store", None),
         encoder=make_encoder(args),

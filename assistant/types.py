@@ -207,6 +207,7 @@ class Answer:
     conflicts: list[Conflict] = field(default_factory=list)
     model: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
+    run: dict[str, str] = field(default_factory=dict)  # how the model read (Backend.run_info): copied or written
 
     @property
     def answer(self) -> str:
@@ -221,6 +222,7 @@ class Answer:
             "conflicts": [c.to_dict() for c in self.conflicts],
             "model": self.model,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "run": dict(self.run),
         }
 
 

@@ -39,7 +39,7 @@ def test_conflicting_durations_are_reported_side_by_side(assistant):
 
 def test_culprit_conflict_and_json_contract(assistant):
     d = assistant.ask("Who was behind the water hack?").to_dict()
-    assert set(d) == {"question", "answer", "answerable", "citations", "conflicts", "model", "timings_ms"}
+    assert set(d) == {"question", "answer", "answerable", "citations", "conflicts", "model", "timings_ms", "run"}
     names = " ".join(p["claim"] for c in d["conflicts"] for p in c["positions"])
     assert "Northwind" in names and "Southgate" in names
     ids = {c["id"] for c in d["citations"]}

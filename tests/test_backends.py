@@ -146,7 +146,8 @@ def test_an_endpoint_without_logprobs_is_noted_once_and_degrades_explicitly(capl
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NoLogprobsServer)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        backend = OpenAICompatBackend(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", model="m")
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        backend = OpenAICompatBackend(base_url=url, model="m", kind="plain")  # declared: no probe request first
         ask = [{"role": "user", "content": "Does it answer?"}]
         with caplog.at_level(logging.WARNING):
             assert backend.probabilities(ask, ["yes", "no"]) == {"yes": 1.0, "no": 0.0}

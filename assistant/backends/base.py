@@ -103,6 +103,17 @@ class Backend(ABC):
     def describe(self) -> dict[str, Any]:
         return {"name": self.name}
 
+    def run_info(self) -> dict[str, str]:
+        """How this backend reads, as an answer records it: whether the answer's words were copied under a
+        constraint or written freely (and kept only where found in the article), and how answerability was
+        read."""
+        return {
+            "copying": "constrained to the article's words"
+            if self.supports_copy
+            else "free, words not in the article dropped",
+            "answerability": "the model's P(yes)" if self.supports_logprobs else "the model's one-word reply",
+        }
+
     def capabilities(self) -> dict[str, bool]:
         """The flags, as recorded in eval run configs."""
         flags = ("supports_logprobs", "supports_schema", "supports_copy", "supports_likelihood", "concurrent")

@@ -29,6 +29,7 @@ class ModelOptions:
     base_url: str | None = None  # an OpenAI-compatible endpoint
     model: str | None = None  # the model's name at the endpoint
     api_key: str | None = None
+    endpoint: str = "auto"  # what the endpoint can do beyond the OpenAI API (endpoint_kinds.KINDS)
     cache: Path | None = None  # where the llama.cpp backend keeps its prompt-prefix states
     progress: Progress | None = None  # reports the embedded model's first-run preparation
 
@@ -43,7 +44,9 @@ class BackendKind:
 def _endpoint(options: ModelOptions) -> Backend:
     from .openai_compat import OpenAICompatBackend
 
-    return OpenAICompatBackend(base_url=options.base_url, model=options.model, api_key=options.api_key)
+    return OpenAICompatBackend(
+        base_url=options.base_url, model=options.model, api_key=options.api_key, kind=options.endpoint
+    )
 
 
 def _state_dir(options: ModelOptions) -> Path:
