@@ -213,16 +213,17 @@ class _Handlers:
             yield self._failed(chat, f"unexpected error: {type(err).__name__}: {err}")
 
     def _answer(self, message: str, chat: list, conversation: list) -> Iterator[dict]:
-        history = [turn["standalone"] for turn in conversation]
-        standalone = self.assistant.standalone(message, history)
-        rewritten = standalone if standalone != message else None
-        if rewritten:
-            yield self._working(chat, f"Interpreted as: {rewritten}")
-        for event in self.assistant.ask_events(standalone):
-            if event.answer is None:
-                yield self._working(chat, _status_line(event))
-            else:
-                yield self._answered(event.answer, message, rewritten, chat, conversation)
+        with self.assistant.turns.question():  # the rewrite and the answer are one turn: the map's build waits
+            history = [turn["standalone"] for turn in conversation]
+            standalone = self.assistant.standalone(message, history)
+            rewritten = standalone if standalone != message else None
+            if rewritten:
+                yield self._working(chat, f"Interpreted as: {rewritten}")
+            for event in self.assistant.ask_events(standalone):
+                if event.answer is None:
+                    yield self._working(chat, _status_line(event))
+                else:
+                    yield self._answered(event.answer, message, rewritten, chat, conversation)
 
     def _working(self, chat: list, status: str) -> dict:
         return {self.page.chatbot: chat, self.page.status: status, self.page.box: ""}
