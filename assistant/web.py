@@ -34,7 +34,7 @@ from .render import (
     map_html,
     sources_html,
 )
-from .types import Answer, Event
+from .types import PREPARING, Answer, Event
 
 __all__ = ["build_app", "serve", "DEFAULT_EXAMPLES", "MAX_UPLOAD_BYTES"]
 
@@ -219,9 +219,12 @@ class _Handlers:
             rewritten = standalone if standalone != message else None
             if rewritten:
                 yield self._working(chat, f"Interpreted as: {rewritten}")
+            slower = ""  # articles read for the first time: said beside every status line until the answer
             for event in self.assistant.ask_events(standalone):
+                slower = event.detail if event.stage == PREPARING else slower
                 if event.answer is None:
-                    yield self._working(chat, _status_line(event))
+                    line = _status_line(event)
+                    yield self._working(chat, line if line == slower or not slower else f"{line} ({slower})")
                 else:
                     yield self._answered(event.answer, message, rewritten, chat, conversation)
 
