@@ -4,7 +4,8 @@ whole (reader) -> accept the readings that answer (accept) -> gather the answers
 articles not read counted for them (gather) -> write the answer up with verified citations (compose,
 grounding), each citation with its stance (stance).
 
-``answer_steps`` yields typed progress events (``types.Event``) as it goes and ends with a ``done`` event
+``answer_steps`` yields typed progress events (``types.Event``) as it goes (a ``preparing`` one first when articles
+are read for the first time: ``ahead.py``) and ends with a ``done`` event
 carrying the answer; ``answer_question`` is the same without the events (or with a callback for them).
 """
 
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Callable, Generator, Iterator
 
 from . import injection
 from .accept import accept
+from .ahead import first_reading
 from .backends.base import Backend
 from .caches import Caches, VerdictStore
 from .compose import Coverage, compose, not_answered, noted
@@ -200,6 +202,7 @@ def gather_steps(
     reading = reading_list(
         index, retrieve(index, search, context.encoder, settings.retrieval), repeats, settings.retrieval
     )
+    yield from first_reading(index, reading.retrieval, backend, settings, context.caches.verdicts)  # says: slower
     articles, screened = _articles(index, reading.retrieval, backend, settings, context.caches.verdicts)
     t = clock.lap("retrieve", clock.start)
     if not articles:

@@ -4,7 +4,8 @@ Everything heavy (model, index) loads on first use and is then reused, so an ``A
 alive (the chat page, an eval run) answers without start-up cost. Calls are serialised: the
 embedded model runs one request at a time. ``Assistant`` is a facade over the parts that do the work: the
 articles and their index (``workspace.Workspace``), the model and its warm-up (``warmup.LazyModel``), the
-story map (``map_service.MapService``) and what is learnt about sentences on the way (``caches.Caches``).
+story map (``map_service.MapService``) and what is learnt about sentences on the way (``caches.Caches``). While a
+question is answered (``turns.Turns``) a background map build pauses between its model calls.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .map_service import MapService
 from .question import parse_question
 from .settings import ReadingSettings, RetrievalSettings, Settings
 from .story_map import StoryMap
+from .turns import Turns
 from .types import AddedArticles, Answer, Corpus, Encoder, Event, Progress
 from .warmup import LazyModel
 from .workspace import Files, Workspace
@@ -63,11 +65,11 @@ class Assistant:
         self._encoder = encoder or MiniLM()  # shareable: several corpora, one loaded encoder
         self._lock = lock = threading.RLock()  # held only briefly: to create or swap the model and the index
         options = dict(model_path=model_path, base_url=base_url, model=model, api_key=api_key, endpoint=endpoint)
-        options["progress"] = progress
-        self.model = LazyModel(lambda: make_backend(cache=self.cache_dir, **options), backend, lock)
+        self.model = LazyModel(lambda: make_backend(cache=self.cache_dir, progress=progress, **options), backend, lock)
         corpus_dir = Path(corpus) if corpus else default_corpus_dir()
         self.workspace = Workspace(corpus_dir, self.cache_dir, store, self._encoder, self.settings, progress, lock)
         self.caches = Caches(VerdictStore(self.cache_dir / "screens"))  # no question changes what they learn
+        self.turns = Turns()  # the questions being answered now: a background map build gives way to them
         self.maps = MapService(self)
 
     @property
@@ -149,20 +151,23 @@ class Assistant:
     def standalone(self, question: str, history: Sequence[str]) -> str:
         """``question`` rewritten to stand alone given the earlier questions of a conversation ("and when
         did it start?" after "who hacked the system?"); itself when it needs no context."""
-        return (
-            standalone_question(question, list(history), self.backend, self.settings.followup) if history else question
-        )
+        if not history:
+            return question
+        with self.turns.question():
+            return standalone_question(question, list(history), self.backend, self.settings.followup)
 
     def ask(self, question: str, on_event: OnEvent | None = None) -> Answer:
         """The answer to ``question``; ``on_event`` (optional) sees each progress event on the way."""
-        parsed, index, backend = self._begin(question)
-        # Not under the lock: endpoint backends take several requests at once; the embedded one serialises its own.
-        return answer_question(parsed, index, backend, self._encoder, self.settings, on_event, self.caches)
+        with self.turns.question():
+            parsed, index, backend = self._begin(question)
+            # Not under the lock: endpoint backends take several requests at once; the embedded one serialises its own.
+            return answer_question(parsed, index, backend, self._encoder, self.settings, on_event, self.caches)
 
     def ask_events(self, question: str) -> Iterator[Event]:
         """The answer to ``question`` as typed progress events, the last a ``done`` event carrying the answer."""
-        parsed, index, backend = self._begin(question)
-        yield from answer_steps(parsed, index, backend, self._encoder, self.settings, self.caches)
+        with self.turns.question():
+            parsed, index, backend = self._begin(question)
+            yield from answer_steps(parsed, index, backend, self._encoder, self.settings, self.caches)
 
     def _begin(self, question: str):
         parsed = parse_question(question)  # a bad question fails fast, before any model or index loads

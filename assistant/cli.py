@@ -17,6 +17,7 @@ from .cli_options import Bars, add_corpus_option, add_model_options, make_assist
 from .errors import BadQuestion, StorydeskError
 from .render import answer_plain, map_markdown, map_plain
 from .text import json_line, printable
+from .types import PREPARING
 
 __all__ = ["main", "build_parser"]
 
@@ -149,8 +150,22 @@ def _cmd_serve(args: argparse.Namespace, bars: Bars) -> int:
     return 0
 
 
+def _progress(verbose: bool):
+    """What ``ask`` shows of an answer's progress on stderr: one line when articles are read for the first time
+    (the answer takes longer), and with ``--verbose`` each stage in the log."""
+
+    def shown(event) -> None:
+        if event.stage == PREPARING:
+            note = f"storydesk: {event.detail} (run `storydesk index` to do this ahead)"
+            print(printable(note), file=sys.stderr, flush=True)
+        elif verbose:
+            log.info("%s: %s", event.stage, event.detail)
+
+    return shown
+
+
 def _cmd_ask(args: argparse.Namespace, bars: Bars) -> int:
-    stage = (lambda event: log.info("%s: %s", event.stage, event.detail)) if args.verbose else None
+    stage = _progress(args.verbose)
     with make_assistant(args, bars) as assistant:
         if args.question is None:
             return _interactive(assistant, args, stage)

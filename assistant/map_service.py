@@ -1,6 +1,8 @@
 """The story map of one assistant's corpus, as a service: built on request or in a background thread, cached on
 disk under the cache directory (``story_map.load_map``/``save_map``, keyed by ``map_key``), with the questions
-pinned to it kept in a file per corpus directory. ``story_map.py`` makes the map; this module decides when.
+pinned to it kept in a file per corpus directory. ``story_map.py`` makes the map; this module decides when. A
+background build gives way to a person's question: before each of its model calls it waits while the assistant
+answers one (``turns.Turns``), so a question waits at most for the call already under way.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .errors import StorydeskError
 from .question import parse_question
 from .settings import Settings
 from .story_map import StoryMap, build_map, load_map, map_key, map_points, save_map
+from .turns import GivingWay, Turns
 from .types import Encoder, Event
 
 if TYPE_CHECKING:
@@ -34,6 +37,7 @@ class MapSource(Protocol):
     cache_dir: Path
     settings: Settings
     caches: Caches
+    turns: Turns  # the questions being answered now: a background build gives way to them
 
     @property
     def corpus_dir(self) -> Path: ...  # where the articles are now: pins are kept per corpus directory
@@ -85,10 +89,10 @@ class MapService:
         self._pins_file().write_text(json.dumps(pins, ensure_ascii=False), encoding="utf-8")
         return pins
 
-    def story_map(self, refresh: bool = False, on_event: OnEvent | None = None) -> StoryMap:
+    def story_map(self, refresh: bool = False, on_event: OnEvent | None = None, *, give_way: bool = False) -> StoryMap:
         """The map, from the cache unless an article, the model, a prompt, a setting or the pinned questions
         changed (or ``refresh``); the points found for a corpus are cached apart, so pinning does not find
-        them again."""
+        them again. With ``give_way`` (a background build) each model call waits while a question is answered."""
         source = self._source
         index, backend, pins, settings = source.index, source.backend, self.pinned_questions(), source.settings
         key = map_key(index, backend, settings, pins)
@@ -97,7 +101,8 @@ class MapService:
             return cached
         points_key = "points-" + map_key(index, backend, settings, ())
         known = None if refresh else load_map(self.directory, points_key)
-        context = AnswerContext(index, backend, source.encoder, settings, source.caches)
+        model = GivingWay(backend, self._give_way) if give_way else backend
+        context = AnswerContext(index, model, source.encoder, settings, source.caches)
         points = known.points if known else map_points(context, on_event)
         save_map(self.directory, StoryMap([], [], points_key, 0.0, points))
         built = build_map(context, pins, points, on_event)
@@ -132,15 +137,34 @@ class MapService:
             self.status = f"Building the map: {event.detail}"
 
         try:
-            self.story_map(on_event=progress)
+            self.story_map(on_event=progress, give_way=True)
             self.status = ""
         except _Stopped:
             self.status = "The map was not finished."
         except StorydeskError as err:
             self.status = f"The map could not be built: {err}"
 
+    def _give_way(self) -> None:
+        """Before each model call of a background build: wait while a person's question is answered (the status
+        says so meanwhile); stop once the service closes."""
+        building = self.status
+
+        def paused() -> None:
+            self.status = f"{building} (paused while a question is answered)"
+
+        if self._source.turns.give_way(self._closing, paused):
+            self.status = building
+        if self._closing.is_set():
+            raise _Stopped
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for a background build to end (at most ``timeout`` seconds)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     def close(self) -> None:
-        """Stop a background build at its next step and wait for it; no build starts after."""
+        """Stop a background build at its next model call or step and wait for it; no build starts after."""
         self._closing.set()
+        self._source.turns.wake()  # a build paused for a question sees it
         if self._thread is not None:
             self._thread.join()

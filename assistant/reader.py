@@ -25,7 +25,17 @@ from .text import EDGE_PUNCT, WORD, locate, paragraph_bounds, stopwords
 from .tokens import count_tokens
 from .types import Article, Event, Finding, Question, Span
 
-__all__ = ["reading_steps", "prepare", "shown_article", "widen", "ground_words", "accepted", "PROMPT", "ANSWER_PREFIX"]
+__all__ = [
+    "reading_steps",
+    "prepare",
+    "kept_prefix",
+    "shown_article",
+    "widen",
+    "ground_words",
+    "accepted",
+    "PROMPT",
+    "ANSWER_PREFIX",
+]
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +80,21 @@ def shown_article(article: Article, settings: ReadingSettings) -> tuple[str, boo
     return "\n…\n".join(p for p in parts if p), False
 
 
+def kept_prefix(article: Article, settings: ReadingSettings) -> list[dict] | None:
+    """The messages whose state is kept for ``article`` between questions (and on disk): the worked examples and
+    the article, when it is shown whole; None when it is shown in part (its passages depend on the question)."""
+    shown, whole = shown_article(article, settings)
+    return load_prompt(PROMPT).context_prefix(article=shown) if whole else None
+
+
 def prepare(backend: Backend, articles: Iterable[Article], settings: ReadingSettings) -> int:
     """Compute (or find on disk) each whole article's KV state ahead of any question; returns how many."""
-    prompt = load_prompt(PROMPT)
-    backend.warm(prompt.prefix())
+    backend.warm(load_prompt(PROMPT).prefix())
     n = 0
     for article in articles:
-        shown, whole = shown_article(article, settings)
-        if whole:
-            backend.warm(prompt.context_prefix(article=shown))
+        prefix = kept_prefix(article, settings)
+        if prefix is not None:
+            backend.warm(prefix)
             n += 1
     return n
 

@@ -47,10 +47,13 @@ __all__ = [
     "Progress",
     "REPORTED",
     "OPINION",
+    "PREPARING",
 ]
 
 # (stage label, done, total): how indexing, the model download and eval runs report progress.
 Progress = Callable[[str, int, int], None]
+# The progress event that says an answer will take longer: articles read for the first time (``ahead.py``).
+PREPARING = "preparing"
 # A cited sentence's stance (``Citation.stance``, stance.py): stated as fact or attributed, or the writer's view.
 REPORTED, OPINION = "reported", "opinion"
 
@@ -395,8 +398,10 @@ class Citer(Protocol):
 
 @dataclass(frozen=True)
 class Event:
-    """Progress of one answer, in pipeline order: ``searching``, ``reading`` (article ``done`` of
-    ``total``, named in ``doc_id``), ``comparing``, then ``done`` carrying the ``answer``."""
+    """Progress of one answer, in pipeline order: ``searching``, ``preparing`` (only when ``done`` of the ``total``
+    articles about to be read are read for the first time: their screens and reading states are computed now, which
+    takes longer), ``reading`` (article ``done`` of ``total``, named in ``doc_id``), ``comparing``, then ``done``
+    carrying the ``answer``."""
 
     stage: str
     detail: str

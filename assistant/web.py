@@ -34,7 +34,7 @@ from .render import (
     map_html,
     sources_html,
 )
-from .types import Answer, Event
+from .types import PREPARING, Answer, Event
 
 __all__ = ["build_app", "serve", "DEFAULT_EXAMPLES", "MAX_UPLOAD_BYTES"]
 
@@ -213,16 +213,20 @@ class _Handlers:
             yield self._failed(chat, f"unexpected error: {type(err).__name__}: {err}")
 
     def _answer(self, message: str, chat: list, conversation: list) -> Iterator[dict]:
-        history = [turn["standalone"] for turn in conversation]
-        standalone = self.assistant.standalone(message, history)
-        rewritten = standalone if standalone != message else None
-        if rewritten:
-            yield self._working(chat, f"Interpreted as: {rewritten}")
-        for event in self.assistant.ask_events(standalone):
-            if event.answer is None:
-                yield self._working(chat, _status_line(event))
-            else:
-                yield self._answered(event.answer, message, rewritten, chat, conversation)
+        with self.assistant.turns.question():  # the rewrite and the answer are one turn: the map's build waits
+            history = [turn["standalone"] for turn in conversation]
+            standalone = self.assistant.standalone(message, history)
+            rewritten = standalone if standalone != message else None
+            if rewritten:
+                yield self._working(chat, f"Interpreted as: {rewritten}")
+            slower = ""  # articles read for the first time: said beside every status line until the answer
+            for event in self.assistant.ask_events(standalone):
+                slower = event.detail if event.stage == PREPARING else slower
+                if event.answer is None:
+                    line = _status_line(event)
+                    yield self._working(chat, line if line == slower or not slower else f"{line} ({slower})")
+                else:
+                    yield self._answered(event.answer, message, rewritten, chat, conversation)
 
     def _working(self, chat: list, status: str) -> dict:
         return {self.page.chatbot: chat, self.page.status: status, self.page.box: ""}

@@ -139,3 +139,82 @@ def test_one_background_build_at_a_time_and_none_once_closed(assistant, model):
     assistant.start_story_map()
     _wait(assistant)
     assert builds == [] and assistant.map_status == "The map was not finished."
+
+
+def _watched(model, on_call) -> None:
+    """Every model call of ``model`` passes through ``on_call(on_map)`` first (on_map: made by the map's build)."""
+
+    def watch(real):
+        def call(*args, **kwargs):
+            on_call(threading.current_thread().name == "storydesk-map")
+            return real(*args, **kwargs)
+
+        return call
+
+    for name in ("probabilities", "copy_span", "likelihood", "generate"):
+        setattr(model, name, watch(getattr(model, name)))
+
+
+@pytest.mark.parametrize("asking", ["ask", "ask_events"])
+def test_a_background_build_gives_way_to_a_question_then_finishes(assistant, model, asking):
+    """A question asked while the map is being built waits for no map call but the one under way: the build
+    makes no model call from then until the question is answered, and finishes afterwards."""
+    calls: list[str] = []  # who made each model call, in the order they began
+    lock = threading.Lock()
+    map_busy, map_moved, go_on = threading.Event(), threading.Event(), threading.Event()
+
+    def on_call(on_map: bool) -> None:
+        with lock:
+            calls.append("map" if on_map else "question")
+            first_map, first_question = on_map and not map_busy.is_set(), not on_map and calls.count("question") == 1
+        if first_map:  # the map's call under way when the question comes: it ends once the question has begun
+            map_busy.set()
+            assert go_on.wait(60)
+        elif on_map:
+            map_moved.set()  # reached during the question only if the build did not give way
+        if first_question:
+            go_on.set()
+            assert map_moved.wait(60)  # the build has either paused (below) or called the model again
+
+    _watched(model, on_call)
+    give_way = assistant.turns.give_way
+
+    def pausing(*args, **kwargs):
+        if assistant.turns.asking:
+            map_moved.set()  # about to wait for the question
+        return give_way(*args, **kwargs)
+
+    assistant.turns.give_way = pausing
+    assistant.start_story_map()
+    assert map_busy.wait(60)
+    question = "Who is accused of the water hack?"
+    answer = assistant.ask(question) if asking == "ask" else list(assistant.ask_events(question))[-1].answer
+    assert answer.answerable
+    assistant.maps.join(120)
+    first, last = calls.index("question"), len(calls) - 1 - calls[::-1].index("question")
+    assert calls[:first] == ["map"] and "map" not in calls[first:last], calls  # only the call under way
+    assert "map" in calls[last:]  # the build went on after the answer
+    assert not assistant.maps.building and assistant.map_status == "" and assistant.cached_story_map() is not None
+
+
+def test_closing_stops_a_build_paused_for_a_question(assistant, model):
+    paused = threading.Event()
+    give_way = assistant.turns.give_way
+
+    def pausing(stop, on_pause=None):
+        def told() -> None:
+            on_pause()
+            paused.set()
+
+        return give_way(stop, told)
+
+    assistant.turns.give_way = pausing
+    with assistant.turns.question():  # a question being answered the whole time
+        assistant.start_story_map()
+        assert paused.wait(60)  # the build waits before its first model call
+        assert assistant.map_status.endswith("(paused while a question is answered)"), assistant.map_status
+        closing = threading.Thread(target=assistant.close)
+        closing.start()
+        closing.join(60)
+        assert not closing.is_alive()  # the paused build saw the service close
+    assert assistant.map_status == "The map was not finished." and model.requests == []

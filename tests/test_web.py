@@ -289,6 +289,16 @@ def test_asking_shows_each_stage_then_the_answer_and_its_follow_up(corpus_dir, c
     assert len(follow_up[-1][page.chatbot]) == 4
 
 
+def test_articles_read_for_the_first_time_are_said_beside_each_status_line(corpus_dir, cache, fake_model):
+    fake_model.has_state = lambda prefix: False  # no reading state kept: every article is read for the first time
+    page, handlers = _handlers(Assistant(corpus_dir, backend=fake_model, cache_dir=cache))
+    statuses = [view[page.status] for view in handlers.respond("Who was behind the water hack?", [], [])]
+    assert statuses[:2] == ["Starting…", "Searching the articles…"], statuses
+    assert re.fullmatch(r"(\d) of \1 articles are read for the first time, which takes longer", statuses[2]), statuses
+    assert re.fullmatch(r"Reading article 1 of \d \(.+\)… \(\d of \d articles .*\)", statuses[3]), statuses
+    assert all(s.endswith(f"({statuses[2]})") for s in statuses[3:-1]) and statuses[-1].startswith("Answered in ")
+
+
 @pytest.mark.parametrize(
     "error, shown",
     [

@@ -100,6 +100,12 @@ class Backend(ABC):
     def warm(self, prefix: Sequence[Message]) -> None:
         """Hint: many calls will start with ``prefix``; backends that can cache it should."""
 
+    def has_state(self, prefix: Sequence[Message]) -> bool | None:
+        """Whether ``warm(prefix)`` would find the prefix's state already computed (kept on disk, or held now), told
+        without loading the model or computing anything: True or False; None when the backend cannot tell (the
+        default: an endpoint keeps no states of its own)."""
+        return None
+
     def describe(self) -> dict[str, Any]:
         return {"name": self.name}
 

@@ -29,6 +29,7 @@ from ..errors import BackendUnavailable, BadModelReply, ModelError
 from .base import Backend, Copied, Message, parse_json_reply
 from .copying import Copier
 from .llama_log import QuietSys, route_llama_log
+from .prefix_notes import PrefixNotes
 from .schema import const_prefix, const_values, property_order
 
 __all__ = ["LlamaCppBackend", "default_threads"]
@@ -75,6 +76,8 @@ class LlamaCppBackend(Backend):
         self._grammars: dict[str, Any] = {}
         self._lock = threading.RLock()
         self._anchors: dict[tuple[int, ...], bytes] = {}  # warmed prefixes -> their KV state
+        self._held: dict[str, tuple[int, ...]] = {}  # the anchored prefixes: messages (digest) -> tokens (has_state)
+        self._notes = PrefixNotes(self.state_dir, self._identity)  # which prefixes' states are on disk (has_state)
         self._kv_anchor: tuple[int, ...] = ()  # the prefix the KV cache currently starts from
         self._canonical = 0  # leading KV tokens computed in the reproducible layout
         self._token_kinds: dict[int, int] = {}
@@ -161,12 +164,21 @@ class LlamaCppBackend(Backend):
         return self._grammars[key]
 
     # -- prefix state cache ---------------------------------------------------------------------
+    def _identity(self) -> bytes:
+        return f"{self.model_path.stat().st_size}:{self.model_path.name}:{self.n_ctx}".encode()
+
     def _state_file(self, tokens: list[int]) -> Path | None:
         if not self.state_dir:
             return None
-        h = hashlib.sha256(f"{self.model_path.stat().st_size}:{self.model_path.name}:{self.n_ctx}".encode())
+        h = hashlib.sha256(self._identity())
         h.update(np.asarray(tokens, dtype=np.int32).tobytes())
         return self.state_dir / f"prefix-{h.hexdigest()[:24]}.kv"
+
+    def has_state(self, prefix: Sequence[Message]) -> bool:
+        """Whether ``warm(prefix)`` finds the prefix's state held in memory or kept on disk, told from its messages
+        alone (``prefix_notes.py``): no model is loaded, nothing is tokenized."""
+        digest = self._notes.digest(prefix)
+        return digest in self._held or self._notes.kept(digest)
 
     def warm(self, prefix: Sequence[Message]) -> None:
         """Register a fixed prompt prefix: its KV state is computed (or read from disk) once."""
@@ -187,16 +199,23 @@ class LlamaCppBackend(Backend):
                 self._anchors.pop(next(iter(self._anchors)))
             self._anchors[tokens] = self._snapshot()
             self._kv_anchor, self._canonical = tokens, len(tokens)
+            digest = self._notes.digest(prefix)  # for has_state: held now, and kept in ``path``
+            self._held = {d: t for d, t in self._held.items() if t in self._anchors and d != digest} | {digest: tokens}
+            if path:
+                self._notes.note(digest, path)
 
     def _prune(self) -> None:
         """Keep the prefix states on disk under ``max_state_bytes``, dropping the least recently used."""
         files = sorted(self.state_dir.glob("prefix-*.kv"), key=lambda f: f.stat().st_mtime, reverse=True)
-        total = 0
+        total, pruned = 0, False
         for f in files:
             total += f.stat().st_size
             if total > self.max_state_bytes:
                 f.unlink(missing_ok=True)
                 f.with_suffix(".json").unlink(missing_ok=True)
+                pruned = True
+        if pruned:
+            self._notes.sweep()
 
     def _snapshot(self) -> bytes:
         import llama_cpp

@@ -103,6 +103,9 @@ class RecordingBackend(Backend):
         if self.inner is not None:
             self.inner.warm(prefix)
 
+    def has_state(self, prefix: Sequence[Message]) -> bool | None:
+        return self.inner.has_state(prefix) if self.inner is not None else None
+
     def describe(self) -> dict[str, Any]:
         return self.inner.describe() if self.inner is not None else {"name": self.name}
 
