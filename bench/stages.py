@@ -7,6 +7,13 @@ each question retrieve / generate (reading every article) / accept (is each read
 model's prompt and generation speed in tokens/s, measured on the embedded model:
 
     python bench/stages.py [--questions ../shared/eval/dev.jsonl] [--limit 6]
+
+``--cli`` instead times what a person at a terminal waits for: ``storydesk index`` once, then one fresh
+``storydesk ask --json`` process per question (``--corpus DIR`` for another story; ``--limit 0``: every
+question); each row splits the wall time into the answer's own stages and what lies outside them (process
+start, imports, model and index load), with the machine's load average beside it:
+
+    python bench/stages.py --cli [--corpus eval/corpora/harbour --questions eval/suites/harbour.jsonl]
 """
 
 from __future__ import annotations
@@ -48,11 +55,67 @@ def model_speed(backend) -> dict:
     return {"prompt_tokens_per_s": round(prompt_tps, 1), "generate_tokens_per_s": round(gen_tps, 1)}
 
 
+def _questions(path: str, limit: int) -> list[str]:
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r["question"] for r in rows][: limit or None]
+
+
+def cli_rows(args) -> None:
+    """``storydesk index``, then one ``storydesk ask --json`` process per question, timed from outside."""
+    import os
+    import subprocess
+
+    exe = [sys.executable, "-m", "assistant.cli"]
+    corpus = ["--corpus", args.corpus] if args.corpus else []
+    t = time.perf_counter()
+    subprocess.run([*exe, "index", *corpus], check=True, capture_output=True)
+    print(json.dumps({"stage": "storydesk_index", "ms": round((time.perf_counter() - t) * 1000, 1)}))
+    walls, totals = [], []
+    for q in _questions(args.questions, args.limit):
+        load = os.getloadavg()[0]
+        t = time.perf_counter()
+        proc = subprocess.run([*exe, "ask", "--json", *corpus, q], capture_output=True, text=True)
+        wall = (time.perf_counter() - t) * 1000
+        timings = json.loads(proc.stdout)["timings_ms"] if proc.returncode == 0 else {}
+        walls.append(wall)
+        totals.append(timings.get("total", 0.0))
+        outside = round(wall - timings.get("total", 0.0), 1)
+        print(
+            json.dumps(
+                {
+                    "stage": "cli_question",
+                    "question": q[:50],
+                    "wall_ms": round(wall, 1),
+                    "outside_ms": outside,
+                    **timings,
+                    "load": round(load, 2),
+                    "stderr": proc.stderr.strip()[-160:],
+                }
+            )
+        )
+    median = statistics.median
+    print(
+        json.dumps(
+            {
+                "stage": "cli_p50",
+                "wall_ms": round(median(walls), 1),
+                "answer_ms": round(median(totals), 1),
+                "outside_ms": round(median(w - a for w, a in zip(walls, totals)), 1),
+                "questions": len(walls),
+            }
+        )
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--questions", default=str(Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"))
-    ap.add_argument("--limit", type=int, default=6)
+    ap.add_argument("--limit", type=int, default=6, help="questions to ask (0: all)")
+    ap.add_argument("--cli", action="store_true", help="a fresh `storydesk ask` process per question")
+    ap.add_argument("--corpus", help="with --cli: the articles' directory (default: the bundled story)")
     args = ap.parse_args()
+    if args.cli:
+        return cli_rows(args)
     print(json.dumps({"stage": "imports", "ms": round(IMPORTS * 1000, 1)}))
     corpus = load_corpus(default_corpus_dir())
     with tempfile.TemporaryDirectory() as tmp:
@@ -73,13 +136,8 @@ def main() -> None:
     t = time.perf_counter()  # what `storydesk index` adds: each article's reading state (cached on disk after)
     n = assistant.prepare_reading()
     print(json.dumps({"stage": "reading_states", "ms": round((time.perf_counter() - t) * 1000, 1), "articles": n}))
-    questions = [
-        json.loads(line)["question"]
-        for line in Path(args.questions).read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
     rows = []
-    for q in questions[: args.limit]:
+    for q in _questions(args.questions, args.limit):
         answer = assistant.ask(q)
         rows.append(answer.timings_ms)
         print(json.dumps({"stage": "question", "question": q[:60], **answer.timings_ms}))

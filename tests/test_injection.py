@@ -124,6 +124,8 @@ def test_each_article_is_screened_once_and_the_verdict_is_kept_on_disk(rule_mode
     assert len(model.requests) == asked == 2  # one sentence, its likelihood under each framing
     edited = Document("a", document.text.replace("broke", "held"))
     assert fresh.get(verdict_key(model, edited, settings)) is None  # a new text is screened anew
+    model.supports_likelihood = False  # the same model asked a choice instead (an endpoint without logprobs)
+    assert fresh.get(verdict_key(model, document, settings)) is None  # another way of asking, another verdict
 
 
 def test_an_order_written_into_the_question_is_not_read_only_the_question():

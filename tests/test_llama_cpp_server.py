@@ -1,10 +1,13 @@
 """The OpenAI-compatible path against a real server: llama-cpp-python's server (``llama-cpp-python[server]``)
-serving the embedded GGUF on 127.0.0.1, started and stopped here, asked gold questions through the CLI's
-``--base-url`` (slow: a second copy of the model loads; CI runs it).
+serving the embedded GGUF on 127.0.0.1, started and stopped here (slow: a second copy of the model loads; CI
+runs it).
 
-The endpoint path differs from the in-process one by design: a server cannot constrain decoding to a run of
-the article (``supports_copy`` is false), so the model writes its answer freely and only words found in the
-article are kept; the contract (verbatim citations, one JSON object, abstention) is the same.
+The server is a ``llama.cpp`` endpoint (``backends/endpoint_kinds.py``): P("yes") from its logprobs, the
+answer copied under a grammar of the article's runs, the screen's likelihoods from its logprobs. So its
+answers to the dev gold questions are the in-process answers: the same positions, the same citations. What
+can still differ is the last bits of a logit (the server lays out its batches by the request before, the
+embedded backend by the prompt's own lines; see the README, "Reproducible"): a near-tie can fall the other
+way. The cases below are ones where the two agree; a difference fails with both answers side by side.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from conftest import GOLD_DIR, free_port
 from conftest import llama_cpp_server as serve
 
 from assistant import Assistant
+from assistant.types import Answer
 
 pytestmark = pytest.mark.slow
 
@@ -32,6 +36,32 @@ def llama_cpp_server(tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "server.log"
     with serve(log, ALIAS, "--n_ctx", "4096", "--seed", "0") as url:
         yield url
+
+
+def _positions(answer: Answer) -> dict:
+    """What an answer says, by place: whether it answers, each citation's place and each conflict's sides."""
+    return {
+        "answerable": answer.answerable,
+        "citations": sorted((c.doc_id, c.start, c.end) for c in answer.citations),
+        "conflicts": [sorted((p.claim, p.doc_ids) for p in c.positions) for c in answer.conflicts],
+    }
+
+
+def test_the_server_gives_the_in_process_answers_to_the_dev_gold_questions(llama_cpp_server):
+    cases = {c["id"]: c for c in map(json.loads, Path(GOLD_DIR / "dev.jsonl").read_text().splitlines())}
+    questions = [cases[case_id]["question"] for case_id in CASES]
+    with Assistant() as embedded:
+        local = [embedded.ask(q) for q in questions]
+    with Assistant(base_url=llama_cpp_server, model=ALIAS) as served:
+        remote = [served.ask(q) for q in questions]
+        assert served.backend.kind == "llama.cpp" and served.backend.supports_copy  # detected, not declared
+    assert all(a.run["copying"].startswith("constrained") for a in remote)
+    differences = [
+        f"{q}\n  in process: {a.text}\n  server:     {b.text}"
+        for q, a, b in zip(questions, local, remote)
+        if _positions(a) != _positions(b)
+    ]
+    assert not differences, "\n".join(differences)
 
 
 def _ask(url: str, question: str) -> dict:
