@@ -191,13 +191,12 @@ def _prompts_text() -> bytes:
 
 
 def verdict_key(backend: Backend, document: Document, settings: InjectionSettings) -> str:
-    """What a verdict depends on: the model and how it is asked (a model that cannot read likelihoods is asked a
-    choice instead: another verdict), the prompts, the settings and the article's text."""
+    """What a verdict depends on: the model and how it is asked (the likelihoods of two framings, or a choice
+    where the model cannot read likelihoods: another verdict), the prompts, the settings and the article's text."""
     h = hashlib.sha256()
     for part in (getattr(backend, "name", ""), json.dumps(asdict(settings), sort_keys=True), document.text):
         h.update(part.encode("utf-8") + b"\0")
-    if not backend.supports_likelihood:
-        h.update(b"choice\0")
+    h.update(b"likelihood\0" if backend.supports_likelihood else b"choice\0")
     h.update(_prompts_text())
     return h.hexdigest()[:32]
 
