@@ -28,8 +28,11 @@ index`` before its reading state is computed, or by the first question that read
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import pickle
 import re
 import unicodedata
 from collections import Counter
@@ -40,6 +43,7 @@ from typing import Sequence
 from . import language
 from .backends.base import Backend
 from .caches import VerdictStore
+from .config import cache_dir
 from .prompts import load_prompt
 from .settings import InjectionSettings
 from .text import flatten
@@ -65,9 +69,24 @@ _MARKUP = re.compile(r"[<>{}|]|\[[^\]]{0,40}\]|(?:^|\n)\s*#")
 
 @lru_cache(maxsize=1)
 def _identifier():
+    """langid's shipped model. It ships as a compressed pickle of Python lists (over a second to decode, on
+    every process's first question), so it is decoded once and kept, as arrays, under the cache directory (as langid holds them: its state
+    table is an ``array.array`` of small ints, which numpy would keep in a type too narrow for its shifts)."""
     from langid.langid import LanguageIdentifier, model
 
-    return LanguageIdentifier.from_modelstring(model, norm_probs=True)
+    kept = cache_dir() / f"langid-{hashlib.sha256(model).hexdigest()[:16]}.pickle"
+    try:
+        with open(kept, "rb") as f:
+            return LanguageIdentifier(*pickle.load(f), norm_probs=True)
+    except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError):
+        pass
+    found = LanguageIdentifier.from_modelstring(model, norm_probs=True)
+    parts = (found.nb_ptc, found.nb_pc, found.nb_numfeats, found.nb_classes, found.tk_nextmove, found.tk_output)
+    partial = kept.with_suffix(f".{os.getpid()}.partial")
+    with contextlib.suppress(OSError):
+        partial.write_bytes(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(kept)
+    return found
 
 
 def _script(ch: str) -> str:

@@ -157,3 +157,22 @@ def test_the_reader_is_asked_the_question_without_the_order(corpus_dir, cache, r
     answer = Assistant(corpus_dir, backend=model, cache_dir=cache).ask(question)
     asked = {r["variables"]["question"] for r in model.requests if r["prompt"] == "read_article"}
     assert asked == {"How long did the intrusion last?"} and answer.question == question
+
+
+def test_the_language_identifier_is_kept_decoded_and_reads_as_the_shipped_one(tmp_path, monkeypatch):
+    from langid.langid import LanguageIdentifier, model
+
+    from assistant import injection
+
+    monkeypatch.setenv("STORYDESK_CACHE_DIR", str(tmp_path))
+    injection._identifier.cache_clear()
+    try:
+        injection._identifier()  # decoded from langid's shipped string, then kept
+        assert len(list(tmp_path.glob("langid-*.pickle"))) == 1
+        injection._identifier.cache_clear()
+        kept = injection._identifier()  # read back from the cache directory
+    finally:
+        injection._identifier.cache_clear()
+    shipped = LanguageIdentifier.from_modelstring(model, norm_probs=True)
+    texts = [*NEWS, *FOREIGN, "Die Stadt hat den Damm 1965 neu gebaut.", "ダムは1965年に再建された。", "Plotino 2019."]
+    assert [kept.classify(t) for t in texts] == [shipped.classify(t) for t in texts]
