@@ -25,7 +25,7 @@ from .embeddings import MiniLM
 from .followup import standalone_question
 from .index import StoryIndex
 from .map_service import MapService
-from .question import parse_question
+from .question import check_question, parse_question
 from .settings import ReadingSettings, RetrievalSettings, Settings
 from .story_map import StoryMap
 from .turns import Turns
@@ -122,9 +122,8 @@ class Assistant:
         self.model.warm()
 
     def prepare_reading(self) -> int:
-        """Screen each article for planted instructions and compute its reading state (the model's KV state
-        after reading it) now, so that every question later costs only its own tokens; both kept on disk.
-        Returns how many reading states."""
+        """Screen each article for planted instructions and compute its reading state (the model's KV state after
+        reading it) now, so that every question later costs only its own tokens; both kept on disk. Returns how many."""
         return prepare_articles(AnswerContext(self.index, self.backend, self._encoder, self.settings, self.caches))
 
     def story_map(self, refresh: bool = False, on_event: OnEvent | None = None) -> StoryMap:
@@ -170,8 +169,9 @@ class Assistant:
             yield from answer_steps(parsed, index, backend, self._encoder, self.settings, self.caches)
 
     def _begin(self, question: str):
-        parsed = parse_question(question)  # a bad question fails fast, before any model or index loads
-        self.prefetch()
+        cleaned = check_question(question)  # a bad question fails fast, before any model or index loads
+        self.prefetch()  # the model loads while the question is parsed and its articles searched
+        parsed = parse_question(cleaned)
         with self._lock:
             return parsed, self.index, self.backend
 

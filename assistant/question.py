@@ -17,7 +17,7 @@ from .errors import BadQuestion
 from .text import UNIT_PATTERN, analyze, flatten
 from .types import Question
 
-__all__ = ["parse_question", "question_parts", "MAX_QUESTION_CHARS"]
+__all__ = ["check_question", "parse_question", "question_parts", "MAX_QUESTION_CHARS"]
 
 MAX_QUESTION_CHARS = 2000
 
@@ -335,7 +335,9 @@ def question_parts(text: str) -> tuple[str, ...]:
     return _parts(language.parse(text), text)
 
 
-def parse_question(text: object) -> Question:
+def check_question(text: object) -> str:
+    """The question, whitespace collapsed, or BadQuestion: every way a question can be refused, told without
+    parsing it (so a caller can start loading the model once it knows the question stands)."""
     if not isinstance(text, str):
         raise BadQuestion("the question must be text")
     cleaned = flatten(text)
@@ -345,6 +347,11 @@ def parse_question(text: object) -> Question:
         raise BadQuestion(f"the question is {len(cleaned)} characters long; the limit is {MAX_QUESTION_CHARS}")
     if not any(ch.isalnum() for ch in cleaned):
         raise BadQuestion("the question has no words in it")
+    return cleaned
+
+
+def parse_question(text: object) -> Question:
+    cleaned = check_question(text)
     doc = language.parse(cleaned)  # the one parse of this question (cached): form, type and parts
     asking = _interrogatives(doc)
     return Question(
