@@ -7,7 +7,7 @@ answer copied under a grammar of the article's runs, the screen's likelihoods fr
 answers to the dev gold questions are the in-process answers: the same positions, the same citations. What
 can still differ is the last bits of a logit (the server lays out its batches by the request before, the
 embedded backend by the prompt's own lines; see the README, "Reproducible"): a near-tie can fall the other
-way. The cases below are ones where the two agree; a difference fails with both answers side by side.
+way. Every difference is listed below (``KNOWN``) with its cause; any other fails with both answers side by side.
 """
 
 from __future__ import annotations
@@ -29,6 +29,12 @@ pytestmark = pytest.mark.slow
 
 ALIAS = "storydesk-embedded"
 CASES = ("duration", "guardian", "no-date")  # a disagreement, a single answer, a question no article answers
+# The differences measured (two runs, a fresh clone's CI and a fresh cache: the same both times), each explained:
+KNOWN = {
+    # Through the server the first article's "over several months" is accepted as an answer too; in process it is
+    # not: its P("yes") lies near the answer bar, and the server's logits differ in their last bits (batch layout).
+    "duration": 'Two of the five articles say "over several months"',
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,21 +53,26 @@ def _positions(answer: Answer) -> dict:
     }
 
 
-def test_the_server_gives_the_in_process_answers_to_the_dev_gold_questions(llama_cpp_server):
+def test_the_server_gives_the_in_process_answers_to_the_dev_gold_questions(llama_cpp_server, tmp_path):
     cases = {c["id"]: c for c in map(json.loads, Path(GOLD_DIR / "dev.jsonl").read_text().splitlines())}
     questions = [cases[case_id]["question"] for case_id in CASES]
     with Assistant() as embedded:
         local = [embedded.ask(q) for q in questions]
-    with Assistant(base_url=llama_cpp_server, model=ALIAS) as served:
+    # A cache of its own: the server screens every article first, in the same order every run, and its logits'
+    # last bits depend on the requests before (the embedded backend's do not: its batches are laid out by the
+    # prompt alone), so the run is the same whatever an earlier run left on disk.
+    with Assistant(base_url=llama_cpp_server, model=ALIAS, cache_dir=tmp_path / "cache") as served:
         remote = [served.ask(q) for q in questions]
         assert served.backend.kind == "llama.cpp" and served.backend.supports_copy  # detected, not declared
     assert all(a.run["copying"].startswith("constrained") for a in remote)
-    differences = [
-        f"{q}\n  in process: {a.text}\n  server:     {b.text}"
-        for q, a, b in zip(questions, local, remote)
+    differences = {
+        case_id: f"{q}\n  in process: {a.text}\n  server:     {b.text}"
+        for case_id, q, a, b in zip(CASES, questions, local, remote)
         if _positions(a) != _positions(b)
-    ]
-    assert not differences, "\n".join(differences)
+    }
+    assert set(differences) == set(KNOWN), "\n".join(differences.values())  # no other, and each still there
+    for case_id, b in zip(CASES, remote):
+        assert case_id not in KNOWN or KNOWN[case_id] in b.text, differences.get(case_id)  # the listed one, no other
 
 
 def _ask(url: str, question: str) -> dict:
