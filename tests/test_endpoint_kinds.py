@@ -15,13 +15,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assistant.backends.base import option_variants
 from assistant.backends.endpoint_kinds import (
     PROBE_WORDS,
     copy_grammar,
     copy_steps,
     detect,
     gbnf_literal,
-    option_variants,
 )
 from assistant.backends.openai_compat import OpenAICompatBackend
 from assistant.text import flatten

@@ -11,7 +11,7 @@ import json
 from abc import ABC, abstractmethod
 from typing import Any, NamedTuple, Sequence
 
-__all__ = ["Backend", "Copied", "Message", "parse_json_reply"]
+__all__ = ["Backend", "Copied", "Message", "option_variants", "parse_json_reply"]
 
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
 
@@ -22,6 +22,12 @@ class Copied(NamedTuple):
 
     text: str
     confidence: float | None = None
+
+
+def option_variants(option: str) -> set[str]:
+    """The spellings whose first token begins ``option`` as a reply ("yes", "Yes", " yes"): a backend reading an
+    option's probability adds up their first tokens."""
+    return {option, option.capitalize(), option.upper(), " " + option, " " + option.capitalize()}
 
 
 def parse_json_reply(text: str) -> dict:

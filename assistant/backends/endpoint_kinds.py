@@ -36,7 +36,6 @@ __all__ = [
     "detect",
     "ends",
     "gbnf_literal",
-    "option_variants",
     "token_grammar",
     "with_opening",
 ]
@@ -122,11 +121,6 @@ def after_tokens(grammar: str | None, tokens: Sequence[int]) -> str:
 def token_grammar(tokens: Sequence[int]) -> str:
     """A grammar whose only sentence is ``tokens``, token by token."""
     return f"root ::= {' '.join(f'<[{t}]>' for t in tokens)}\n"
-
-
-def option_variants(option: str) -> set[str]:
-    """The first tokens that begin ``option`` as the embedded model counts them ("yes", "Yes", " yes")."""
-    return {option, option.capitalize(), option.upper(), " " + option, " " + option.capitalize()}
 
 
 def ends(token: str) -> bool:

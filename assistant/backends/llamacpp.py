@@ -26,7 +26,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import BackendUnavailable, BadModelReply, ModelError
-from .base import Backend, Copied, Message, parse_json_reply
+from .base import Backend, Copied, Message, option_variants, parse_json_reply
 from .copying import Copier
 from .llama_log import QuietSys, route_llama_log
 from .prefix_notes import PrefixNotes
@@ -380,7 +380,7 @@ class LlamaCppBackend(Backend):
             mass = []
             for option in options:
                 # "yes", "Yes", " yes" are different first tokens for the same answer: add them up.
-                variants = {option, option.capitalize(), option.upper(), " " + option, " " + option.capitalize()}
+                variants = option_variants(option)
                 firsts = {llm.tokenize(v.encode("utf-8"), add_bos=False, special=False)[0] for v in variants}
                 mass.append(sum(full[t] for t in firsts))
             probs = np.asarray(mass) / max(sum(mass), 1e-12)

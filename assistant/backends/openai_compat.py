@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import httpx
 
 from ..errors import BackendUnavailable, BadModelReply
-from .base import Backend, Copied, Message, parse_json_reply
+from .base import Backend, Copied, Message, option_variants, parse_json_reply
 from .endpoint_kinds import (
     KINDS,
     PROBE_WORDS,
@@ -31,7 +31,6 @@ from .endpoint_kinds import (
     copy_grammar,
     copy_steps,
     detect,
-    option_variants,
     token_grammar,
     with_opening,
 )
