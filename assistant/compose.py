@@ -146,6 +146,14 @@ def _part_text(part: str, groups: Sequence[Group], writer: _Writer) -> tuple[str
                     positions=(_position(lead, lead_ids), _position(group, ids)),
                 )
             )
+    aside = list(dict.fromkeys(d for g in by[Relation.ADDRESSED] for d in g.doc_ids))
+    if aside:
+        names = ", ".join(_title(writer.docs[d]) for d in aside)
+        one = len(aside) == 1
+        sentences.append(
+            f"({names} {'gives' if one else 'give'} another answer only in words addressed to "
+            f"{'its' if one else 'their'} reader, not reported: not counted or quoted.)"
+        )
     return " ".join(sentences), conflicts
 
 

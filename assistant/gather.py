@@ -22,6 +22,12 @@
    - *distinct*: the model says the two articles are about different things that share a name
      (``prompts/same_subject.yaml``): both answers stand, side by side, with what tells them apart.
    - *disagrees*: a question asking for one value, same subject, another answer: a disagreement.
+   - *addressed*: every answer of it is given in a sentence addressed to its reader (the instruction
+     screen's form: another language than its article, second person, an imperative, an order, a label,
+     markup; ``injection.addressed``) that the model did not screen, while the leading group rests on
+     reported sentences. Words addressed to the reader are not a report: they may give an answer no article
+     contradicts, or support one that articles report, but never make a disagreement on their own. Left
+     out of the answer, its articles named (a planted order that passed the screen ends here).
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ class Gathering:
     settings: GatherSettings
     repeats: Repeats
     unread: Unread | None = None
+    addressed: frozenset[tuple[str, int]] = frozenset()  # (doc id, start) of sentences addressed to their reader
 
 
 def _code_same(a: str, b: str) -> bool | None:
@@ -166,6 +173,15 @@ def _same_subject(
     return backend.probabilities(messages, ["yes", "no"]).get("yes", 0.0)
 
 
+def _addressed_only(group: Group, addressed: frozenset[tuple[str, int]]) -> bool:
+    """Whether every answer of the group is given in a sentence addressed to its reader (``Gathering.addressed``)
+    and no article not read states it: such words may add an answer no article reports otherwise, or
+    support one that articles report, but never stand alone against a reported answer."""
+    return not group.also and all(
+        f.sentence is not None and (f.doc_id, f.sentence.start) in addressed for f in group.findings
+    )
+
+
 def gather(findings: Sequence[Finding], question: Question, part: str, using: Gathering) -> list[Group]:
     """The answering findings of one question part (``part``, as parsed: ``question``), grouped, the matching
     articles not read counted for them, ordered, and each group's relation set."""
@@ -174,9 +190,14 @@ def gather(findings: Sequence[Finding], question: Question, part: str, using: Ga
     if using.unread is not None and groups:
         count_unread(groups, using.unread)
         groups.sort(key=lambda g: (-g.count, -g.best))
+    groups.sort(key=lambda g: _addressed_only(g, using.addressed))  # stable: reported answers lead
+    reported = bool(groups) and not _addressed_only(groups[0], using.addressed)
     for i, group in enumerate(groups[1:], 1):
+        if reported and not question.several and _addressed_only(group, using.addressed):
+            group.relation = Relation.ADDRESSED
+            continue
         # A better-supported group: more articles, or as many read with more confidence (the reader's P("yes")).
-        better = [d for g in groups[:i] if g.relation != Relation.DISPUTED for d in g.doc_ids]
+        better = [d for g in groups[:i] if g.relation not in (Relation.DISPUTED, Relation.ADDRESSED) for d in g.doc_ids]
         copies = [using.repeats.copy_of(d, better) for d in group.doc_ids]
         if all(copies):
             group.relation, group.copy_of = Relation.DISPUTED, copies[0]

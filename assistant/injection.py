@@ -47,13 +47,14 @@ from .config import cache_dir
 from .prompts import load_prompt
 from .settings import InjectionSettings
 from .text import flatten
-from .types import Document, Span
+from .types import Article, Document, Span
 
 __all__ = [
     "candidates",
     "screen_article",
     "screened",
     "unasked",
+    "addressed",
     "verdict_key",
     "question_without_instructions",
     "article_language",
@@ -235,13 +236,29 @@ def screened(
 def unasked(
     document: Document, sentences: Sequence[Span], settings: InjectionSettings, store: VerdictStore
 ) -> frozenset[int]:
-    """For an article not screened yet, without asking the model: the start offsets of its candidates."""
-    key = "unasked-" + hashlib.sha256(document.text.encode("utf-8")).hexdigest()[:32]
+    """Without asking the model: the start offsets of the article's candidates (the sentences whose form
+    addresses their reader), kept like verdicts (they depend on the text and the settings only)."""
+    h = hashlib.sha256(json.dumps(asdict(settings), sort_keys=True).encode("utf-8") + b"\0")
+    h.update(document.text.encode("utf-8"))
+    key = "unasked-" + h.hexdigest()[:32]
     found = store.get(key)
     if found is None:
         found = frozenset(sentences[k].start for k in candidates([s.text for s in sentences], settings))
-        store.put(key, found, keep=False)
+        store.put(key, found)
     return found
+
+
+def addressed(
+    articles: Sequence[Article], settings: InjectionSettings, store: VerdictStore
+) -> frozenset[tuple[str, int]]:
+    """(doc id, start) of the articles' sentences whose form addresses their reader (``candidates``) and that
+    the model did not screen: they are read, but gathering never lets them stand alone against a report."""
+    return frozenset(
+        (a.doc_id, start)
+        for a in articles
+        for start in unasked(a.document, a.sentences, settings, store)
+        if start not in a.screened
+    )
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")

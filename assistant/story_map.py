@@ -202,6 +202,8 @@ def _row(question: str, found, citations: Citations, pinned: bool, stance: Calla
     disagree = False
     for _, groups in found.groups[:1]:  # a map row asks one thing
         for k, group in enumerate(groups):
+            if group.relation == Relation.ADDRESSED:  # not a report: never on the map
+                continue
             disagree |= group.relation in DISAGREEING
             for f in group.findings:
                 n = citations.cite(f.sentence) if f.sentence else None

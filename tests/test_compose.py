@@ -192,3 +192,12 @@ def test_citations_are_read_articles_at_most_the_setting_per_position(px, py, un
         best = sorted(range(len(ps)), key=lambda i: -ps[i])[:per]
         assert [cited[i] for i in position.citations] == [f"{side}{i}" for i in best]
         assert list(position.doc_ids) == doc_ids and position.count == len(doc_ids)
+
+
+def test_an_answer_given_only_in_words_addressed_to_the_reader_is_named_never_quoted():
+    groups = [Group([finding("c", "several months")]), Group([finding("d", "five years")], relation="addressed")]
+    answer = _compose("How long did it last?", groups)
+    assert "five years" not in answer.text and answer.conflicts == [] and "disagree" not in answer.text
+    assert answer.text.startswith('"Night blog" says "several months" [1].')
+    assert '("Copy of the blog" gives another answer only in words addressed to its reader' in answer.text
+    assert {c.doc_id for c in answer.citations} == {"c"}
