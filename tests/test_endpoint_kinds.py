@@ -136,6 +136,7 @@ class _Stub(http.server.BaseHTTPRequestHandler):
     bodies: list[tuple[str, dict]] = []
     replies: list[list[tuple[str, float, dict]]] = []
     prompt_logprobs: list = []
+    slots: int | None = None  # llama-server's /props total_slots; None: no /props (llama-cpp-python's server)
 
     def _send(self, payload):
         data = json.dumps(payload).encode("utf-8")
@@ -146,6 +147,10 @@ class _Stub(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
+        if self.path == "/props":
+            if self.slots is None:
+                return self.send_error(404)
+            return self._send({"total_slots": self.slots, "model_path": "m.gguf"})
         self._send({"object": "list", "data": [{"id": "m", "object": "model", "owned_by": self.owner}]})
 
     def do_POST(self):
@@ -190,7 +195,7 @@ class _Stub(http.server.BaseHTTPRequestHandler):
 def stub():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    _Stub.bodies, _Stub.replies = [], []
+    _Stub.bodies, _Stub.replies, _Stub.slots = [], [], None
     yield f"http://127.0.0.1:{server.server_address[1]}/v1"
     server.shutdown()
 
@@ -260,6 +265,17 @@ def test_a_llama_cpp_server_gets_the_opening_as_token_literals_before_the_copy_g
     assert copying["grammar"].startswith("root ::= <[100]> <[101]> reply\n")  # "yes:" as the tokenizer spells it
     assert copying["grammar"].split("\n", 1)[1] == copy_grammar(SOURCE).replace("root ::=", "reply ::=", 1)
     assert copying["messages"] == ASK and copying["max_tokens"] == 2 + 2
+
+
+def test_a_llama_cpp_server_with_several_slots_is_sent_several_requests_at_once(stub):
+    _Stub.owner = "llamacpp"  # llama.cpp's llama-server names itself
+    for slots, concurrent in ((None, False), (1, False), (4, True)):
+        _Stub.slots = slots
+        backend = OpenAICompatBackend(base_url=stub, model="m")
+        assert (backend.kind, backend.concurrent) == ("llama.cpp", concurrent)
+        assert backend.slots == (slots or 1)
+    _Stub.owner = "vllm"
+    assert OpenAICompatBackend(base_url=stub, model="m").concurrent  # other kinds never ask
 
 
 def test_a_plain_endpoint_keeps_the_free_path(stub):

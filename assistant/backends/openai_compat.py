@@ -72,6 +72,7 @@ class OpenAICompatBackend(Backend):
         self._kind: str | None = None if kind == "auto" else kind
         self._kind_lock = threading.Lock()
         self._token_ids: dict[str, list[int]] = {}
+        self._slots: int | None = None
         self._client = openai.OpenAI(base_url=base_url, api_key=key, timeout=timeout, max_retries=max_retries)
 
     # -- what the server can do ------------------------------------------------------------------------
@@ -94,9 +95,31 @@ class OpenAICompatBackend(Backend):
 
     @property
     def concurrent(self) -> bool:  # type: ignore[override]
-        """Several requests at once, except to a llama.cpp server: one request at a time keeps the order in
-        which it computes and reuses prompt prefixes, and with it the numbers it gives, the same run to run."""
-        return self.kind != "llama.cpp"
+        """Several requests at once, except to a llama.cpp server with one slot: one request at a time keeps
+        the order in which it computes and reuses prompt prefixes, and with it the numbers it gives, the same
+        run to run. A llama-server started with ``--parallel N`` (N > 1) computes N requests at once in one
+        batch, so it is sent several; its numbers then depend on which requests share a batch."""
+        return self.kind != "llama.cpp" or self.slots > 1
+
+    @property
+    def slots(self) -> int:
+        """How many requests a llama.cpp server computes at once: llama-server says so at ``/props``
+        (``total_slots``); a server without that endpoint (llama-cpp-python's) serves one at a time."""
+        if self._slots is None:
+            found = 1
+            try:
+                reply = httpx.get(self._root + "/props", timeout=self.timeout)
+                if reply.status_code == 200:
+                    found = max(1, int(reply.json().get("total_slots", 1)))
+            except (httpx.HTTPError, ValueError, TypeError, AttributeError):
+                pass
+            self._slots = found
+        return self._slots
+
+    @property
+    def _root(self) -> str:
+        """The server's own address, under which its non-OpenAI endpoints sit (``/props``, ``/tokenize``)."""
+        return (self.base_url or "").rstrip("/").removesuffix("/v1")
 
     @property
     def _where(self) -> str:
@@ -139,13 +162,12 @@ class OpenAICompatBackend(Backend):
         """``text``'s token ids from the server's own tokenizer (llama-cpp-python: /extras/tokenize;
         llama-server and vLLM: /tokenize), kept for the next time."""
         if text not in self._token_ids:
-            root = (self.base_url or "").rstrip("/").removesuffix("/v1")
             asks = [("/tokenize", {"model": self.model, "prompt": text, "add_special_tokens": False})]
             if self.kind == "llama.cpp":
                 asks = [("/extras/tokenize", {"input": text}), ("/tokenize", {"content": text})]
             for path, body in asks:
                 try:
-                    reply = httpx.post(root + path, json=body, timeout=self.timeout)
+                    reply = httpx.post(self._root + path, json=body, timeout=self.timeout)
                     if reply.status_code == 200:
                         self._token_ids[text] = [int(t) for t in reply.json()["tokens"]]
                         break
