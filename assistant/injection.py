@@ -131,29 +131,32 @@ def _other_language(sentence: str, lang: str, script: str, settings: InjectionSe
     return dict(_identifier().rank(sentence)).get(lang, 0.0) < settings.other_language_bar
 
 
-def _addressed(sentence: str, settings: InjectionSettings) -> bool:
+def _address(sentence: str, settings: InjectionSettings) -> set[str]:
     """Grammar of address, read by the parser: a second-person word, an imperative verb, a modal of
-    obligation, or a short label with no finite verb before a colon."""
-    doc = language.parse(flatten(sentence))
-    for tok in doc:
+    obligation, a short label with no finite verb before a colon (each that the sentence has)."""
+    found = set()
+    for tok in language.parse(flatten(sentence)):
         if "2" in tok.morph.get("Person"):
-            return True
+            found.add("second-person")
         if tok.tag_ == "MD" and tok.dep_ == "aux" and tok.head.tag_ == "VB" and tok.lower_ in _OBLIGATION:
-            return True
+            found.add("obligation")
         if (
             tok.tag_ == "VB"
             and tok.dep_ == "ROOT"
             and not any(c.dep_.startswith(("nsubj", "expl", "aux")) for c in tok.children)
         ):
-            return True
+            found.add("imperative")
     head, colon, _ = flatten(sentence).partition(":")
     if colon and 0 < len(head.split()) <= settings.label_words:
-        return not any("Fin" in t.morph.get("VerbForm") for t in language.parse(head))  # no clause: a label
-    return False
+        if not any("Fin" in t.morph.get("VerbForm") for t in language.parse(head)):  # no clause: a label
+            found.add("label")
+    return found
 
 
 def candidates(sentences: Sequence[str], settings: InjectionSettings, default_language: str = "en") -> dict[int, str]:
-    """Index -> why (``other-language`` or ``form``) for each sentence whose form makes it worth asking about."""
+    """Index -> why, for each sentence whose form makes it worth asking about: ``other-language``, or the
+    forms of address it has, joined by "+" (``markup``, ``label``, ``second-person``, ``imperative``,
+    ``obligation``)."""
     lang = article_language(sentences, settings, default_language)
     script = Counter(_script(ch) for s in sentences for ch in _letters(s)).most_common(1)
     main_script = script[0][0] if script else "LATIN"
@@ -161,8 +164,10 @@ def candidates(sentences: Sequence[str], settings: InjectionSettings, default_la
     for k, sentence in enumerate(sentences):
         if _other_language(sentence, lang, main_script, settings):
             found[k] = "other-language"
-        elif _MARKUP.search(sentence) or (lang == "en" and _addressed(sentence, settings)):
-            found[k] = "form"
+        elif forms := ({"markup"} if _MARKUP.search(sentence) else set()) | (
+            _address(sentence, settings) if lang == "en" else set()
+        ):
+            found[k] = "+".join(sorted(forms))
     return found
 
 
@@ -234,16 +239,21 @@ def screened(
 
 
 def unasked(
-    document: Document, sentences: Sequence[Span], settings: InjectionSettings, store: VerdictStore
+    document: Document,
+    sentences: Sequence[Span],
+    settings: InjectionSettings,
+    store: VerdictStore,
+    forms: Sequence[str] | None = None,
 ) -> frozenset[int]:
-    """Without asking the model: the start offsets of the article's candidates (the sentences whose form
-    addresses their reader), kept like verdicts (they depend on the text and the settings only)."""
-    h = hashlib.sha256(json.dumps(asdict(settings), sort_keys=True).encode("utf-8") + b"\0")
+    """Without asking the model: the start offsets of the article's candidates (or of those with one of
+    ``forms``, ``candidates``' reasons), kept like verdicts (they depend on the text and the settings only)."""
+    h = hashlib.sha256(json.dumps([asdict(settings), forms], sort_keys=True).encode("utf-8") + b"\0")
     h.update(document.text.encode("utf-8"))
     key = "unasked-" + h.hexdigest()[:32]
     found = store.get(key)
     if found is None:
-        found = frozenset(sentences[k].start for k in candidates([s.text for s in sentences], settings))
+        why = candidates([s.text for s in sentences], settings)
+        found = frozenset(sentences[k].start for k, w in why.items() if forms is None or set(w.split("+")) & set(forms))
         store.put(key, found)
     return found
 
@@ -251,12 +261,13 @@ def unasked(
 def addressed(
     articles: Sequence[Article], settings: InjectionSettings, store: VerdictStore
 ) -> frozenset[tuple[str, int]]:
-    """(doc id, start) of the articles' sentences whose form addresses their reader (``candidates``) and that
-    the model did not screen: they are read, but gathering never lets them stand alone against a report."""
+    """(doc id, start) of the articles' sentences whose form is no report (``InjectionSettings.not_a_report``:
+    another language than the article, markup, a label, the second person) and that the model did not screen:
+    they are read, but gathering never lets them stand alone against a report."""
     return frozenset(
         (a.doc_id, start)
         for a in articles
-        for start in unasked(a.document, a.sentences, settings, store)
+        for start in unasked(a.document, a.sentences, settings, store, settings.not_a_report)
         if start not in a.screened
     )
 
