@@ -23,8 +23,8 @@
      (``prompts/same_subject.yaml``): both answers stand, side by side, with what tells them apart.
    - *disagrees*: a question asking for one value, same subject, another answer: a disagreement.
    - *addressed*: every answer of it is given in a sentence addressed to its reader in a form that is no
-     report (an instruction-screen candidate in another language than its article, with markup, a label or
-     the second person: ``injection.addressed``, ``InjectionSettings.not_a_report``) that the model did not
+     report (an instruction-screen candidate in another language than its article or in the second person:
+     ``injection.addressed``, ``InjectionSettings.not_a_report``) that the model did not
      screen, while the leading group rests on reported sentences. Words addressed to the reader are not a report: they may give an answer no article
      contradicts, or support one that articles report, but never make a disagreement on their own. Left
      out of the answer, its articles named (a planted order that passed the screen ends here).

@@ -262,7 +262,7 @@ def addressed(
     articles: Sequence[Article], settings: InjectionSettings, store: VerdictStore
 ) -> frozenset[tuple[str, int]]:
     """(doc id, start) of the articles' sentences whose form is no report (``InjectionSettings.not_a_report``:
-    another language than the article, markup, a label, the second person) and that the model did not screen:
+    another language than the article, the second person) and that the model did not screen:
     they are read, but gathering never lets them stand alone against a report."""
     return frozenset(
         (a.doc_id, start)

@@ -210,5 +210,7 @@ def test_the_sentences_addressed_to_their_reader_are_the_unscreened_candidates_o
     found = addressed([Article(document, tuple(spans), screened=frozenset({label}))], settings, store)
     assert found == {("a", second_person)}  # news is a report, an op-ed's "should" too; the screened is never read
     unscreened = addressed([Article(document, tuple(spans))], settings, VerdictStore(tmp_path))  # read from disk
-    assert unscreened == {("a", second_person), ("a", label)}
+    assert unscreened == {("a", second_person)}  # a label is web text's everyday form: left to the model
+    labels = InjectionSettings(not_a_report=("label",))
+    assert addressed([Article(document, tuple(spans))], labels, VerdictStore(tmp_path)) == {("a", label)}
     assert obligation in candidates_of(document, spans, settings)  # a candidate all the same
