@@ -24,10 +24,10 @@
    - *disagrees*: a question asking for one value, same subject, another answer: a disagreement.
    - *addressed*: every answer of it is given in a sentence addressed to its reader in a form that is no
      report (an instruction-screen candidate in another language than its article or in the second person:
-     ``injection.addressed``, ``InjectionSettings.not_a_report``) that the model did not
-     screen, while the leading group rests on reported sentences. Words addressed to the reader are not a report: they may give an answer no article
-     contradicts, or support one that articles report, but never make a disagreement on their own. Left
-     out of the answer, its articles named (a planted order that passed the screen ends here).
+     ``injection.addressed``, ``InjectionSettings.not_a_report``) that the model did not screen, while the
+     leading group rests on reported sentences. Words addressed to the reader are not a report: they may give
+     an answer no article contradicts, or support one that articles report, but never make a disagreement on
+     their own. Left out of the answer, its articles named (a planted order that passed the screen ends here).
 """
 
 from __future__ import annotations
@@ -190,10 +190,11 @@ def gather(findings: Sequence[Finding], question: Question, part: str, using: Ga
     if using.unread is not None and groups:
         count_unread(groups, using.unread)
         groups.sort(key=lambda g: (-g.count, -g.best))
-    groups.sort(key=lambda g: _addressed_only(g, using.addressed))  # stable: reported answers lead
-    reported = bool(groups) and not _addressed_only(groups[0], using.addressed)
+    alone = {id(g) for g in groups if _addressed_only(g, using.addressed)}
+    groups.sort(key=lambda g: id(g) in alone)  # stable: reported answers lead
+    reported = bool(groups) and id(groups[0]) not in alone
     for i, group in enumerate(groups[1:], 1):
-        if reported and not question.several and _addressed_only(group, using.addressed):
+        if reported and not question.several and id(group) in alone:
             group.relation = Relation.ADDRESSED
             continue
         # A better-supported group: more articles, or as many read with more confidence (the reader's P("yes")).
