@@ -18,7 +18,7 @@ from typing import Iterator, Sequence
 from .answer import AnswerContext, OnEvent, answer_question, answer_steps, prepare_articles
 from .backends.base import Backend
 from .backends.registry import make_backend
-from .caches import Caches, VerdictStore
+from .caches import Caches, StanceStore, VerdictStore
 from .config import cache_dir as default_cache_dir
 from .config import default_corpus_dir
 from .embeddings import MiniLM
@@ -68,7 +68,8 @@ class Assistant:
         self.model = LazyModel(lambda: make_backend(cache=self.cache_dir, progress=progress, **options), backend, lock)
         corpus_dir = Path(corpus) if corpus else default_corpus_dir()
         self.workspace = Workspace(corpus_dir, self.cache_dir, store, self._encoder, self.settings, progress, lock)
-        self.caches = Caches(VerdictStore(self.cache_dir / "screens"))  # no question changes what they learn
+        # No question changes what they learn: kept on disk for the next process.
+        self.caches = Caches(VerdictStore(self.cache_dir / "screens"), StanceStore(self.cache_dir / "stances.jsonl"))
         self.turns = Turns()  # the questions being answered now: a background map build gives way to them
         self.maps = MapService(self)
 

@@ -4,17 +4,20 @@ Which sentences of an article are planted instructions depends on the article's 
 and settings) alone: ``VerdictStore`` keeps the instruction screen's verdict per article under a key the
 screen computes, in memory and, given a directory, on disk, so each article is screened once, by
 ``storydesk index`` or by the first question that reads it. Whether a sentence reports or gives the writer's
-view depends on the sentence alone (``stances``, for the session's life). An edited text has another key,
+view depends on the sentence alone (and the model, prompt and settings): ``StanceStore`` keeps those verdicts
+under a key ``stance.py`` computes, in memory and, given a file, on disk, so a sentence cited by one
+question is not checked again by the next, in this process or a later one. An edited text has another key,
 so it is checked again.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Caches", "VerdictStore"]
+__all__ = ["Caches", "VerdictStore", "StanceStore"]
 
 
 class VerdictStore:
@@ -39,9 +42,50 @@ class VerdictStore:
             (self.directory / f"{key}.json").write_text(json.dumps(sorted(value)), encoding="utf-8")
 
 
+class StanceStore(MutableMapping[str, str]):
+    """Stances by key, in memory and, given ``path``, one JSON line each appended to that file (read at first
+    use; a line cut short by a crash is skipped), so that what one process learns the next one reads."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._memory: dict[str, str] | None = None
+
+    def _held(self) -> dict[str, str]:
+        if self._memory is None:
+            self._memory = {}
+            if self.path is not None and self.path.is_file():
+                for line in self.path.read_text(encoding="utf-8").splitlines():
+                    try:
+                        key, value = json.loads(line)
+                    except ValueError:
+                        continue
+                    self._memory[key] = value
+        return self._memory
+
+    def __getitem__(self, key: str) -> str:
+        return self._held()[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self._held()[key] = value
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a+b") as f:  # after a line a crash cut short, on a line of its own
+                cut = f.seek(0, 2) > 0 and f.seek(-1, 2) >= 0 and f.read(1) != b"\n"
+                f.write((b"\n" if cut else b"") + json.dumps([key, value]).encode("utf-8") + b"\n")
+
+    def __delitem__(self, key: str) -> None:
+        del self._held()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._held())
+
+    def __len__(self) -> int:
+        return len(self._held())
+
+
 @dataclass
 class Caches:
     """The per-session caches, filled as answers are made."""
 
     verdicts: VerdictStore = field(default_factory=VerdictStore)  # article -> its sentences screened out
-    stances: dict[str, str] = field(default_factory=dict)  # sentence -> reported/opinion
+    stances: StanceStore = field(default_factory=StanceStore)  # stance.verdict_key -> reported/opinion

@@ -6,14 +6,18 @@ Cues in code decide the clear cases: a sentence that attributes what it says ("s
 a quotation) reports it, whatever it quotes; a question the writer asks is rhetoric. The rest is the
 model's P("yes": the writer's own view) on the sentence alone (``prompts/check_stance.yaml``), nudged by
 a recommendation's modal verb ("must", "should"), against ``StanceSettings.opinion_bar`` (fitted on the
-seed corpus's gold labels, ``eval/stance/``). A sentence's stance does not depend on the question, so
-the verdicts are kept for the life of an ``Assistant``.
+seed corpus's gold labels, ``eval/stance/``). A sentence's stance does not depend on the question: the
+verdicts are kept (``caches.StanceStore``) under a key of the sentence, the model, the prompt and the settings.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import replace
+from collections.abc import MutableMapping
+from dataclasses import asdict, replace
+from functools import lru_cache
 from typing import Iterable
 
 from .backends.base import Backend
@@ -22,7 +26,7 @@ from .settings import StanceSettings
 from .text import flatten
 from .types import OPINION, REPORTED, Citation
 
-__all__ = ["stance_of", "with_stance", "cue", "REPORTED", "OPINION"]
+__all__ = ["stance_of", "with_stance", "cue", "verdict_key", "REPORTED", "OPINION"]
 
 _QUOTED = re.compile(r"[\"“][^\"”]{2,}[\"”]")
 # A source, a quotation or a reporting verb: what follows is someone else's, reported.
@@ -71,12 +75,30 @@ def _p_opinion(backend: Backend, sentence: str) -> float:
     return backend.probabilities(messages, ["yes", "no"], reply_prefix=prompt.reply_prefix).get("yes", 0.0)
 
 
+def verdict_key(sentence: str, backend: Backend, settings: StanceSettings) -> str:
+    """What a stance depends on: the sentence (whitespace collapsed), the model, the prompt and the settings."""
+    h = hashlib.sha256()
+    for part in (getattr(backend, "name", ""), json.dumps(asdict(settings), sort_keys=True), flatten(sentence)):
+        h.update(part.encode("utf-8") + b"\0")
+    h.update(_prompt_text())
+    return h.hexdigest()[:32]
+
+
+@lru_cache(maxsize=1)
+def _prompt_text() -> bytes:
+    prompt = load_prompt("check_stance")
+    return (json.dumps(prompt.prefix(), ensure_ascii=False) + prompt.user).encode("utf-8")
+
+
 def stance_of(
-    sentence: str, backend: Backend, settings: StanceSettings | None = None, verdicts: dict[str, str] | None = None
+    sentence: str,
+    backend: Backend,
+    settings: StanceSettings | None = None,
+    verdicts: MutableMapping[str, str] | None = None,
 ) -> str:
-    """``reported`` or ``opinion`` for one sentence; ``verdicts`` (sentence -> stance) is read and filled."""
+    """``reported`` or ``opinion`` for one sentence; ``verdicts`` (``verdict_key`` -> stance) is read and filled."""
     settings = settings or StanceSettings()
-    key = flatten(sentence)
+    key = verdict_key(sentence, backend, settings)
     if verdicts is not None and key in verdicts:
         return verdicts[key]
     c = cue(sentence, settings)
@@ -91,7 +113,7 @@ def stance_of(
 
 
 def with_stance(
-    citations: Iterable[Citation], backend: Backend, settings: StanceSettings, verdicts: dict[str, str]
+    citations: Iterable[Citation], backend: Backend, settings: StanceSettings, verdicts: MutableMapping[str, str]
 ) -> list[Citation]:
     """The citations, each carrying the stance of the sentence it quotes."""
     return [replace(c, stance=stance_of(c.quote, backend, settings, verdicts)) for c in citations]
