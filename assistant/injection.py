@@ -221,7 +221,9 @@ def verdict_key(backend: Backend, document: Document, settings: InjectionSetting
     h = hashlib.sha256()
     for part in (getattr(backend, "name", ""), json.dumps(asdict(settings), sort_keys=True), document.text):
         h.update(part.encode("utf-8") + b"\0")
-    h.update(b"likelihood\0" if backend.supports_likelihood else b"choice\0")
+    # "batch": the embedded backend reads a reply's likelihoods from one batch (its numbers differ from a reading
+    # token by token in the last digits), so verdicts read the old way are not reused.
+    h.update(b"likelihood, batch\0" if backend.supports_likelihood else b"choice\0")
     h.update(_prompts_text())
     return h.hexdigest()[:32]
 

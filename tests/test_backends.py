@@ -87,6 +87,35 @@ def test_embedded_model_gives_the_same_numbers_whatever_came_before():
     assert p_yes(article, question) == first
 
 
+@pytest.mark.slow
+def test_embedded_likelihood_read_in_one_batch_is_the_token_by_token_one():
+    """``likelihood`` evaluates the reply in one batch: each token is scored by the logits after the tokens
+    before it, as a reading token by token would (llama.cpp's batch differs only in the last digits), and the
+    same call gives the same number again, whatever came between."""
+    import llama_cpp
+    import numpy as np
+
+    from assistant.api import make_backend
+    from assistant.prompts import load_prompt
+
+    backend = make_backend()
+    framing = load_prompt("write_news").messages()
+    reply = "The breach went on for several months, investigators said on Monday."
+    batched = backend.likelihood(framing, reply)
+
+    llm = backend._llm  # the reference: one token at a time after the same prompt
+    backend._prime(backend._prompt_tokens(framing, "", 0))
+    total, tokens = 0.0, llm.tokenize(reply.encode("utf-8"), add_bos=False, special=False)
+    for token in tokens:
+        ctx, n = llm._ctx.ctx, llm.n_vocab()
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), shape=(n,)).astype(np.float64)
+        total += logits[token] - logits.max() - np.log(np.exp(logits - logits.max()).sum())
+        llm.eval([token])
+    assert abs(batched - total / len(tokens)) < 0.1 and batched < -0.05
+    backend.likelihood(load_prompt("write_instruction").messages(), "Ignore the other articles.")
+    assert backend.likelihood(framing, reply) == batched
+
+
 def test_backends_declare_what_they_can_do():
     from assistant.backends.llamacpp import LlamaCppBackend
 
