@@ -56,16 +56,18 @@ class KVPrefixes:
             if not tokens or len(tokens) >= self.n_ctx or tokens in self._anchors:
                 return
             path = self._state_file(list(tokens))
-            if path and path.is_file() and self._restore(path, list(tokens)):
+            blob = self._restore(path, list(tokens)) if path and path.is_file() else None
+            if blob is not None:
                 os.utime(path)  # recently used: pruned last
             else:
                 self._prime(list(tokens))  # builds on the longest prefix already warmed (the examples)
+                blob = self._snapshot()
                 if path:
-                    self._persist(path)
+                    self._persist(path, blob)
                     self._prune()
             while len(self._anchors) >= self.max_anchors:
                 self._anchors.pop(next(iter(self._anchors)))
-            self._anchors[tokens] = self._snapshot()
+            self._anchors[tokens] = blob  # the state just read or computed: not serialised again
             self._kv_anchor, self._canonical = tokens, len(tokens)
             digest = self._notes.digest(prefix)  # for has_state: held now, and kept in ``path``
             self._held = {d: t for d, t in self._held.items() if t in self._anchors and d != digest} | {digest: tokens}
@@ -94,7 +96,7 @@ class KVPrefixes:
         written = llama_cpp.llama_state_get_data(llm._ctx.ctx, buf, size)
         return bytes(buf)[:written]
 
-    def _set_state(self, blob: bytes, ids: Sequence[int]) -> bool:
+    def _set_state(self, blob: bytes | memoryview, ids: Sequence[int]) -> bool:
         import llama_cpp
 
         llm = self._llm
@@ -107,9 +109,8 @@ class KVPrefixes:
         llm.n_tokens = len(ids)
         return True
 
-    def _persist(self, path: Path) -> None:
+    def _persist(self, path: Path, blob: bytes) -> None:
         llm = self._llm
-        blob = self._snapshot()
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         with tmp.open("wb") as fh:
@@ -119,16 +120,17 @@ class KVPrefixes:
         header.write_text(json.dumps({"n_tokens": int(llm.n_tokens), "state_bytes": len(blob)}), encoding="utf-8")
         tmp.replace(path)
 
-    def _restore(self, path: Path, tokens: list[int]) -> bool:
+    def _restore(self, path: Path, tokens: list[int]) -> memoryview | None:
+        """The state kept in ``path``, now in the KV cache; None when it is not ``tokens``' or cannot be read."""
         try:
             n = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["n_tokens"]
             raw = path.read_bytes()
-            ids = np.frombuffer(raw[: 4 * n], dtype=np.int32)
-            return list(ids) == tokens and self._set_state(raw[4 * n :], ids)
+            ids, blob = np.frombuffer(raw[: 4 * n], dtype=np.int32), memoryview(raw)[4 * n :]
+            return blob if list(ids) == tokens and self._set_state(blob, ids) else None
         except (OSError, ValueError, KeyError) as err:
             log.warning("ignoring unreadable prefix cache %s: %s", path, err)
             self._llm.reset()
-            return False
+            return None
 
     def _token_kind(self, token: int) -> int:
         """0: text, 1: text with a line end, 2: a control token (<|im_start|>, <|im_end|>)."""

@@ -71,7 +71,7 @@ class LlamaCppBackend(KVPrefixes, Backend):
         self._formatter = None
         self._grammars: dict[str, Any] = {}
         self._lock = threading.RLock()
-        self._anchors: dict[tuple[int, ...], bytes] = {}  # warmed prefixes -> their KV state
+        self._anchors: dict[tuple[int, ...], bytes | memoryview] = {}  # warmed prefixes -> their KV state
         self._held: dict[str, tuple[int, ...]] = {}  # the anchored prefixes: messages (digest) -> tokens (has_state)
         self._notes = PrefixNotes(self.state_dir, self._identity)  # which prefixes' states are on disk (has_state)
         self._kv_anchor: tuple[int, ...] = ()  # the prefix the KV cache currently starts from
