@@ -23,6 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from .base import Message
+from .prefix_notes import PrefixNotes
 
 __all__ = ["KVPrefixes", "llama_cpp_state_size"]
 
@@ -30,7 +31,19 @@ log = logging.getLogger(__name__)
 
 
 class KVPrefixes:
-    """Mixed into ``LlamaCppBackend``, whose ``__init__`` sets the attributes used here."""
+    """Mixed into ``LlamaCppBackend`` (``_llm``, ``_lock``, ``_load``, ``_tokens``, ``n_ctx``, ``model_path``), whose
+    ``__init__`` calls ``_init_prefixes``."""
+
+    def _init_prefixes(self, state_dir: str | Path | None, max_anchors: int, max_state_bytes: int) -> None:
+        self.state_dir = Path(state_dir) if state_dir else None
+        self.max_anchors = max(1, max_anchors)  # prefixes whose KV state is kept in memory (one per article read)
+        self.max_state_bytes = max_state_bytes  # prefix states kept on disk, least recently used pruned past this
+        self._anchors: dict[tuple[int, ...], bytes | memoryview] = {}  # warmed prefixes -> their KV state
+        self._held: dict[str, tuple[int, ...]] = {}  # the anchored prefixes: messages (digest) -> tokens (has_state)
+        self._notes = PrefixNotes(self.state_dir, self._identity)  # which prefixes' states are on disk (has_state)
+        self._kv_anchor: tuple[int, ...] = ()  # the prefix the KV cache currently starts from
+        self._canonical = 0  # leading KV tokens computed in the reproducible layout
+        self._token_kinds: dict[int, int] = {}
 
     def _identity(self) -> bytes:
         return f"{self.model_path.stat().st_size}:{self.model_path.name}:{self.n_ctx}".encode()

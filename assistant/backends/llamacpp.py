@@ -25,7 +25,6 @@ from .base import Backend, Copied, Message, option_variants, parse_json_reply
 from .copying import Copier
 from .kv_prefix import KVPrefixes
 from .llama_log import QuietSys, route_llama_log
-from .prefix_notes import PrefixNotes
 from .schema import const_prefix, const_values, property_order
 
 __all__ = ["LlamaCppBackend", "default_threads"]
@@ -64,19 +63,11 @@ class LlamaCppBackend(KVPrefixes, Backend):
         self.name = name or self.model_path.stem
         self.n_ctx = n_ctx
         self.n_threads = n_threads or default_threads()
-        self.state_dir = Path(state_dir) if state_dir else None
-        self.max_anchors = max(1, max_anchors)  # prefixes whose KV state is kept in memory (one per article read)
-        self.max_state_bytes = max_state_bytes  # prefix states kept on disk, least recently used pruned past this
         self._llm = None
         self._formatter = None
         self._grammars: dict[str, Any] = {}
         self._lock = threading.RLock()
-        self._anchors: dict[tuple[int, ...], bytes | memoryview] = {}  # warmed prefixes -> their KV state
-        self._held: dict[str, tuple[int, ...]] = {}  # the anchored prefixes: messages (digest) -> tokens (has_state)
-        self._notes = PrefixNotes(self.state_dir, self._identity)  # which prefixes' states are on disk (has_state)
-        self._kv_anchor: tuple[int, ...] = ()  # the prefix the KV cache currently starts from
-        self._canonical = 0  # leading KV tokens computed in the reproducible layout
-        self._token_kinds: dict[int, int] = {}
+        self._init_prefixes(state_dir, max_anchors, max_state_bytes)
         self.stats = {
             "prompt_tokens": 0,
             "completion_tokens": 0,
@@ -205,7 +196,6 @@ class LlamaCppBackend(KVPrefixes, Backend):
         self, messages: Sequence[Message], options: Sequence[str], reply_prefix: str = ""
     ) -> dict[str, float]:
         """Read the next-token distribution after the prompt: P(option) from its first token's logit."""
-        import llama_cpp
 
         with self._lock:
             llm = self._load()
@@ -213,9 +203,7 @@ class LlamaCppBackend(KVPrefixes, Backend):
             if reply_prefix:
                 tokens += llm.tokenize(reply_prefix.encode("utf-8"), add_bos=False, special=False)
             self._prime(tokens)
-            logits = np.ctypeslib.as_array(
-                llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)
-            ).astype(np.float64)
+            logits = self._logits().astype(np.float64)
             full = np.exp(logits - logits.max())
             full /= full.sum()
             mass = []
@@ -238,7 +226,6 @@ class LlamaCppBackend(KVPrefixes, Backend):
     ) -> Copied:
         """Greedy decoding in which each step takes the likeliest token that keeps the reply a run of
         ``source`` (whitespace collapsed), or ends it: the reply is copied, it cannot be written."""
-        import llama_cpp
 
         with self._lock:
             llm = self._load()
@@ -246,7 +233,7 @@ class LlamaCppBackend(KVPrefixes, Backend):
             ends = {llm.token_eos(), *llm.tokenize(b"<|im_end|>", add_bos=False, special=True)}
             copier = Copier(source, ends, lambda t: llm.detokenize([t]), top=candidates)
             for _ in range(max_tokens):
-                logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),))
+                logits = self._logits()
                 token = copier.step(logits)
                 if token is None:
                     break
@@ -259,15 +246,12 @@ class LlamaCppBackend(KVPrefixes, Backend):
         """Mean log-probability per token of ``reply`` as the reply to ``messages``, read from the logits after
         each of its tokens, evaluated in one batch after the prompt (whose KV state is reused like any other
         prefix)."""
-        import llama_cpp
 
         with self._lock:
             llm = self._load()
             self._prime(self._prompt_tokens(messages, "", 0))
             tokens = llm.tokenize(reply.encode("utf-8"), add_bos=False, special=False)[: self.n_ctx // 4]
-            after_prompt = np.ctypeslib.as_array(
-                llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),)
-            )
+            after_prompt = self._logits()
             total = 0.0
             for row, token in zip(itertools.chain([after_prompt], self._rows(tokens[:-1])), tokens):
                 logits = row.astype(np.float64)
@@ -279,7 +263,6 @@ class LlamaCppBackend(KVPrefixes, Backend):
     def _rows(self, tokens: Sequence[int]) -> Iterator[np.ndarray]:
         """Evaluate ``tokens`` after what the KV cache holds, ``n_batch`` at a time, and yield the logits after
         each (a view, valid until the next evaluation)."""
-        import llama_cpp
 
         llm = self._llm
         llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
@@ -291,7 +274,15 @@ class LlamaCppBackend(KVPrefixes, Backend):
             llm.input_ids[n_past : n_past + len(part)] = part
             llm.n_tokens = n_past + len(part)
             for j in range(len(part)):
-                yield np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, j), shape=(llm.n_vocab(),))
+                yield self._logits(j)
+
+    def _logits(self, i: int = -1) -> np.ndarray:
+        """The logits after the ``i``-th output of the last evaluation (the last by default): a view, valid until
+        the next evaluation."""
+        import llama_cpp
+
+        llm = self._llm
+        return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, i), shape=(llm.n_vocab(),))
 
     def _prompt_tokens(self, messages: Sequence[Message], reply_start: str, max_tokens: int) -> list[int]:
         """The prompt's tokens, with the opening of the reply already written; it must leave room to reply."""
