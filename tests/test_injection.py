@@ -192,10 +192,6 @@ def test_the_language_identifier_is_kept_decoded_and_reads_as_the_shipped_one(tm
     assert [kept.classify(t) for t in texts] == [shipped.classify(t) for t in texts]
 
 
-def candidates_of(document: Document, spans: list[Span], settings: InjectionSettings) -> set[int]:
-    return {spans[k].start for k in candidates([s.text for s in spans], settings)}
-
-
 def test_the_sentences_addressed_to_their_reader_are_the_unscreened_candidates_of_no_report(tmp_path):
     text = (
         "The dam held overnight, the water board said.\n\n"
@@ -213,4 +209,6 @@ def test_the_sentences_addressed_to_their_reader_are_the_unscreened_candidates_o
     assert unscreened == {("a", second_person)}  # a label is web text's everyday form: left to the model
     labels = InjectionSettings(not_a_report=("label",))
     assert addressed([Article(document, tuple(spans))], labels, VerdictStore(tmp_path)) == {("a", label)}
-    assert obligation in candidates_of(document, spans, settings)  # a candidate all the same
+    assert obligation in {
+        spans[k].start for k in candidates([s.text for s in spans], settings)
+    }  # a candidate all the same
