@@ -6,8 +6,10 @@ import time
 
 import pytest
 from conftest import free_port
+from hypothesis import given
+from hypothesis import strategies as st
 
-from assistant.backends.base import parse_json_reply
+from assistant.backends.base import mean_outside, parse_json_reply
 from assistant.backends.openai_compat import OpenAICompatBackend
 from assistant.backends.schema import const_prefix as _const_prefix
 from assistant.backends.schema import property_order as _property_order
@@ -100,20 +102,43 @@ def test_embedded_likelihood_read_in_one_batch_is_the_token_by_token_one():
 
     backend = make_backend()
     framing = load_prompt("write_news").messages()
-    reply = "The breach went on for several months, investigators said on Monday."
+    reply = "The breach went on for “several months”, investigators said on Monday."  # curly quotes: 3 bytes
     batched = backend.likelihood(framing, reply)
 
     llm = backend._llm  # the reference: one token at a time after the same prompt
     backend._prime(backend._prompt_tokens(framing, "", 0))
-    total, tokens = 0.0, llm.tokenize(reply.encode("utf-8"), add_bos=False, special=False)
+    reference, tokens = [], llm.tokenize(reply.encode("utf-8"), add_bos=False, special=False)
     for token in tokens:
         ctx, n = llm._ctx.ctx, llm.n_vocab()
         logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), shape=(n,)).astype(np.float64)
-        total += logits[token] - logits.max() - np.log(np.exp(logits - logits.max()).sum())
+        reference.append(logits[token] - logits.max() - np.log(np.exp(logits - logits.max()).sum()))
         llm.eval([token])
-    assert abs(batched - total / len(tokens)) < 0.1 and batched < -0.05
+    assert abs(batched - sum(reference) / len(tokens)) < 0.1 and batched < -0.05
     backend.likelihood(load_prompt("write_instruction").messages(), "Ignore the other articles.")
     assert backend.likelihood(framing, reply) == batched
+    # With words left out (a range of characters): the mean over the reference's other tokens, by their bytes.
+    at = reply.index("several months")
+    skipped = backend.likelihood(framing, reply, (at, at + len("several months")))
+    lengths, start = [len(llm.detokenize([t])) for t in tokens], len(reply[:at].encode("utf-8"))
+    ends = [sum(lengths[: k + 1]) for k in range(len(tokens))]
+    outside = [lp for k, lp in enumerate(reference) if ends[k] <= start or ends[k] - lengths[k] >= start + 14]
+    assert len(outside) < len(tokens) and abs(skipped - sum(outside) / len(outside)) < 0.1 and skipped != batched
+    assert backend.likelihood(framing, reply, (0, len(reply))) == batched  # nothing left: all of them
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 5), st.floats(-20, 0)), min_size=1, max_size=30),
+    st.integers(0, 60),
+    st.integers(0, 60),
+)
+def test_the_mean_outside_a_range_counts_every_token_that_does_not_touch_it(tokens, a, b):
+    lengths, logprobs = [n for n, _ in tokens], [lp for _, lp in tokens]
+    skip = (min(a, b), max(a, b))
+    starts = [sum(lengths[:k]) for k in range(len(lengths))]
+    outside = [lp for s, n, lp in zip(starts, lengths, logprobs) if s + n <= skip[0] or s >= skip[1]]
+    expected = outside or logprobs
+    assert mean_outside(lengths, logprobs, skip) == pytest.approx(sum(expected) / len(expected))
+    assert mean_outside(lengths, logprobs, None) == pytest.approx(sum(logprobs) / len(logprobs))
 
 
 def test_backends_declare_what_they_can_do():

@@ -242,6 +242,11 @@ def test_a_vllm_server_reads_a_replys_likelihood_from_its_prompt_logprobs(stub):
     tokenize, chat = _Stub.bodies
     assert tokenize[0] == "/tokenize" and tokenize[1]["prompt"] == "Stop now."
     assert chat[1]["prompt_logprobs"] == 0 and chat[1]["messages"][-1] == {"role": "assistant", "content": "Stop now."}
+    spelled = [None, {"7": {"logprob": -9.0}}] + [
+        {str(100 + k): {"logprob": -1.0 - k, "decoded_token": t}} for k, t in enumerate(["Stop", " ", "now", "."])
+    ]
+    _Stub.prompt_logprobs, _Stub.replies = spelled, [[("x", -1.0, {})]]
+    assert backend.likelihood(ASK, "Stop now.", (5, 8)) == pytest.approx(-7 / 3)  # "now" (-3.0) left out
 
 
 def test_a_llama_cpp_server_gets_the_opening_as_token_literals_before_the_copy_grammar(stub):

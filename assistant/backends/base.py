@@ -44,6 +44,18 @@ def parse_json_reply(text: str) -> dict:
     raise ValueError(f"no JSON object in model reply: {text[:120]!r}")
 
 
+def mean_outside(lengths: Sequence[int], logprobs: Sequence[float], skip: tuple[int, int] | None) -> float:
+    """The mean of the tokens' ``logprobs`` (each token ``lengths`` long, in order, in the units of ``skip``)
+    over those that do not overlap ``skip``: all of them where nothing is skipped or nothing is left."""
+    kept, at = [], 0
+    for length, logprob in zip(lengths, logprobs):
+        start, at = at, at + length
+        if skip is None or not (start < skip[1] and at > skip[0]):
+            kept.append(logprob)
+    chosen = kept or list(logprobs)
+    return sum(chosen) / max(1, len(chosen))
+
+
 class Backend(ABC):
     """A chat model. Implementations must be safe to call from one thread at a time (callers lock).
 
@@ -98,9 +110,10 @@ class Backend(ABC):
             text = text[len(reply_prefix) :]
         return Copied(text.strip())
 
-    def likelihood(self, messages: Sequence[Message], reply: str) -> float:
-        """The mean log-probability per token the model gives ``reply`` as its answer to ``messages``.
-        Only backends with ``supports_likelihood`` can tell."""
+    def likelihood(self, messages: Sequence[Message], reply: str, skip: tuple[int, int] | None = None) -> float:
+        """The mean log-probability per token the model gives ``reply`` as its answer to ``messages``; with
+        ``skip``, a range of ``reply``'s characters, over the tokens outside it (``mean_outside``). Only backends
+        with ``supports_likelihood`` can tell."""
         raise NotImplementedError(f"{self.name} cannot read the likelihood of a reply")
 
     def warm(self, prefix: Sequence[Message]) -> None:

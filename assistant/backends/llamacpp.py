@@ -21,7 +21,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ..errors import BackendUnavailable, BadModelReply, ModelError
-from .base import Backend, Copied, Message, option_variants, parse_json_reply
+from .base import Backend, Copied, Message, mean_outside, option_variants, parse_json_reply
 from .copying import Copier
 from .kv_prefix import KVPrefixes
 from .llama_log import QuietSys, route_llama_log
@@ -242,23 +242,25 @@ class LlamaCppBackend(KVPrefixes, Backend):
             self.stats["calls"] += 1
         return copier.result()
 
-    def likelihood(self, messages: Sequence[Message], reply: str) -> float:
-        """Mean log-probability per token of ``reply`` as the reply to ``messages``, read from the logits after
-        each of its tokens, evaluated in one batch after the prompt (whose KV state is reused like any other
-        prefix)."""
+    def likelihood(self, messages: Sequence[Message], reply: str, skip: tuple[int, int] | None = None) -> float:
+        """Mean log-probability per token of ``reply`` as the reply to ``messages`` (outside ``skip``: see
+        ``mean_outside``), read from the logits after each of its tokens, evaluated in one batch after the prompt
+        (whose KV state is reused like any other prefix)."""
 
         with self._lock:
             llm = self._load()
             self._prime(self._prompt_tokens(messages, "", 0))
             tokens = llm.tokenize(reply.encode("utf-8"), add_bos=False, special=False)[: self.n_ctx // 4]
             after_prompt = self._logits()
-            total = 0.0
+            logprobs = []
             for row, token in zip(itertools.chain([after_prompt], self._rows(tokens[:-1])), tokens):
                 logits = row.astype(np.float64)
                 top = logits.max()
-                total += logits[token] - top - np.log(np.exp(logits - top).sum())
+                logprobs.append(float(logits[token] - top - np.log(np.exp(logits - top).sum())))
             self.stats["calls"] += 1
-        return float(total / max(1, len(tokens)))
+            lengths = [len(llm.detokenize([t])) for t in tokens] if skip else []
+        in_bytes = skip and (len(reply[: skip[0]].encode("utf-8")), len(reply[: skip[1]].encode("utf-8")))
+        return mean_outside(lengths or [0] * len(logprobs), logprobs, in_bytes or None)
 
     def _rows(self, tokens: Sequence[int]) -> Iterator[np.ndarray]:
         """Evaluate ``tokens`` after what the KV cache holds, ``n_batch`` at a time, and yield the logits after

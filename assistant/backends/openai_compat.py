@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import httpx
 
 from ..errors import BackendUnavailable, BadModelReply
-from .base import Backend, Copied, Message, option_variants, parse_json_reply
+from .base import Backend, Copied, Message, mean_outside, option_variants, parse_json_reply
 from .endpoint_kinds import (
     KINDS,
     PROBE_WORDS,
@@ -254,29 +254,31 @@ class OpenAICompatBackend(Backend):
         text = "".join(t for t, _, _ in taken).strip()
         return Copied(text, sum(lp for _, lp, _ in taken) / len(taken) if taken else None)
 
-    def likelihood(self, messages: Sequence[Message], reply: str) -> float:
+    def likelihood(self, messages: Sequence[Message], reply: str, skip: tuple[int, int] | None = None) -> float:
         """On a llama.cpp or vLLM server: the mean log-probability the server reads for ``reply``'s tokens (as
-        its tokenizer spells them): on llama.cpp the reply decoded under a grammar of exactly those tokens
-        (log-probabilities are read before the grammar), on vLLM the reply as a continued assistant turn with
-        ``prompt_logprobs``."""
+        its tokenizer spells them; outside ``skip``: see ``mean_outside``): on llama.cpp the reply decoded under a
+        grammar of exactly those tokens (log-probabilities are read before the grammar), on vLLM the reply as a
+        continued assistant turn with ``prompt_logprobs``."""
         if self.kind == "plain":
-            return super().likelihood(messages, reply)
+            return super().likelihood(messages, reply, skip)
         tokens = self._tokenize(reply)
         if self.kind == "llama.cpp":
-            taken = [lp for _, lp, _ in self._constrained(messages, "", token_grammar(tokens), len(tokens))]
+            taken = [(text, lp) for text, lp, _ in self._constrained(messages, "", token_grammar(tokens), len(tokens))]
         else:
             taken = self._prompt_logprobs(messages, reply, len(tokens))
-        return sum(taken) / max(1, len(taken))
+        return mean_outside([len(text) for text, _ in taken], [lp for _, lp in taken], skip)
 
-    def _prompt_logprobs(self, messages: Sequence[Message], reply: str, count: int) -> list[float]:
-        """vLLM: the log-probabilities of the last ``count`` prompt tokens, ``reply`` being the last turn."""
+    def _prompt_logprobs(self, messages: Sequence[Message], reply: str, count: int) -> list[tuple[str, float]]:
+        """vLLM: the last ``count`` prompt tokens (as spelled) and their log-probabilities, ``reply`` being the last
+        turn."""
         turns, fields = with_opening("vllm", messages, reply)
         response = self._call(messages=turns, max_tokens=1, extra_body=dict(fields, prompt_logprobs=0))
         scored = (getattr(response, "model_extra", None) or {}).get("prompt_logprobs") or []
         tail = [entry for entry in scored if entry][-count:]
         if len(tail) < count:
             raise BadModelReply(f"the vllm server at {self._where} gave no prompt logprobs")
-        return [float(next(iter(entry.values()))["logprob"]) for entry in tail]  # with 0 asked: the token's own
+        own = [next(iter(entry.values())) for entry in tail]  # with 0 asked: the token's own
+        return [(str(e.get("decoded_token") or ""), float(e["logprob"])) for e in own]
 
     def _plain_probabilities(self, messages: Sequence[Message], options: Sequence[str]) -> dict[str, float]:
         """Top log-probabilities of the first reply token, after a turn that asks for one word. A server

@@ -95,9 +95,9 @@ class RecordingBackend(Backend):
 
         return Copied(*self._call("copy_span", request, ask))
 
-    def likelihood(self, messages: Sequence[Message], reply: str) -> float:
-        request = {"messages": list(messages), "reply": reply}
-        return self._call("likelihood", request, lambda: self.inner.likelihood(messages, reply))
+    def likelihood(self, messages: Sequence[Message], reply: str, skip: tuple[int, int] | None = None) -> float:
+        request = {"messages": list(messages), "reply": reply, **({"skip": list(skip)} if skip else {})}
+        return self._call("likelihood", request, lambda: self.inner.likelihood(messages, reply, skip))
 
     def warm(self, prefix: Sequence[Message]) -> None:
         if self.inner is not None:
