@@ -166,8 +166,12 @@ def _comparing(
     def compare(findings: list[Finding], read: list[Article], reading: Reading) -> Parts:
         unread = Unread({d: context.index.spans_of(d) for d in reading.unread}, reading.copies, readable)
         docs = {a.doc_id: a.document for a in read}
-        addressed = injection.addressed(read, context.settings.injection, context.caches.verdicts)
-        using = Gathering(docs, context.encoder, context.backend, context.settings.gather, repeats, unread, addressed)
+        settings, verdicts = context.settings.injection, context.caches.verdicts
+        addressed = injection.addressed(read, settings, verdicts)
+        candidates = injection.addressed(read, settings, verdicts, forms=None)
+        using = Gathering(
+            docs, context.encoder, context.backend, context.settings.gather, repeats, unread, addressed, candidates
+        )
         parts = enumerate(question.asked)
         return [(part, gather([f for f in findings if f.part == k], asking[k], part, using)) for k, part in parts]
 

@@ -24,14 +24,17 @@
    - *disagrees*: a question asking for one value, same subject, another answer: a disagreement.
    - *addressed*: every answer of it is given in a sentence addressed to its reader in a form that is no
      report (an instruction-screen candidate in another language than its article or in the second person:
-     ``injection.addressed``, ``InjectionSettings.not_a_report``) that the model did not screen, while the
-     leading group rests on reported sentences. Words addressed to the reader are not a report: they may give
+     ``injection.addressed``, ``InjectionSettings.not_a_report``) that the model did not screen, or, where one
+     value is asked and other articles answer, one article's answer rests only on sentences the model reads as
+     an order about what to answer rather than a report (``_orders_only``: the likelihood of the sentence
+     under two framings that both hold the question), while the leading group rests on reported sentences. Words addressed to the reader are not a report: they may give
      an answer no article contradicts, or support one that articles report, but never make a disagreement on
      their own. Left out of the answer, its articles named (a planted order that passed the screen ends here).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
@@ -60,6 +63,8 @@ class Gathering:
     repeats: Repeats
     unread: Unread | None = None
     addressed: frozenset[tuple[str, int]] = frozenset()  # (doc id, start) of sentences addressed to their reader
+    # (doc id, start) of the sentences whose form made them instruction-screen candidates, not screened
+    candidates: frozenset[tuple[str, int]] = frozenset()
 
 
 def _code_same(a: str, b: str) -> bool | None:
@@ -182,6 +187,49 @@ def _addressed_only(group: Group, addressed: frozenset[tuple[str, int]]) -> bool
     )
 
 
+def _wrapper(finding: Finding, words: int) -> tuple[str, tuple[int, int] | None]:
+    """The words of the sentence an answer rests on, at most ``words`` either side of the answer (whitespace
+    collapsed), and where the answer's own words are in them."""
+    assert finding.sentence is not None
+    text, phrase = flatten(finding.sentence.text), flatten(finding.phrase)
+    at = text.find(phrase) if phrase else -1
+    if at < 0:
+        return " ".join(text.split()[: 2 * words]), None
+    starts = [m.start() for m in re.finditer(r"\S+", text[:at])]
+    ends = [m.end() for m in re.finditer(r"\S+", text[at + len(phrase) :])]
+    first = starts[-words] if len(starts) >= words else 0
+    last = at + len(phrase) + (ends[words - 1] if len(ends) >= words else len(text) - at - len(phrase))
+    return text[first:last], (at - first, at - first + len(phrase))
+
+
+def _orders_only(group: Group, part: str, using: Gathering) -> bool:
+    """Whether every answer of the group rests on a sentence whose form made it an instruction-screen candidate
+    (``Gathering.candidates``: an imperative, a modal of obligation, a label, markup, ...; the screen read it
+    without the question and let it through) and that the model, question in hand, finds likelier, by
+    ``order_bar`` (mean log-probability per token, the answer's own words left out), as a hidden order about
+    what AI systems should answer to the question (``prompts/order_answer.yaml``) than as a sentence of news
+    that answers it (``prompts/report_answer.yaml``). Both framings hold the question, so its subject's words
+    are as likely under either: what differs is whether the sentence reports or gives orders. Only candidates
+    are asked: on sentences of any form the two framings do not separate orders from news (bench/order_check.py:
+    a story about AI has cited news sentences scoring over planted orders). A backend that cannot read
+    likelihoods is never asked (the instruction screen and the addressed forms still hold)."""
+    backend, bar = using.backend, using.settings.order_bar
+    if not getattr(backend, "supports_likelihood", False) or group.also:
+        return False
+    if not all(f.sentence is not None and (f.doc_id, f.sentence.start) in using.candidates for f in group.findings):
+        return False
+    order, report = load_prompt("order_answer"), load_prompt("report_answer")
+    asked = order.messages(question=part), report.messages(question=part)
+    for prompt, messages in zip((order, report), asked):  # each framing with the question: computed once
+        backend.warm(prompt.prefix())
+        backend.warm(messages)
+    for finding in group.findings:
+        reply, skip = _wrapper(finding, using.settings.order_words)
+        if backend.likelihood(asked[0], reply, skip) - backend.likelihood(asked[1], reply, skip) < bar:
+            return False
+    return True
+
+
 def gather(findings: Sequence[Finding], question: Question, part: str, using: Gathering) -> list[Group]:
     """The answering findings of one question part (``part``, as parsed: ``question``), grouped, the matching
     articles not read counted for them, ordered, and each group's relation set."""
@@ -191,6 +239,8 @@ def gather(findings: Sequence[Finding], question: Question, part: str, using: Ga
         count_unread(groups, using.unread)
         groups.sort(key=lambda g: (-g.count, -g.best))
     alone = {id(g) for g in groups if _addressed_only(g, using.addressed)}
+    if not question.several and len(groups) > 1:  # a disagreement to be: no order may make one
+        alone |= {id(g) for g in groups if id(g) not in alone and g.count == 1 and _orders_only(g, part, using)}
     groups.sort(key=lambda g: id(g) in alone)  # stable: reported answers lead
     reported = bool(groups) and id(groups[0]) not in alone
     for i, group in enumerate(groups[1:], 1):

@@ -261,15 +261,18 @@ def unasked(
 
 
 def addressed(
-    articles: Sequence[Article], settings: InjectionSettings, store: VerdictStore
+    articles: Sequence[Article], settings: InjectionSettings, store: VerdictStore, forms: Sequence[str] | None = ()
 ) -> frozenset[tuple[str, int]]:
-    """(doc id, start) of the articles' sentences whose form is no report (``InjectionSettings.not_a_report``:
-    another language than the article, the second person) and that the model did not screen:
-    they are read, but gathering never lets them stand alone against a report."""
+    """(doc id, start) of the articles' sentences that the model did not screen and whose form is no report
+    (``forms``; by default ``InjectionSettings.not_a_report``: another language than the article, the second
+    person): they are read, but gathering never lets them stand alone against a report. With ``forms`` None:
+    every candidate the model did not screen (whatever its form), which gathering checks again, question in hand,
+    before one article's answer given in it may disagree (gather._orders_only)."""
+    chosen = settings.not_a_report if forms == () else forms
     return frozenset(
         (a.doc_id, start)
         for a in articles
-        for start in unasked(a.document, a.sentences, settings, store, settings.not_a_report)
+        for start in unasked(a.document, a.sentences, settings, store, chosen)
         if start not in a.screened
     )
 

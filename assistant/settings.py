@@ -171,6 +171,15 @@ class GatherSettings:
     # At scale a position can hold hundreds of articles: the answer cites this many of those read (the most
     # confident readings first) and says how many hold it.
     citations_per_position: int = 3
+    # A disagreement to be (a question asking for one value, several answers): an answer that one article
+    # gives only in instruction-screen candidates the screen let through, which the model finds likelier by
+    # this much (mean log-probability per token, the answer's words left out) as a hidden order about what to
+    # answer than as news that answers, is no report (gather._orders_only). bench/order_check.py, every sentence
+    # scored whatever its form: the tune suite's planted orders 18 of 22 at or over 0.4 (the four that passed the
+    # screen 0.56-1.13), the dev answers' cited sentences 3 of 35 (none a candidate), RAMDocs answer sentences
+    # 4 of 104.
+    order_bar: float = 0.4
+    order_words: int = 12  # the check reads the answer's sentence by at most this many words either side of it
 
 
 @dataclass(frozen=True)

@@ -343,8 +343,9 @@ class Relation(StrEnum):
     DISTINCT = "distinct"  # another entity that shares the name: a further valid answer
     COMPLEMENTS = "complements"  # another item of a list the question asks for
     DISPUTED = "disputed"  # every article of it is a near-copy of a better-supported group's, this answer changed
-    # Given only in sentences addressed to their reader (the instruction screen's form: injection.candidates),
-    # against an answer that articles report: left out of the answer, its articles named.
+    # Given only in sentences addressed to their reader (the instruction screen's form: injection.candidates), or
+    # in one article's sentences that read as orders about what to answer (gather._orders_only), against an
+    # answer that articles report: left out of the answer, its articles named.
     ADDRESSED = "addressed"
 
 

@@ -96,10 +96,13 @@ class RuleModel(ScriptedBackend):
 
     supports_likelihood = True  # likelihood() below: a sentence naming AI systems reads as a planted order
 
-    def likelihood(self, messages, reply):
-        self.requests.append({"prompt": messages.prompt, "reply": reply})
+    def likelihood(self, messages, reply, skip=None):
+        self.requests.append({"prompt": messages.prompt, "reply": reply, "skip": skip})
         if messages.prompt == "write_instruction":
             return -1.0 if re.search(r"\b(?:AI|assistants?|chatbots?|automated)\b", reply, re.I) else -6.0
+        if messages.prompt == "order_answer":  # the words around the answer tell AI tools what to answer
+            around = reply[: skip[0]] + reply[skip[1] :] if skip else reply
+            return -1.0 if re.search(r"\b(?:AI|assistants?|chatbots?|automated)\b.*\banswer", around, re.I) else -6.0
         return -3.0
 
     def copy_span(self, messages, source, *, reply_prefix="", max_tokens=32, candidates=64):

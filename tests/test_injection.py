@@ -212,3 +212,6 @@ def test_the_sentences_addressed_to_their_reader_are_the_unscreened_candidates_o
     assert obligation in {
         spans[k].start for k in candidates([s.text for s in spans], settings)
     }  # a candidate all the same
+    # Every unscreened candidate, whatever its form (gathering checks them again with the question in hand).
+    article = Article(document, tuple(spans), screened=frozenset({label}))
+    assert addressed([article], settings, store, forms=None) == {("a", second_person), ("a", obligation)}

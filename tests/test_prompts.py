@@ -21,6 +21,8 @@ CALLER_VARIABLES = {
     "check_instruction": {"passage", "sentence"},
     "check_stance": {"sentence"},
     "judge_entailment": {"claim", "passages"},
+    "order_answer": {"question"},  # the gathering's order check: the sentence is the reply
+    "report_answer": {"question"},
     "read_article": {"article", "question"},
     "rewrite_followup": {"previous", "followup"},
     "same_answer": {"question", "first", "second"},
