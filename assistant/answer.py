@@ -168,7 +168,7 @@ def _comparing(
         docs = {a.doc_id: a.document for a in read}
         settings, verdicts = context.settings.injection, context.caches.verdicts
         addressed = injection.addressed(read, settings, verdicts)
-        candidates = injection.addressed(read, settings, verdicts, forms=None)
+        candidates = injection.unscreened_candidates(read, settings, verdicts)
         using = Gathering(
             docs, context.encoder, context.backend, context.settings.gather, repeats, unread, addressed, candidates
         )

@@ -27,9 +27,10 @@
      ``injection.addressed``, ``InjectionSettings.not_a_report``) that the model did not screen, or, where one
      value is asked and other articles answer, one article's answer rests only on sentences the model reads as
      an order about what to answer rather than a report (``_orders_only``: the likelihood of the sentence
-     under two framings that both hold the question), while the leading group rests on reported sentences. Words addressed to the reader are not a report: they may give
-     an answer no article contradicts, or support one that articles report, but never make a disagreement on
-     their own. Left out of the answer, its articles named (a planted order that passed the screen ends here).
+     under two framings that both hold the question), while the leading group rests on reported sentences.
+     Words addressed to the reader are not a report: they may give an answer no article contradicts, or
+     support one that articles report, but never make a disagreement on their own. Left out of the answer,
+     its articles named (a planted order that passed the screen ends here).
 """
 
 from __future__ import annotations
@@ -214,7 +215,7 @@ def _orders_only(group: Group, part: str, using: Gathering) -> bool:
     a story about AI has cited news sentences scoring over planted orders). A backend that cannot read
     likelihoods is never asked (the instruction screen and the addressed forms still hold)."""
     backend, bar = using.backend, using.settings.order_bar
-    if not getattr(backend, "supports_likelihood", False) or group.also:
+    if not backend.supports_likelihood:
         return False
     if not all(f.sentence is not None and (f.doc_id, f.sentence.start) in using.candidates for f in group.findings):
         return False

@@ -55,6 +55,7 @@ __all__ = [
     "screened",
     "unasked",
     "addressed",
+    "unscreened_candidates",
     "verdict_key",
     "question_without_instructions",
     "article_language",
@@ -153,6 +154,13 @@ def _address(sentence: str, settings: InjectionSettings) -> set[str]:
     return found
 
 
+@lru_cache(maxsize=256)
+def _candidates_of(sentences: tuple[str, ...], settings: InjectionSettings) -> dict[int, str]:
+    """``candidates`` of an article's sentences, found once per process: the screen, the addressed forms and
+    gathering's order check all ask for them (spaCy's parse and langid on every sentence)."""
+    return candidates(sentences, settings)
+
+
 def candidates(sentences: Sequence[str], settings: InjectionSettings, default_language: str = "en") -> dict[int, str]:
     """Index -> why, for each sentence whose form makes it worth asking about: ``other-language``, or the
     forms of address it has, joined by "+" (``markup``, ``label``, ``second-person``, ``imperative``,
@@ -192,7 +200,7 @@ def screen_article(backend: Backend, sentences: Sequence[Span], settings: Inject
     """The start offsets of the article's sentences not to read (see the module's doc)."""
     texts = [s.text for s in sentences]
     screened: set[int] = set()
-    for k, why in candidates(texts, settings).items():
+    for k, why in _candidates_of(tuple(texts), settings).items():
         if sentences[k].start in screened:
             continue
         paragraph = " ".join(s.text for s in sentences if s.paragraph == sentences[k].paragraph)
@@ -254,27 +262,39 @@ def unasked(
     key = "unasked-" + h.hexdigest()[:32]
     found = store.get(key)
     if found is None:
-        why = candidates([s.text for s in sentences], settings)
+        why = _candidates_of(tuple(s.text for s in sentences), settings)
         found = frozenset(sentences[k].start for k, w in why.items() if forms is None or set(w.split("+")) & set(forms))
         store.put(key, found)
     return found
 
 
-def addressed(
-    articles: Sequence[Article], settings: InjectionSettings, store: VerdictStore, forms: Sequence[str] | None = ()
+def _unscreened(
+    articles: Sequence[Article], settings: InjectionSettings, store: VerdictStore, forms: Sequence[str] | None
 ) -> frozenset[tuple[str, int]]:
-    """(doc id, start) of the articles' sentences that the model did not screen and whose form is no report
-    (``forms``; by default ``InjectionSettings.not_a_report``: another language than the article, the second
-    person): they are read, but gathering never lets them stand alone against a report. With ``forms`` None:
-    every candidate the model did not screen (whatever its form), which gathering checks again, question in hand,
-    before one article's answer given in it may disagree (gather._orders_only)."""
-    chosen = settings.not_a_report if forms == () else forms
     return frozenset(
         (a.doc_id, start)
         for a in articles
-        for start in unasked(a.document, a.sentences, settings, store, chosen)
+        for start in unasked(a.document, a.sentences, settings, store, forms)
         if start not in a.screened
     )
+
+
+def addressed(
+    articles: Sequence[Article], settings: InjectionSettings, store: VerdictStore
+) -> frozenset[tuple[str, int]]:
+    """(doc id, start) of the articles' sentences whose form is no report (``InjectionSettings.not_a_report``:
+    another language than the article, the second person) and that the model did not screen:
+    they are read, but gathering never lets them stand alone against a report."""
+    return _unscreened(articles, settings, store, settings.not_a_report)
+
+
+def unscreened_candidates(
+    articles: Sequence[Article], settings: InjectionSettings, store: VerdictStore
+) -> frozenset[tuple[str, int]]:
+    """(doc id, start) of every candidate of the articles (whatever its form) that the model did not screen:
+    gathering checks them again, question in hand, before one article's answer given in them may disagree
+    (gather._orders_only)."""
+    return _unscreened(articles, settings, store, None)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")

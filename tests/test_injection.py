@@ -16,6 +16,7 @@ from assistant.injection import (
     question_without_instructions,
     screen_article,
     screened,
+    unscreened_candidates,
     verdict_key,
 )
 from assistant.settings import InjectionSettings
@@ -214,4 +215,4 @@ def test_the_sentences_addressed_to_their_reader_are_the_unscreened_candidates_o
     }  # a candidate all the same
     # Every unscreened candidate, whatever its form (gathering checks them again with the question in hand).
     article = Article(document, tuple(spans), screened=frozenset({label}))
-    assert addressed([article], settings, store, forms=None) == {("a", second_person), ("a", obligation)}
+    assert unscreened_candidates([article], settings, store) == {("a", second_person), ("a", obligation)}

@@ -258,9 +258,9 @@ class LlamaCppBackend(KVPrefixes, Backend):
                 top = logits.max()
                 logprobs.append(float(logits[token] - top - np.log(np.exp(logits - top).sum())))
             self.stats["calls"] += 1
-            lengths = [len(llm.detokenize([t])) for t in tokens] if skip else []
-        in_bytes = skip and (len(reply[: skip[0]].encode("utf-8")), len(reply[: skip[1]].encode("utf-8")))
-        return mean_outside(lengths or [0] * len(logprobs), logprobs, in_bytes or None)
+            lengths = [len(llm.detokenize([t])) for t in tokens]  # in bytes: a token may hold part of a character
+        in_bytes = None if skip is None else tuple(len(reply[:at].encode("utf-8")) for at in skip)
+        return mean_outside(lengths, logprobs, in_bytes)
 
     def _rows(self, tokens: Sequence[int]) -> Iterator[np.ndarray]:
         """Evaluate ``tokens`` after what the KV cache holds, ``n_batch`` at a time, and yield the logits after
