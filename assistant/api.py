@@ -115,7 +115,7 @@ class Assistant:
         return self.workspace.add_articles(files, max_bytes=max_bytes, progress=progress, worker=worker)
 
     def prefetch(self) -> None:
-        """Load the model and its prompt prefixes in the background (once), overlapping the question's search."""
+        """Load the model and the reader's prompt prefix in the background (once), overlapping the question's search."""
         self.model.prefetch()
 
     def warm(self) -> None:

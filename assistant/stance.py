@@ -71,6 +71,7 @@ def cue(sentence: str, settings: StanceSettings | None = None) -> float:
 
 def _p_opinion(backend: Backend, sentence: str) -> float:
     prompt = load_prompt("check_stance")
+    backend.warm(prompt.prefix())  # once: the examples' state, which every sentence's check builds on
     messages = prompt.messages(sentence=flatten(sentence))
     return backend.probabilities(messages, ["yes", "no"], reply_prefix=prompt.reply_prefix).get("yes", 0.0)
 

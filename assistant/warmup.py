@@ -10,7 +10,7 @@ from .backends.base import Backend
 from .errors import StorydeskError
 from .prompts import load_prompt
 
-__all__ = ["LazyModel", "WARMED_PROMPTS"]
+__all__ = ["LazyModel", "WARMED_PROMPTS", "PREFETCHED_PROMPTS"]
 
 WARMED_PROMPTS = (
     "read_article",
@@ -18,7 +18,11 @@ WARMED_PROMPTS = (
     "same_answer",
     "same_subject",
     "check_stance",
-)  # warmed in the background before the first answer
+)  # warmed by ``warm()``, before a server's first visitor
+# What a question's background prefetch warms: only what its answer needs first. The model takes one call at a
+# time, so a prefix warmed in the background while the articles are read evicts the article's KV state and
+# costs the reading its question's tokens again; each stage warms its own prompt when it first needs it.
+PREFETCHED_PROMPTS = ("read_article",)
 
 
 class LazyModel:
@@ -37,24 +41,26 @@ class LazyModel:
             return self._backend
 
     def prefetch(self) -> None:
-        """Load the model and its prompt prefixes in the background (once). Not a daemon thread: a process that
+        """Load the model and warm ``PREFETCHED_PROMPTS`` in the background (once). Not a daemon thread: a process that
         ends while the model loads waits for the load (a daemon thread killed inside llama.cpp at exit can crash
         the process after its answer was printed); ``close()`` cuts the rest short."""
         with self._lock:
             if self._prefetch is None and not self._closing.is_set():
-                self._prefetch = threading.Thread(target=self._warm, name="storydesk-prefetch")
+                self._prefetch = threading.Thread(
+                    target=self._warm, args=(PREFETCHED_PROMPTS,), name="storydesk-prefetch"
+                )
                 self._prefetch.start()
 
-    def _warm(self) -> None:
+    def _warm(self, names: tuple[str, ...]) -> None:
         try:
-            self.warm()
+            self.warm(names)
         except StorydeskError:
             pass  # reported by the call that needs the model
 
-    def warm(self) -> None:
-        """Load the model and evaluate its fixed prompt prefixes now, each once; stops early once stopped."""
+    def warm(self, names: tuple[str, ...] = WARMED_PROMPTS) -> None:
+        """Load the model and evaluate these prompts' fixed prefixes now, each once; stops early once stopped."""
         backend = self.backend
-        for name in WARMED_PROMPTS:
+        for name in names:
             if self._closing.is_set():
                 return
             backend.warm(load_prompt(name).prefix())

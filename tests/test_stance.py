@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant import Assistant
+from assistant.prompts import load_prompt
 from assistant.settings import StanceSettings
 from assistant.stance import OPINION, REPORTED, cue, stance_of
 
@@ -38,6 +39,13 @@ def test_otherwise_the_model_decides_against_the_bar_nudged_by_a_modal_verb(rule
     assert stance_of(flat, no, StanceSettings(opinion_bar=0.12, nudge_weight=0.2)) == REPORTED
     assert stance_of(urged, no, StanceSettings(opinion_bar=0.12, nudge_weight=0.2, nudge=0.0)) == REPORTED
     assert stance_of("Let me say it plainly: they failed.", no) == REPORTED and cue("Let me say it plainly.") == 0
+
+
+def test_the_model_check_builds_on_the_prompts_warmed_examples(rule_model):
+    model, warmed = rule_model({}, opinion=lambda s: True), []
+    model.warm = lambda prefix: warmed.append((prefix, len(model.requests)))
+    stance_of("It was a disgrace.", model)
+    assert warmed == [(load_prompt("check_stance").prefix(), 0)] and len(model.requests) == 1
 
 
 def test_verdicts_are_kept_per_sentence(rule_model):

@@ -11,7 +11,8 @@ import pytest
 from assistant import Assistant
 from assistant.backends.scripted import ScriptedBackend
 from assistant.errors import StorydeskError
-from assistant.warmup import WARMED_PROMPTS, LazyModel
+from assistant.prompts import load_prompt
+from assistant.warmup import PREFETCHED_PROMPTS, WARMED_PROMPTS, LazyModel
 from tests.test_api import RULES
 
 
@@ -67,13 +68,25 @@ def test_a_given_model_is_used_as_it_is(made):
     assert model.backend is given and made == []
 
 
-def test_prefetch_warms_each_prefix_once_in_one_background_thread(model, made):
+def _prefix_of(name: str) -> str:
+    return load_prompt(name).prefix()[0]["content"][:40]
+
+
+def test_prefetch_warms_only_the_readers_prefix_once_in_one_background_thread(model, made):
+    # The others wait for their stage: warmed in the background while articles are read, a prefix would evict
+    # the article's KV state and cost the reading its question's tokens again.
     model.prefetch()
     model.prefetch()
     for thread in threading.enumerate():
         if thread.name == "storydesk-prefetch":
             thread.join()
-    assert len(made) == 1 and len(made[0].warmed) == len(WARMED_PROMPTS) == len(set(made[0].warmed))
+    assert PREFETCHED_PROMPTS == ("read_article",)
+    assert len(made) == 1 and made[0].warmed == [_prefix_of("read_article")]
+
+
+def test_warm_warms_every_prompt_once(model, made):
+    model.warm()
+    assert made[0].warmed == [_prefix_of(name) for name in WARMED_PROMPTS] and len(set(made[0].warmed)) == 5
 
 
 def test_once_stopped_no_warm_up_starts_and_none_warms(model, made):
