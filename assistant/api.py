@@ -149,8 +149,7 @@ class Assistant:
         return self.maps.pinned_questions()
 
     def standalone(self, question: str, history: Sequence[str]) -> str:
-        """``question`` rewritten to stand alone given the earlier questions of a conversation ("and when
-        did it start?" after "who hacked the system?"); itself when it needs no context."""
+        """``question`` rewritten to stand alone given a conversation's earlier questions (itself if it needs none)."""
         if not history:
             return question
         with self.turns.question():

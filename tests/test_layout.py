@@ -187,3 +187,11 @@ def test_the_answer_text_check_sees_a_stage_writing_words(tmp_path, source):
     package = _write(tmp_path, {"__init__.py": "", "answer.py": source, "compose.py": source})
     found = answer_text_writers(package)
     assert found and all(f.startswith("assistant.answer:") for f in found)  # compose.py may
+
+
+def test_the_assistant_is_a_small_facade():
+    """``Assistant`` delegates (README, "Architecture"): the map service, the workspace, the model and the caches
+    live in modules of their own, so the class stays within 150 lines."""
+    tree = ast.parse((PACKAGE / "api.py").read_text(encoding="utf-8"))
+    (cls,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Assistant"]
+    assert cls.end_lineno - cls.lineno + 1 <= 150
