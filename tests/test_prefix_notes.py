@@ -10,8 +10,9 @@ import pytest
 
 from assistant.backends.llamacpp import LlamaCppBackend
 
-ARTICLE = [{"role": "system", "content": "Read."}, {"role": "user", "content": "Article: the water hack."}]
-OTHER = [{"role": "system", "content": "Read."}, {"role": "user", "content": "Article: the harbour leak."}]
+BASE = [{"role": "system", "content": "Read."}]  # a prompt's fixed part, which each article's state builds on
+ARTICLE = BASE + [{"role": "user", "content": "Article: the water hack."}]
+OTHER = BASE + [{"role": "user", "content": "Article: the harbour leak."}]
 
 
 class _Llm:
@@ -101,14 +102,33 @@ def test_without_a_state_directory_only_what_is_held_counts(model_file):
     assert backend.has_state(OTHER) is True and backend.has_state(ARTICLE) is False
 
 
+def _state_of(backend, messages):
+    return backend._state_file(backend._tokens(messages, generation_prompt=False))
+
+
 def test_pruning_a_state_removes_its_note(model_file, tmp_path):
     states = tmp_path / "states"
-    backend = _backend(model_file, states, [], max_state_bytes=200)  # room for one state file
+    backend = _backend(model_file, states, [], max_state_bytes=300)  # room for two state files
+    backend.warm(BASE)
     backend.warm(ARTICLE)
-    os.utime(next(states.glob("prefix-*.kv")), (1, 1))  # the older state: pruned first
+    os.utime(_state_of(backend, ARTICLE), (1, 1))  # the older state: pruned first
     backend.warm(OTHER)
-    assert len(list(states.glob("prefix-*.kv"))) == 1
+    assert sorted(states.glob("prefix-*.kv")) == sorted([_state_of(backend, BASE), _state_of(backend, OTHER)])
     assert backend.has_state(OTHER) is True
     assert (
-        len(list(states.glob("messages-*.ref"))) == 1 and _backend(model_file, states, []).has_state(ARTICLE) is False
+        len(list(states.glob("messages-*.ref"))) == 2 and _backend(model_file, states, []).has_state(ARTICLE) is False
     )
+
+
+def test_a_state_computed_from_nothing_outlives_pruning_however_long_unused(model_file, tmp_path):
+    # A prompt's fixed part (a root) is what every article's state and every check builds on: losing it to a run
+    # of new articles would cost each later question its whole prompt again.
+    states = tmp_path / "states"
+    backend = _backend(model_file, states, [], max_state_bytes=200)  # room for one state file
+    backend.warm(BASE)
+    backend.warm(ARTICLE)
+    for messages in (BASE, ARTICLE):
+        os.utime(_state_of(backend, messages), (1, 1))  # both the least recently used
+    backend.warm(OTHER)
+    assert sorted(states.glob("prefix-*.kv")) == sorted([_state_of(backend, BASE), _state_of(backend, OTHER)])
+    assert _backend(model_file, states, []).has_state(BASE) is True

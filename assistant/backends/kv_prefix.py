@@ -1,7 +1,8 @@
 """The embedded backend's KV prefixes: a fixed prompt prefix (a prompt's system turn and examples, an
 article) is evaluated once, its KV state kept in memory (``max_anchors``) and on disk (``state_dir``, least
 recently used pruned past ``max_state_bytes``), and every prompt is evaluated from the longest prefix it
-starts with.
+starts with. A state computed from nothing (a prompt's system turn and examples, which every article's state
+or check builds on) is a root: roots are few and shared, and pruning keeps them however long they go unused.
 
 Reuse is kept reproducible: llama.cpp gives slightly different logits for the same token when it is
 evaluated in a differently shaped batch, so reusing "whatever the last call left" made a result
@@ -73,10 +74,11 @@ class KVPrefixes:
             if blob is not None:
                 os.utime(path)  # recently used: pruned last
             else:
+                root = not self._base_of(tokens)
                 self._prime(list(tokens))  # builds on the longest prefix already warmed (the examples)
                 blob = self._snapshot()
                 if path:
-                    self._persist(path, blob)
+                    self._persist(path, blob, root)
                     self._prune()
             while len(self._anchors) >= self.max_anchors:
                 self._anchors.pop(next(iter(self._anchors)))
@@ -93,7 +95,7 @@ class KVPrefixes:
         total, pruned = 0, False
         for f in files:
             total += f.stat().st_size
-            if total > self.max_state_bytes:
+            if total > self.max_state_bytes and not _is_root(f):
                 f.unlink(missing_ok=True)
                 f.with_suffix(".json").unlink(missing_ok=True)
                 pruned = True
@@ -122,7 +124,7 @@ class KVPrefixes:
         llm.n_tokens = len(ids)
         return True
 
-    def _persist(self, path: Path, blob: bytes) -> None:
+    def _persist(self, path: Path, blob: bytes, root: bool) -> None:
         llm = self._llm
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -130,7 +132,9 @@ class KVPrefixes:
             fh.write(np.asarray(llm.input_ids[: llm.n_tokens], dtype=np.int32).tobytes())
             fh.write(blob)
         header = path.with_suffix(".json")
-        header.write_text(json.dumps({"n_tokens": int(llm.n_tokens), "state_bytes": len(blob)}), encoding="utf-8")
+        header.write_text(
+            json.dumps({"n_tokens": int(llm.n_tokens), "state_bytes": len(blob), "root": root}), encoding="utf-8"
+        )
         tmp.replace(path)
 
     def _restore(self, path: Path, tokens: list[int]) -> memoryview | None:
@@ -175,12 +179,16 @@ class KVPrefixes:
     def _opens_reply(self, line: list[int]) -> bool:
         return self._llm.detokenize(line).strip() == b"assistant"
 
+    def _base_of(self, tokens: Sequence[int]) -> tuple[int, ...]:
+        """The longest warmed prefix that ``tokens`` go on from (``()`` when none): where their evaluation starts."""
+        return max(
+            (a for a in self._anchors if len(a) < len(tokens) and tuple(tokens[: len(a)]) == a), key=len, default=()
+        )
+
     def _prime(self, tokens: list[int]) -> None:
         """Leave the KV cache holding ``tokens``, computed in the layout fixed by the tokens alone."""
         llm = self._llm
-        anchor = max(
-            (a for a in self._anchors if len(a) < len(tokens) and tuple(tokens[: len(a)]) == a), key=len, default=()
-        )
+        anchor = self._base_of(tokens)
         holds = llm.n_tokens >= len(anchor) and np.array_equal(llm.input_ids[: len(anchor)], anchor)
         if anchor:  # most recently used last: the shared prefixes (a prompt's examples) are never evicted first
             self._anchors[anchor] = self._anchors.pop(anchor)
@@ -200,6 +208,14 @@ class KVPrefixes:
             llm.eval(tokens[a:b])
         # The last batch may end inside a line: the KV after the last cut is not reusable.
         self._canonical = max(c for c in cuts if c <= len(tokens))
+
+
+def _is_root(state: Path) -> bool:
+    """Whether the state kept in ``state`` was computed from nothing (its header says; older headers do not)."""
+    try:
+        return bool(json.loads(state.with_suffix(".json").read_text(encoding="utf-8")).get("root"))
+    except (OSError, ValueError):
+        return False
 
 
 def llama_cpp_state_size(llm) -> int:
