@@ -214,6 +214,7 @@ def _cmd_index(args: argparse.Namespace, bars: Bars) -> int:
     print(f"index {state}: {counts} -> {index.directory}")
     if not args.no_reading_state:
         t0 = time.perf_counter()
+        assistant.warm()  # every prompt's fixed part too: no question computes one (a question warms only the reader's)
         n = assistant.prepare_reading()
         print(f"reading state ready: {n} articles in {time.perf_counter() - t0:.1f} s")
     return 0

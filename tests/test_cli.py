@@ -98,6 +98,18 @@ def test_json_contract_with_a_fake_model(corpus_dir, cache, monkeypatch, capsys,
     assert text[c["start"] : c["end"]] == c["quote"]
 
 
+def test_index_command_warms_every_prompt_ahead_of_any_question(corpus_dir, cache, monkeypatch, rule_model):
+    from assistant import api
+    from assistant.prompts import load_prompt
+    from assistant.warmup import WARMED_PROMPTS
+
+    fake, warmed = rule_model({}), []
+    fake.warm = lambda prefix: warmed.append(list(prefix))
+    monkeypatch.setattr(api, "make_backend", lambda **kw: fake)
+    assert main(["index", "--corpus", str(corpus_dir)]) == 0
+    assert all(load_prompt(name).prefix() in warmed for name in WARMED_PROMPTS)
+
+
 def test_human_form_shows_quotes_and_a_disagreement_table():
     answer = Answer(
         "How long?",
