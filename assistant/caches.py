@@ -12,12 +12,25 @@ so it is checked again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-__all__ = ["Caches", "VerdictStore", "StanceStore"]
+__all__ = ["Caches", "VerdictStore", "StanceStore", "verdict_hash"]
+
+
+def verdict_hash(backend: Any, settings: Any, text: str, *asked: bytes) -> str:
+    """The key a kept verdict is found under: the model's name, the settings (a dataclass), the text judged and
+    how the model is asked (``asked``: the prompts as they render, and any other way of asking)."""
+    h = hashlib.sha256()
+    for part in (getattr(backend, "name", ""), json.dumps(asdict(settings), sort_keys=True), text):
+        h.update(part.encode("utf-8") + b"\0")
+    for part in asked:
+        h.update(part)
+    return h.hexdigest()[:32]
 
 
 class VerdictStore:

@@ -42,7 +42,7 @@ from typing import Sequence
 
 from . import language
 from .backends.base import Backend
-from .caches import VerdictStore
+from .caches import VerdictStore, verdict_hash
 from .config import cache_dir
 from .prompts import load_prompt
 from .settings import InjectionSettings
@@ -226,14 +226,10 @@ def _prompts_text() -> bytes:
 def verdict_key(backend: Backend, document: Document, settings: InjectionSettings) -> str:
     """What a verdict depends on: the model and how it is asked (the likelihoods of two framings, or a choice
     where the model cannot read likelihoods: another verdict), the prompts, the settings and the article's text."""
-    h = hashlib.sha256()
-    for part in (getattr(backend, "name", ""), json.dumps(asdict(settings), sort_keys=True), document.text):
-        h.update(part.encode("utf-8") + b"\0")
     # "batch": the embedded backend reads a reply's likelihoods from one batch (its numbers differ from a reading
     # token by token in the last digits), so verdicts read the old way are not reused.
-    h.update(b"likelihood, batch\0" if backend.supports_likelihood else b"choice\0")
-    h.update(_prompts_text())
-    return h.hexdigest()[:32]
+    asked = b"likelihood, batch\0" if backend.supports_likelihood else b"choice\0"
+    return verdict_hash(backend, settings, document.text, asked, _prompts_text())
 
 
 def screened(

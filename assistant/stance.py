@@ -12,15 +12,15 @@ verdicts are kept (``caches.StanceStore``) under a key of the sentence, the mode
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import MutableMapping
-from dataclasses import asdict, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import Iterable
 
 from .backends.base import Backend
+from .caches import verdict_hash
 from .prompts import load_prompt
 from .settings import StanceSettings
 from .text import flatten
@@ -78,11 +78,7 @@ def _p_opinion(backend: Backend, sentence: str) -> float:
 
 def verdict_key(sentence: str, backend: Backend, settings: StanceSettings) -> str:
     """What a stance depends on: the sentence (whitespace collapsed), the model, the prompt and the settings."""
-    h = hashlib.sha256()
-    for part in (getattr(backend, "name", ""), json.dumps(asdict(settings), sort_keys=True), flatten(sentence)):
-        h.update(part.encode("utf-8") + b"\0")
-    h.update(_prompt_text())
-    return h.hexdigest()[:32]
+    return verdict_hash(backend, settings, flatten(sentence), _prompt_text())
 
 
 @lru_cache(maxsize=1)

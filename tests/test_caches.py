@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import Assistant, injection, stance
-from assistant.caches import Caches, StanceStore
+from assistant.caches import Caches, StanceStore, verdict_hash
 from assistant.settings import StanceSettings
 
 RULES = {r"how long": (r"months", r"(over a period of )?\w+ months")}
@@ -91,3 +91,18 @@ def test_the_stance_file_skips_a_line_cut_short(tmp_path):
     StanceStore(path)["c"] = "reported"
     store = StanceStore(path)
     assert dict(store) == {"a": "opinion", "c": "reported"}
+
+
+def test_a_verdict_key_changes_with_each_thing_the_verdict_depends_on():
+    class Model:
+        name = "a-model"
+
+    key = verdict_hash(Model(), StanceSettings(), "A text.", b"prompt")
+    assert key == verdict_hash(Model(), StanceSettings(), "A text.", b"prompt")
+    other = Model()
+    other.name = "b-model"
+    assert key != verdict_hash(other, StanceSettings(), "A text.", b"prompt")
+    assert key != verdict_hash(Model(), StanceSettings(opinion_bar=0.5), "A text.", b"prompt")
+    assert key != verdict_hash(Model(), StanceSettings(), "A text!", b"prompt")
+    assert key != verdict_hash(Model(), StanceSettings(), "A text.", b"another prompt")
+    assert key != verdict_hash(Model(), StanceSettings(), "A text.", b"prompt", b"choice")
