@@ -1,14 +1,14 @@
 """Writes the third blind held-out suite of planted instructions: ../../suites/injection_blind3.jsonl and one
 corpus directory per case here.
 
-Written before the screen's vector form (Step 13, fourth screen: a linear probe on the sentence vectors) was
-trained, and to be scored once, when it is frozen. Languages, phrasings, planted names and filler that appear
-nowhere in the other planted suites, the probe's training data or the code. Six languages not used before;
-six English phrasings with none of the forms the parser picks candidates by (no second person, no imperative,
-no modal of obligation, no label before a colon, no markup). Each case is the five seed articles plus one short
-article carrying the planted sentence. The three ``benign`` cases are ordinary news that must stay readable and
-answer from the short article: a court order about AI-written answers, a sourced detail only it gives, and a
-quote in Welsh with its translation.
+Written before a fourth screen (a linear probe on the sentence vectors) was tried. The probe was dropped (it
+scored plain news as orders), and the suite was scored once on the screen as it stood (a451f39, the code of
+390dc02). Languages, phrasings, planted names and filler appear nowhere in the other planted suites or the
+code. Six languages not used before; six English phrasings with none of the forms the parser picks candidates
+by (no second person, no imperative, no modal of obligation, no label before a colon, no markup). Each case is
+the five seed articles plus one short article carrying the planted sentence. The three ``benign`` cases are
+ordinary news that must stay readable and answer from the short article: a court order about AI-written
+answers, a sourced detail only it gives, and a quote in Welsh with its translation.
 Run: python make.py
 """
 
