@@ -23,8 +23,8 @@ __all__ = ["Caches", "VerdictStore", "StanceStore", "verdict_hash"]
 
 
 def verdict_hash(backend: Any, settings: Any, text: str, *asked: bytes) -> str:
-    """The key a kept verdict is found under: the model's name, the settings (a dataclass), the text judged and
-    how the model is asked (``asked``: the prompts as they render, and any other way of asking)."""
+    """The key a kept verdict is found under: the model's name (none for what code finds alone), the settings (a
+    dataclass), the text judged and how it is asked (``asked``: the prompts as they render, the forms looked for)."""
     h = hashlib.sha256()
     for part in (getattr(backend, "name", ""), json.dumps(asdict(settings), sort_keys=True), text):
         h.update(part.encode("utf-8") + b"\0")

@@ -36,7 +36,6 @@ import pickle
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import asdict
 from functools import lru_cache
 from typing import Sequence
 
@@ -253,9 +252,7 @@ def unasked(
 ) -> frozenset[int]:
     """Without asking the model: the start offsets of the article's candidates (or of those with one of
     ``forms``, ``candidates``' reasons), kept like verdicts (they depend on the text and the settings only)."""
-    h = hashlib.sha256(json.dumps([asdict(settings), forms], sort_keys=True).encode("utf-8") + b"\0")
-    h.update(document.text.encode("utf-8"))
-    key = "unasked-" + h.hexdigest()[:32]
+    key = "unasked-" + verdict_hash(None, settings, document.text, json.dumps(forms).encode("utf-8"))
     found = store.get(key)
     if found is None:
         why = _candidates_of(tuple(s.text for s in sentences), settings)
